@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from '@temporalio/client';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { TASK_QUEUE } from './contracts/ids';
+import { parseOrThrow } from './contracts/validation';
+
+/** Process configuration, read once from the environment at start. */
+export const Config = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
+  /** Temporal Cloud API key; implies TLS. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
+  FLEET_URL: z.url().optional(),
+  LEDGER_DIR: z.string().default('.temporal/ledger'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+export type Config = z.infer<typeof Config>;
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseOrThrow(Config, env, 'environment');
+
+/** Options that both the client's `Connection` and the worker's `NativeConnection` accept. */
+export function connectionOptions(config: Config): ConnectionOptions & NativeConnectionOptions {
+  const mutualTls = config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH;
+  const tlsWanted = config.TEMPORAL_TLS === 'true' || !!config.TEMPORAL_API_KEY || !!mutualTls;
+  const tls = tlsWanted
+    ? {
+        ...(mutualTls
+          ? { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT_PATH!), key: readFileSync(config.TEMPORAL_TLS_KEY_PATH!) } }
+          : {}),
+        ...(config.TEMPORAL_TLS_CA_PATH ? { serverRootCACertificate: readFileSync(config.TEMPORAL_TLS_CA_PATH) } : {}),
+      }
+    : undefined;
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    ...(tls ? { tls } : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  };
+}

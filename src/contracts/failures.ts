@@ -1,0 +1,14 @@
+/**
+ * Failure types, identified by name (not instanceof) across the workflow sandbox, activities and
+ * clients. Types listed as non-retryable stop Temporal from retrying what retrying cannot fix.
+ */
+export const FailureType = {
+  InvalidPlan: 'InvalidPlan',
+  DeviceUpdateFailed: 'DeviceUpdateFailed',
+  DeviceRolledBack: 'DeviceRolledBack',
+  DeviceNotEligible: 'DeviceNotEligible',
+  UnknownDevice: 'UnknownDevice',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export const NON_RETRYABLE_DEVICE_FAILURES: FailureType[] = [FailureType.DeviceNotEligible, FailureType.UnknownDevice];

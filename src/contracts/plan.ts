@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { FirmwareRef } from '../fleet/provider';
+import { PreflightRules } from '../domain/preflight';
+
+/** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
+export const DurationMs = z
+  .union([z.string(), z.number().nonnegative()])
+  .transform((value, ctx) => {
+    try {
+      const millis = msToNumber(value as Parameters<typeof msToNumber>[0]);
+      if (Number.isFinite(millis) && millis >= 0) return millis;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. "20 minutes", "1h" or a number of milliseconds` });
+    return z.NEVER;
+  });
+
+const Fraction = z.number().min(0).max(1);
+
+/** Limits and timings a stage inherits from the plan unless it sets its own (defaults from the seed plan). */
+export const StageSettings = z.object({
+  batchSize: z.number().int().positive().default(25),
+  /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
+  maxConcurrent: z.number().int().positive().default(30),
+  batchGap: DurationMs.prefault('20 minutes'),
+  /** Upper bound of one update attempt on one device. */
+  operationTimeout: DurationMs.prefault('30 minutes'),
+  healthCheckInterval: DurationMs.prefault('60 seconds'),
+  /** A batch below this success rate holds the stage. */
+  successThreshold: Fraction.default(0.8),
+  /** A batch below this success rate is rolled back and the rollout paused. */
+  rollbackThreshold: Fraction.default(0.7),
+});
+export type StageSettings = z.infer<typeof StageSettings>;
+
+const StageSettingsOverrides = StageSettings.partial();
+
+export const Stage = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes, e.g. "wave-1"'),
+    devices: z.number().int().positive(),
+    monitorWindow: DurationMs.prefault('1 hour'),
+  })
+  .extend(StageSettingsOverrides.shape)
+  .strict();
+export type Stage = z.infer<typeof Stage>;
+
+/** Per-device retries of a failed update: the seed's `min(300·2^n, 3600)` seconds. */
+export const RetrySettings = z
+  .object({
+    initialInterval: DurationMs.prefault('5 minutes'),
+    backoffCoefficient: z.number().min(1).default(2),
+    maximumInterval: DurationMs.prefault('1 hour'),
+    maximumAttempts: z.number().int().positive().default(5),
+  })
+  .strict();
+export type RetrySettings = z.infer<typeof RetrySettings>;
+
+export const SEED_STAGES = [
+  { name: 'canary', devices: 5, monitorWindow: '1 hour' },
+  { name: 'pilot', devices: 20, monitorWindow: '2 hours' },
+  { name: 'wave1', devices: 50, monitorWindow: '3 hours' },
+  { name: 'wave2', devices: 125, monitorWindow: '6 hours' },
+] as const;
+
+export const RolloutIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'use letters, digits, ".", "_" and "-" (at most 100), e.g. "fw-2.4.0-eu"');
+
+export const Plan = z
+  .object({
+    rolloutId: RolloutIdSchema,
+    firmware: FirmwareRef.strict(),
+    stages: z.array(Stage).min(1).prefault(SEED_STAGES.map((stage) => ({ ...stage }))),
+    defaults: StageSettings.strict().prefault({}),
+    retry: RetrySettings.prefault({}),
+    preflight: PreflightRules.prefault({}),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    const seen = new Set<string>();
+    plan.stages.forEach((stage, index) => {
+      if (seen.has(stage.name)) {
+        ctx.addIssue({ code: 'custom', path: ['stages', index, 'name'], message: `stage name "${stage.name}" is used twice: give each stage its own name` });
+      }
+      seen.add(stage.name);
+    });
+  });
+export type Plan = z.infer<typeof Plan>;
+/** A plan as written in a plan file, before defaults. */
+export type PlanInput = z.input<typeof Plan>;
+
+/** A stage with every setting resolved. */
+export type ResolvedStage = Omit<Stage, keyof StageSettings> & StageSettings;
+
+export function resolveStage(plan: Plan, index: number): ResolvedStage {
+  const stage = plan.stages[index];
+  if (!stage) throw new RangeError(`plan has no stage ${index}`);
+  const overrides = Object.fromEntries(Object.entries(stage).filter(([, value]) => value !== undefined));
+  return { ...plan.defaults, ...overrides } as ResolvedStage;
+}

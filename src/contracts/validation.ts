@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+
+/** Bad input, reported with the path of every offending field so the operator knows what to fix. */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+  constructor(
+    readonly subject: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(`${subject} is invalid:\n${issues.map((issue) => `  - ${issue.path}: ${issue.message}`).join('\n')}`);
+  }
+}
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InvalidInputError(
+    subject,
+    result.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })),
+  );
+}

@@ -1,0 +1,43 @@
+import type { StageSettings } from '../contracts/plan';
+import type { DeviceCounts } from '../contracts/status';
+
+export interface GateVerdict {
+  action: 'continue' | 'hold' | 'roll_back';
+  reason: string;
+}
+
+/** Success among the devices that were updated; deferred devices were never tried and do not count. */
+export function successRate(counts: Pick<DeviceCounts, 'succeeded' | 'failed' | 'rolled_back'>): number {
+  const attempted = counts.succeeded + counts.failed + counts.rolled_back;
+  return attempted === 0 ? 1 : counts.succeeded / attempted;
+}
+
+/** The seed's batch gate: ≥ 80 % goes on, below it the stage holds, below 70 % the batch is rolled back. */
+export function batchGate(counts: DeviceCounts, thresholds: Pick<StageSettings, 'successThreshold' | 'rollbackThreshold'>): GateVerdict {
+  const rate = successRate(counts);
+  const percent = (value: number) => `${Math.round(value * 1000) / 10}%`;
+  if (rate < thresholds.rollbackThreshold) {
+    return { action: 'roll_back', reason: `success ${percent(rate)} < rollback threshold ${percent(thresholds.rollbackThreshold)}` };
+  }
+  if (rate < thresholds.successThreshold) {
+    return { action: 'hold', reason: `success ${percent(rate)} < success threshold ${percent(thresholds.successThreshold)}` };
+  }
+  return { action: 'continue', reason: `success ${percent(rate)} ≥ ${percent(thresholds.successThreshold)}` };
+}
+
+/** Moves a finished batch's devices out of `pending` into the states they ended in. */
+export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCounts {
+  const settled = batch.succeeded + batch.failed + batch.deferred + batch.rolled_back;
+  return {
+    pending: stage.pending - settled,
+    succeeded: stage.succeeded + batch.succeeded,
+    failed: stage.failed + batch.failed,
+    deferred: stage.deferred + batch.deferred,
+    rolled_back: stage.rolled_back + batch.rolled_back,
+  };
+}
+
+/** Devices a rollback returned to their previous version stop counting as succeeded. */
+export function settleRollback(stage: DeviceCounts, rolledBack: number): DeviceCounts {
+  return { ...stage, succeeded: stage.succeeded - rolledBack, rolled_back: stage.rolled_back + rolledBack };
+}

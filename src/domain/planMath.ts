@@ -1,0 +1,60 @@
+import type { Plan, RetrySettings } from '../contracts/plan';
+import { resolveStage } from '../contracts/plan';
+
+export interface StageSize {
+  stage: string;
+  devices: number;
+}
+
+/** Stage sizes for a fleet of `available` targets: stages take devices in order until none are left. */
+export function stageSizes(plan: Plan, available: number): StageSize[] {
+  let remaining = available;
+  return plan.stages.map((stage) => {
+    const devices = Math.min(stage.devices, remaining);
+    remaining -= devices;
+    return { stage: stage.name, devices };
+  });
+}
+
+export const batchCount = (devices: number, batchSize: number): number => Math.ceil(devices / batchSize);
+
+export interface BatchRange {
+  offset: number;
+  devices: number;
+}
+
+export function batchRange(stageDevices: number, batchSize: number, batchIndex: number): BatchRange {
+  const offset = batchIndex * batchSize;
+  return { offset, devices: Math.max(0, Math.min(batchSize, stageDevices - offset)) };
+}
+
+/** Plan durations are real-world durations; a speed-up plays them faster without changing the plan. */
+export const scaled = (millis: number, speedup: number): number => Math.max(1, Math.round(millis / speedup));
+
+/** The seed's `min(300·2^n, 3600)` s as a Temporal retry policy. */
+export function deviceRetryPolicy(retry: RetrySettings, speedup: number, nonRetryableErrorTypes: string[]) {
+  return {
+    initialInterval: scaled(retry.initialInterval, speedup),
+    backoffCoefficient: retry.backoffCoefficient,
+    maximumInterval: scaled(retry.maximumInterval, speedup),
+    maximumAttempts: retry.maximumAttempts,
+    nonRetryableErrorTypes,
+  };
+}
+
+/** Waits in plan time between the first retry and attempt `attempts` (the retry policy's backoff). */
+export function backoffSchedule(retry: RetrySettings, attempts: number): number[] {
+  return Array.from({ length: Math.max(0, attempts - 1) }, (_, retryIndex) =>
+    Math.min(retry.initialInterval * retry.backoffCoefficient ** retryIndex, retry.maximumInterval),
+  );
+}
+
+/** The durable waits a plan adds up to when every batch succeeds: gaps between batches and monitoring windows. */
+export function plannedWaitMs(plan: Plan, sizes: StageSize[]): number {
+  return sizes.reduce((total, size, index) => {
+    if (size.devices === 0) return total;
+    const stage = resolveStage(plan, index);
+    const gaps = (batchCount(size.devices, stage.batchSize) - 1) * stage.batchGap;
+    return total + gaps + stage.monitorWindow;
+  }, 0);
+}

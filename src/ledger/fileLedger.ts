@@ -1,0 +1,86 @@
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DeviceOutcome } from '../contracts/status';
+import type { Ledger, StageTargets, TargetDevice } from './ledger';
+
+/**
+ * A ledger in plain files, one folder per rollout: `targets.json` written once (atomically) and
+ * `outcomes.jsonl` appended. Embedded and dependency-free; survives worker restarts.
+ */
+export class FileLedger implements Ledger {
+  private readonly targetsCache = new Map<string, StageTargets[]>();
+
+  constructor(private readonly directory: string) {}
+
+  async saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]> {
+    const existing = await this.readTargets(rolloutId);
+    if (existing) return existing;
+    const file = this.targetsFile(rolloutId);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(stages));
+    await rename(temporary, file);
+    this.targetsCache.set(rolloutId, stages);
+    return stages;
+  }
+
+  async stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]> {
+    const stage = (await this.requireTargets(rolloutId))[stageIndex];
+    if (!stage) throw new Error(`ledger has no stage ${stageIndex} for rollout ${rolloutId}`);
+    return stage.devices.slice(offset, offset + limit);
+  }
+
+  async targets(rolloutId: string): Promise<Map<string, TargetDevice>> {
+    const stages = await this.requireTargets(rolloutId);
+    return new Map(stages.flatMap((stage) => stage.devices.map((device) => [device.id, device] as const)));
+  }
+
+  async recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const file = this.outcomesFile(rolloutId);
+    await mkdir(path.dirname(file), { recursive: true });
+    await appendFile(file, outcomes.map((outcome) => JSON.stringify(outcome)).join('\n') + '\n');
+  }
+
+  async outcomes(rolloutId: string): Promise<DeviceOutcome[]> {
+    const text = await readFile(this.outcomesFile(rolloutId), 'utf8').catch(ifMissing(''));
+    const latest = new Map<string, DeviceOutcome>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const outcome = JSON.parse(line) as DeviceOutcome;
+      latest.set(outcome.deviceId, outcome);
+    }
+    return [...latest.values()];
+  }
+
+  private async requireTargets(rolloutId: string): Promise<StageTargets[]> {
+    const targets = await this.readTargets(rolloutId);
+    if (!targets) throw new Error(`ledger has no targets for rollout ${rolloutId}`);
+    return targets;
+  }
+
+  private async readTargets(rolloutId: string): Promise<StageTargets[] | undefined> {
+    const cached = this.targetsCache.get(rolloutId);
+    if (cached) return cached;
+    const text = await readFile(this.targetsFile(rolloutId), 'utf8').catch(ifMissing(undefined));
+    if (text === undefined) return undefined;
+    const targets = JSON.parse(text) as StageTargets[];
+    this.targetsCache.set(rolloutId, targets);
+    return targets;
+  }
+
+  private targetsFile(rolloutId: string): string {
+    return path.join(this.directory, rolloutId, 'targets.json');
+  }
+
+  private outcomesFile(rolloutId: string): string {
+    return path.join(this.directory, rolloutId, 'outcomes.jsonl');
+  }
+}
+
+function ifMissing<T>(fallback: T): (error: NodeJS.ErrnoException) => T {
+  return (error) => {
+    if (error.code === 'ENOENT') return fallback;
+    throw error;
+  };
+}

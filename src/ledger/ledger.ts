@@ -1,0 +1,27 @@
+import type { DeviceOutcome } from '../contracts/status';
+
+export interface TargetDevice {
+  id: string;
+  /** The version the device ran when the rollout started: where a rollback returns it to. */
+  fromVersion: string;
+}
+
+export interface StageTargets {
+  stage: string;
+  devices: TargetDevice[];
+}
+
+/**
+ * Device lists live here, outside workflow history: the targets snapshotted when a rollout starts,
+ * and the outcome of every device, which feed batches, the report and "who missed it and why".
+ */
+export interface Ledger {
+  /** Stores the snapshot once; a second call for the same rollout keeps the first and returns it. */
+  saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]>;
+  stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
+  /** Every target of the rollout, by id. */
+  targets(rolloutId: string): Promise<Map<string, TargetDevice>>;
+  recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
+  /** The latest outcome per device. */
+  outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
+}

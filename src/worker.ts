@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from './activities';
+import { connectionOptions, loadConfig, type Config } from './config';
+import { HttpFleet } from './fleet/http/httpFleet';
+import { FileLedger } from './ledger/fileLedger';
+import { createLogger, PinoTemporalLogger } from './logger';
+
+export interface RolloutWorkerOptions extends ActivityDependencies {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** The worker that runs rollouts: workflows from `src/workflows`, activities wired to the given fleet and ledger. */
+export function createRolloutWorker({ connection, namespace, taskQueue, fleet, ledger }: RolloutWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowsPath: path.join(__dirname, 'workflows'),
+    activities: createActivities({ fleet, ledger }),
+  });
+}
+
+export function requireFleetUrl(config: Config): string {
+  if (!config.FLEET_URL) throw new Error('FLEET_URL is not set: point it at the device-management service, e.g. FLEET_URL=http://127.0.0.1:8080 (npm run sim serves one)');
+  return config.FLEET_URL;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  try {
+    const worker = await createRolloutWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
+      ledger: new FileLedger(config.LEDGER_DIR),
+    });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,3 @@
+export { rolloutWorkflow } from './rollout';
+export { stageWorkflow } from './stage';
+export { batchWorkflow } from './batch';

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { PlanInput } from '../../src/contracts/plan';
+import type { FirmwareRef } from '../../src/fleet/provider';
+import { FileLedger } from '../../src/ledger/fileLedger';
+
+export const firmware = (version = '2.0.0'): FirmwareRef => ({
+  version,
+  url: `http://127.0.0.1/firmware/${version}.bin`,
+  sha256: 'a'.repeat(64),
+  sizeBytes: 150 * 1024 * 1024,
+});
+
+export const uniqueRolloutId = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+
+export const planFor = (name: string, overrides: Partial<PlanInput> = {}): PlanInput => ({
+  rolloutId: uniqueRolloutId(name),
+  firmware: firmware(),
+  ...overrides,
+});
+
+export const temporaryLedger = (): FileLedger => new FileLedger(mkdtempSync(path.join(tmpdir(), 'ledger-')));

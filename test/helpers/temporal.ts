@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from '../../src/activities';
+import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+
+/**
+ * One time-skipping server, one dev server and one workflow bundle per test run, each started the
+ * first time a test asks for it and stopped by the root hook in `test/hooks.ts`.
+ */
+let timeSkipping: Promise<TestWorkflowEnvironment> | undefined;
+let local: Promise<TestWorkflowEnvironment> | undefined;
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+
+export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
+
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  timeSkipping ??= ensureTestServer().then((executable) =>
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } }),
+  );
+  return timeSkipping;
+}
+
+export function localEnv(): Promise<TestWorkflowEnvironment> {
+  local ??= ensureTemporalCli().then((executable) =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: executable },
+        searchAttributes: [],
+      },
+    }),
+  );
+  return local;
+}
+
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export async function stopTestServers(): Promise<void> {
+  const started = [timeSkipping, local].filter((env): env is Promise<TestWorkflowEnvironment> => env !== undefined);
+  await Promise.all(started.map(async (env) => (await env).teardown()));
+}
+
+export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomUUID()}`;
+
+/** A fresh worker on its own task queue, running only while `body` runs. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  dependencies: ActivityDependencies,
+  body: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueTaskQueue('worker');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(dependencies),
+  });
+  return worker.runUntil(body(taskQueue));
+}

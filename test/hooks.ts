@@ -1,0 +1,7 @@
+import { stopTestServers } from './helpers/temporal';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await stopTestServers();
+  },
+};

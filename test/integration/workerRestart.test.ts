@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { loadConfig } from '../../src/config';
+import { RolloutClient } from '../../src/control/rolloutClient';
+import { startDevServer, type RunningDevServer } from '../../src/devenv/devConfig';
+import { generateDevices } from '../../src/fleet/generateDevices';
+import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
+import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import { planFor } from '../helpers/fixtures';
+import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
+
+describe('a worker killed with SIGKILL in the middle of a rollout (dev server, persisted database)', () => {
+  const workdir = mkdtempSync(path.join(tmpdir(), 'restart-'));
+  let server: RunningDevServer;
+  let served: ServedFleet;
+  const workers: ChildProcess[] = [];
+  // Each update takes about 2 s, so the kill lands while devices are in flight.
+  const fleet = new MemoryFleet({
+    devices: generateDevices({ count: 40 }),
+    phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 },
+  });
+
+  before(async () => {
+    server = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(workdir, 'dev.db'), logFile: path.join(workdir, 'server.log') });
+    served = await serveFleet({ fleet });
+  });
+
+  after(async () => {
+    workers.forEach((worker) => worker.kill('SIGKILL'));
+    await served?.close();
+    await server?.stop();
+  });
+
+  it('finishes the rollout on a new worker, and no device is sent a second update', async () => {
+    const env = {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: `restart-${process.pid}`,
+      FLEET_URL: served.url,
+      LEDGER_DIR: path.join(workdir, 'ledger'),
+      LOG_LEVEL: 'warn',
+    };
+    const startWorker = () => {
+      const worker = spawnTs('src/worker.ts', env);
+      workers.push(worker);
+      return worker;
+    };
+    const client = await RolloutClient.connect(loadConfig({ ...process.env, ...env }));
+    try {
+      const plan = planFor('restart', {
+        stages: [
+          { name: 'canary', devices: 10, monitorWindow: '1 minute' },
+          { name: 'wave', devices: 30, monitorWindow: '1 minute' },
+        ],
+        defaults: { batchSize: 10, batchGap: '1 minute' },
+      });
+      const first = startWorker();
+      await client.start({ plan, speedup: 60 });
+
+      await waitFor(() => fleet.commandLog.length >= 15, 'updates to reach the wave stage', 120_000);
+      const inFlight = [...fleet.acceptedCommands().keys()].filter((id) => fleet.device(id).firmwareVersion !== '2.0.0');
+      assert.ok(inFlight.length > 0, 'some devices are mid-update when the worker dies');
+      first.kill('SIGKILL');
+      await exitOf(first);
+
+      startWorker();
+      const report = await client.result(plan.rolloutId);
+
+      assert.equal(report.state, 'completed');
+      assert.deepEqual(report.stages.map((stage) => stage.counts.succeeded), [10, 30]);
+      const commands = fleet.acceptedCommands();
+      assert.equal(commands.size, 40);
+      const repeated = [...commands.entries()].filter(([, count]) => count !== 1);
+      assert.deepEqual(repeated, [], 'every device received exactly one update command that created an operation');
+      assert.ok(generateDevices({ count: 40 }).every((device) => fleet.device(device.id).firmwareVersion === '2.0.0'));
+    } finally {
+      await client.close();
+    }
+  });
+});

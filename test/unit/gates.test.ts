@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { emptyCounts } from '../../src/contracts/status';
+import { batchGate, settleBatch, settleRollback, successRate } from '../../src/domain/gates';
+import { preflightDeferral, PreflightRules } from '../../src/domain/preflight';
+
+const thresholds = { successThreshold: 0.8, rollbackThreshold: 0.7 };
+const batch = (succeeded: number, failed: number, deferred = 0) => ({ ...emptyCounts(), succeeded, failed, deferred });
+
+describe('batch gate', () => {
+  it('continues at 80 % and above', () => assert.equal(batchGate(batch(20, 5), thresholds).action, 'continue'));
+  it('holds between 70 % and 80 %', () => assert.equal(batchGate(batch(18, 7), thresholds).action, 'hold'));
+  it('rolls back below 70 %', () => assert.equal(batchGate(batch(17, 8), thresholds).action, 'roll_back'));
+  it('does not count deferred devices as failures', () => {
+    assert.equal(successRate(batch(20, 0, 5)), 1);
+    assert.equal(batchGate(batch(20, 0, 5), thresholds).action, 'continue');
+  });
+  it('moves settled devices out of pending, and rolled-back ones out of succeeded', () => {
+    const stage = settleBatch(emptyCounts(50), batch(20, 3, 2));
+    assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0 });
+    assert.deepEqual(settleRollback(stage, 20), { pending: 25, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
+  });
+});
+
+describe('preflight', () => {
+  const rules = PreflightRules.parse({});
+  const healthy = { deviceId: 'gw-1', online: true, cpuPercent: 10, diskFreeMb: 2000, batteryPercent: null, connectivityStable: true, criticalProcesses: [] };
+  it('passes a healthy mains-powered gateway', () => assert.equal(preflightDeferral(healthy, rules), undefined));
+  it('defers on each seed limit, saying why', () => {
+    assert.match(preflightDeferral({ ...healthy, cpuPercent: 45 }, rules)!, /cpu 45%/);
+    assert.match(preflightDeferral({ ...healthy, diskFreeMb: 400 }, rules)!, /disk free 400 MB/);
+    assert.match(preflightDeferral({ ...healthy, batteryPercent: 30 }, rules)!, /battery 30%/);
+    assert.match(preflightDeferral({ ...healthy, connectivityStable: false }, rules)!, /connectivity/);
+    assert.match(preflightDeferral({ ...healthy, criticalProcesses: ['pump-control'] }, rules)!, /pump-control/);
+    assert.equal(preflightDeferral({ ...healthy, online: false }, rules), 'offline');
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { Plan, resolveStage } from '../../src/contracts/plan';
+import { InvalidInputError, parseOrThrow } from '../../src/contracts/validation';
+import { backoffSchedule, batchCount, batchRange, plannedWaitMs, stageSizes } from '../../src/domain/planMath';
+import { planFor } from '../helpers/fixtures';
+
+describe('plan schema', () => {
+  it('fills in the seed plan: canary 5, pilot 20, wave1 50, wave2 125, batches of 25, 20-minute gaps', () => {
+    const plan = Plan.parse(planFor('seed'));
+    assert.deepEqual(plan.stages.map((stage) => [stage.name, stage.devices]), [['canary', 5], ['pilot', 20], ['wave1', 50], ['wave2', 125]]);
+    assert.equal(plan.defaults.batchSize, 25);
+    assert.equal(plan.defaults.batchGap, 20 * 60_000);
+    assert.equal(plan.defaults.maxConcurrent, 30);
+    assert.equal(plan.defaults.operationTimeout, 30 * 60_000);
+    assert.equal(plan.stages[0]?.monitorWindow, 3_600_000);
+    assert.equal(plan.stages[1]?.monitorWindow, 7_200_000);
+  });
+
+  it('lets a stage override the plan defaults', () => {
+    const plan = Plan.parse(planFor('override', { stages: [{ name: 'only', devices: 10, batchSize: 5, batchGap: '90s' }] }));
+    const stage = resolveStage(plan, 0);
+    assert.equal(stage.batchSize, 5);
+    assert.equal(stage.batchGap, 90_000);
+    assert.equal(stage.successThreshold, 0.8);
+  });
+
+  it('names the field and the fix when a value is wrong', () => {
+    const bad = planFor('bad', { stages: [{ name: 'canary', devices: 0 }, { name: 'Pilot', devices: 5, batchGap: 'soon' }] });
+    assert.throws(
+      () => parseOrThrow(Plan, bad, 'plan'),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        const paths = error.issues.map((issue) => issue.path);
+        assert.deepEqual(paths.sort(), ['stages[0].devices', 'stages[1].batchGap', 'stages[1].name']);
+        assert.match(error.message, /"soon" is not a duration: write e\.g\. "20 minutes"/);
+        assert.match(error.message, /lower-case letters/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses unknown keys and repeated stage names', () => {
+    const result = Plan.safeParse({ ...planFor('dup', { stages: [{ name: 'a', devices: 1 }, { name: 'a', devices: 1 }] }), colour: 'red' });
+    assert.equal(result.success, false);
+    const messages = result.error!.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('\n');
+    assert.match(messages, /colour/);
+  });
+});
+
+describe('plan maths', () => {
+  const plan = Plan.parse(planFor('maths'));
+
+  it('cuts stages from the targets in order and stops when the fleet runs out', () => {
+    assert.deepEqual(stageSizes(plan, 200).map((size) => size.devices), [5, 20, 50, 125]);
+    assert.deepEqual(stageSizes(plan, 60).map((size) => size.devices), [5, 20, 35, 0]);
+  });
+
+  it('splits a stage into batches of the batch size', () => {
+    assert.equal(batchCount(125, 25), 5);
+    assert.equal(batchCount(126, 25), 6);
+    assert.deepEqual(batchRange(126, 25, 5), { offset: 125, devices: 1 });
+    assert.deepEqual(batchRange(50, 25, 1), { offset: 25, devices: 25 });
+  });
+
+  it('adds up the planned waits: gaps between batches and monitoring windows', () => {
+    const minutes = plannedWaitMs(plan, stageSizes(plan, 200)) / 60_000;
+    // gaps: canary 0, pilot 0, wave1 1 × 20, wave2 4 × 20; windows 60 + 120 + 180 + 360
+    assert.equal(minutes, 20 + 80 + 60 + 120 + 180 + 360);
+  });
+
+  it('follows the seed backoff min(300·2^n, 3600) s', () => {
+    assert.deepEqual(backoffSchedule(plan.retry, 6).map((ms) => ms / 1000), [300, 600, 1200, 2400, 3600]);
+  });
+});
