@@ -76,34 +76,42 @@ export function loadDevConfig(configPath = DEFAULT_CONFIG_PATH): DevConfig {
 export function parseDevConfig(raw: unknown, { baseDir, source }: { baseDir: string; source: string }): DevConfig {
   const result = DevConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  - ${describeIssue(issue)}`);
+    const problems = result.error.issues.flatMap(describeIssue).map((problem) => `  - ${problem}`);
     throw new Error(`Invalid ${source}:\n${problems.join('\n')}`);
   }
   const config = result.data;
   return config.dbFile ? { ...config, dbFile: path.resolve(baseDir, config.dbFile) } : config;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.map(String).join('.');
+function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
-    const allowed = field ? '' : `; allowed keys: ${Object.keys(DevConfigSchema.shape).join(', ')}`;
-    return issue.keys.map((key) => `${field ? `${field}.` : ''}${key}: unknown key, remove or rename it${allowed}`).join('\n  - ');
+    // Only the top level is a strict object; the maps below it take any well-formed key.
+    const allowed = Object.keys(DevConfigSchema.shape).join(', ');
+    return issue.keys.map((key) => `${key}: unknown key, remove or rename it; allowed keys: ${allowed}`);
   }
-  // A bad record key arrives wrapped; the key schema's own message says what a key must look like.
+  const field = issue.path.map(String).join('.') || '(top level)';
+  // A bad map key arrives wrapped; the key schema's own message says what a key must look like.
   const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
   const got = issue.input === undefined ? '' : ` (got ${JSON.stringify(issue.input)})`;
-  return `${field || '(top level)'}: ${message}${got}`;
+  return [`${field}: ${message}${got}`];
+}
+
+function effectiveSettings(config: DevConfig, overrides: DevServerOverrides) {
+  return {
+    port: overrides.port ?? config.port,
+    uiPort: overrides.uiPort ?? config.uiPort,
+    dbFile: overrides.dbFile ?? config.dbFile,
+  };
 }
 
 /** Flags for `temporal server start-dev` (the subcommand itself not included). */
 export function startDevFlags(config: DevConfig, overrides: DevServerOverrides = {}): string[] {
-  const port = overrides.port ?? config.port;
-  const dbFile = overrides.dbFile ?? config.dbFile;
+  const { port, uiPort, dbFile } = effectiveSettings(config, overrides);
   return [
     ['--namespace', config.namespace],
     ['--ip', config.ip],
     ['--port', String(port)],
-    overrides.headless ? ['--headless'] : ['--ui-port', String(overrides.uiPort ?? config.uiPort)],
+    overrides.headless ? ['--headless'] : ['--ui-port', String(uiPort)],
     dbFile ? ['--db-filename', dbFile] : [],
     ['--log-level', config.logLevel],
     ...Object.entries(config.searchAttributes).map(([name, type]) => ['--search-attribute', `${name}=${type}`]),
@@ -136,8 +144,7 @@ const STOP_GRACE_MS = 10_000;
 
 export async function startDevServer(options: StartDevServerOptions = {}): Promise<RunningDevServer> {
   const config = options.config ?? loadDevConfig(options.configPath);
-  const port = options.port ?? config.port;
-  const dbFile = options.dbFile ?? config.dbFile;
+  const { port, uiPort, dbFile } = effectiveSettings(config, options);
   if (dbFile) fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   const logFile = options.logFile ?? path.join(LOG_DIR, `dev-server-${port}.log`);
   const cli = await ensureTemporalCli();
@@ -147,6 +154,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
+  // A runner that ends with process.exit (mocha --exit) must not leave a server holding the port.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const stop = async () => {
@@ -162,7 +170,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     await stop();
     throw err;
   }
-  const uiUrl = options.headless ? undefined : `http://${config.ip}:${options.uiPort ?? config.uiPort}`;
+  const uiUrl = options.headless ? undefined : `http://${config.ip}:${uiPort}`;
   return { address, uiUrl, namespace: config.namespace, logFile, exited, stop };
 }
 

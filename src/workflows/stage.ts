@@ -43,6 +43,12 @@ export interface StageResult {
   health: StageHealth | undefined;
 }
 
+/**
+ * Health polls never come faster than this in real time, whatever the speed-up: a demo playing a
+ * 6-hour window in 18 s polls 18 times, not 360. At speed-up 1 the plan's interval always wins.
+ */
+const MIN_REAL_HEALTH_POLL_MS = 1_000;
+
 /** Progress reaches the rollout at most this many times per stage, so its history stays bounded. */
 const PROGRESS_REPORTS_PER_STAGE = 200;
 
@@ -119,7 +125,8 @@ function runBatch(input: StageInput, batch: number) {
 /** Waits out the monitoring window on durable timers, polling stage health every interval. */
 async function monitor(input: StageInput): Promise<StageHealth | undefined> {
   const { stage, speedup } = input;
-  const polls = Math.max(1, Math.floor(stage.monitorWindow / stage.healthCheckInterval));
+  const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
+  const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
   const interval = scaled(stage.monitorWindow / polls, speedup);
   let health: StageHealth | undefined;
   for (let poll = 1; poll <= polls; poll++) {
