@@ -22,45 +22,39 @@ export interface RollbackResult {
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
 
 export function createRollbackActivities({ fleet, ledger }: ActivityDependencies) {
-  /**
-   * Returns every device this rollout updated to the version it ran before, at most `maxConcurrent`
-   * at a time. Rollback commands are keyed per device, so a retried activity resends nothing new.
-   */
+  /** Returns every device this rollout updated to the version it ran before. */
   async function rollbackRollout(input: RollbackInput): Promise<RollbackResult> {
-    const updated = (await ledger.outcomes(input.rolloutId)).filter((outcome) => outcome.state === 'succeeded');
-    return rollbackDevices({ ...input, deviceIds: updated.map((outcome) => outcome.deviceId) });
+    const targets = await ledger.targets(input.rolloutId);
+    return rollbackDevices({ ...input, deviceIds: [...targets.keys()] });
   }
 
-  /** Rolls back the given devices of this rollout (a batch that fell below its rollback threshold). */
-  async function rollbackDevices({ rolloutId, deviceIds: requested, maxConcurrent, maxPollIntervalMs }: RollbackDevicesInput): Promise<RollbackResult> {
+  /**
+   * Rolls back those of the given devices that this rollout updated, at most `maxConcurrent` at a
+   * time. An update still in flight is waited for first, so a device cannot end up on the new
+   * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
+   */
+  async function rollbackDevices({ rolloutId, deviceIds, maxConcurrent, maxPollIntervalMs }: RollbackDevicesInput): Promise<RollbackResult> {
     const targets = await ledger.targets(rolloutId);
-    const outcomes = new Map((await ledger.outcomes(rolloutId)).map((outcome) => [outcome.deviceId, outcome]));
     const result: RollbackResult = { rolledBack: 0, failed: 0 };
-    for (const group of chunks(requested, maxConcurrent)) {
-      const commands = group.map((deviceId) => ({
-        deviceId,
-        idempotencyKey: rollbackKey(rolloutId, deviceId),
-        correlationId: rolloutId,
-        targetVersion: targets.get(deviceId)?.fromVersion ?? '',
-      }));
-      await fleet.startRollbacks(commands);
-      const deviceIds = commands.map((command) => command.deviceId);
-      const finished = await pollUntil(
-        () => fleet.latestOperations({ correlationId: rolloutId, deviceIds, kind: 'rollback' }),
-        (operations: Operation[]) => operations.every((operation) => isTerminal(operation.state)),
-        maxPollIntervalMs,
+    for (const group of chunks(deviceIds, maxConcurrent)) {
+      const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
+      const updated = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
+      if (updated.length === 0) continue;
+      await fleet.startRollbacks(
+        updated.map((deviceId) => ({
+          deviceId,
+          idempotencyKey: rollbackKey(rolloutId, deviceId),
+          correlationId: rolloutId,
+          targetVersion: targets.get(deviceId)?.fromVersion ?? '',
+        })),
       );
-      const rolledBack = finished.filter((operation) => operation.state === 'succeeded');
+      const rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
+      const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
-      result.failed += finished.length - rolledBack.length;
+      result.failed += rollbacks.length - rolledBack.length;
       await ledger.recordOutcomes(
         rolloutId,
-        rolledBack.map(({ deviceId }) => ({
-          deviceId,
-          stage: outcomes.get(deviceId)?.stage ?? '',
-          state: 'rolled_back' as const,
-          attempts: outcomes.get(deviceId)?.attempts ?? 0,
-        })),
+        rolledBack.map(({ deviceId }) => ({ deviceId, stage: targets.get(deviceId)?.stage ?? '', state: 'rolled_back' as const, attempts: 0 })),
       );
       Context.current().heartbeat(result);
     }
@@ -69,3 +63,6 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
 
   return { rollbackRollout, rollbackDevices };
 }
+
+const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>
+  pollUntil(read, (operations) => operations.every((operation) => isTerminal(operation.state)), maxPollIntervalMs);

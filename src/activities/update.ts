@@ -78,6 +78,7 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
     const generation = latest ? generationOf(latest.idempotencyKey) + 1 : 1;
     const idempotencyKey = updateIdempotencyKey(rolloutId, deviceId, generation);
     Context.current().heartbeat({ idempotencyKey });
+    Context.current().cancellationSignal.throwIfAborted();
     const [started] = await fleet.startUpdates([{ deviceId, idempotencyKey, correlationId: rolloutId, firmware }]);
     if (!started) throw ApplicationFailure.nonRetryable(`fleet returned no operation for ${deviceId}`, FailureType.UnknownDevice);
     return started;

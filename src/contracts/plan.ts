@@ -19,23 +19,35 @@ export const DurationMs = z
 
 const Fraction = z.number().min(0).max(1);
 
-/** Limits and timings a stage inherits from the plan unless it sets its own (defaults from the seed plan). */
-export const StageSettings = z.object({
-  batchSize: z.number().int().positive().default(25),
+/** Limits and timings a stage inherits from the plan unless it sets its own. */
+const stageSettingFields = {
+  batchSize: z.number().int().positive(),
   /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
-  maxConcurrent: z.number().int().positive().default(30),
-  batchGap: DurationMs.prefault('20 minutes'),
+  maxConcurrent: z.number().int().positive(),
+  batchGap: DurationMs,
   /** Upper bound of one update attempt on one device. */
-  operationTimeout: DurationMs.prefault('30 minutes'),
-  healthCheckInterval: DurationMs.prefault('60 seconds'),
+  operationTimeout: DurationMs,
+  healthCheckInterval: DurationMs,
   /** A batch below this success rate holds the stage. */
-  successThreshold: Fraction.default(0.8),
+  successThreshold: Fraction,
   /** A batch below this success rate is rolled back and the rollout paused. */
-  rollbackThreshold: Fraction.default(0.7),
+  rollbackThreshold: Fraction,
+};
+
+/** The plan-wide settings, with the seed plan's defaults. */
+export const StageSettings = z.object({
+  batchSize: stageSettingFields.batchSize.default(25),
+  maxConcurrent: stageSettingFields.maxConcurrent.default(30),
+  batchGap: stageSettingFields.batchGap.prefault('20 minutes'),
+  operationTimeout: stageSettingFields.operationTimeout.prefault('30 minutes'),
+  healthCheckInterval: stageSettingFields.healthCheckInterval.prefault('60 seconds'),
+  successThreshold: stageSettingFields.successThreshold.default(0.8),
+  rollbackThreshold: stageSettingFields.rollbackThreshold.default(0.7),
 });
 export type StageSettings = z.infer<typeof StageSettings>;
 
-const StageSettingsOverrides = StageSettings.partial();
+/** A stage's own settings: no defaults here, so whatever a stage leaves out comes from the plan. */
+const StageSettingsOverrides = z.object(stageSettingFields).partial();
 
 export const Stage = z
   .object({

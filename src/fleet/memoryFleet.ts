@@ -11,7 +11,7 @@ import type {
   UpdateCommand,
   Vitals,
 } from './provider';
-import { OperationsQuery as OperationsQuerySchema } from './provider';
+import { isTerminal, OperationsQuery as OperationsQuerySchema } from './provider';
 
 /** How long an operation stays in each non-terminal state, in milliseconds of fleet time. */
 export interface PhaseDurations {
@@ -63,6 +63,8 @@ export class MemoryFleet implements FleetProvider {
   private readonly order: string[];
   private readonly operationsByKey = new Map<string, StoredOperation>();
   private readonly latestByDevice = new Map<string, StoredOperation>();
+  /** Operations not yet terminal, per device: a device's version changes when one ends, seen or not. */
+  private readonly unsettled = new Map<string, StoredOperation[]>();
   private readonly phases: PhaseDurations;
   private readonly now: () => number;
   private nextOperationNumber = 1;
@@ -81,6 +83,7 @@ export class MemoryFleet implements FleetProvider {
   async inventory({ cursor, limit }: { cursor?: string; limit: number }): Promise<InventoryPage> {
     const start = cursor ? Number(cursor) : 0;
     const ids = this.order.slice(start, start + limit);
+    ids.forEach((id) => this.settle(id));
     const end = start + ids.length;
     return {
       devices: ids.map((id) => structuredClone(this.record(id).device)),
@@ -90,7 +93,7 @@ export class MemoryFleet implements FleetProvider {
 
   async vitals(deviceIds: string[]): Promise<Vitals[]> {
     return deviceIds.map((deviceId) => {
-      const record = this.record(deviceId);
+      const record = this.settle(deviceId);
       return { deviceId, online: record.device.online, ...structuredClone(record.vitals) };
     });
   }
@@ -113,7 +116,7 @@ export class MemoryFleet implements FleetProvider {
 
   async health(deviceIds: string[]): Promise<Health[]> {
     return deviceIds.map((deviceId) => {
-      const { device, crashCount } = this.record(deviceId);
+      const { device, crashCount } = this.settle(deviceId);
       return {
         deviceId,
         online: device.online,
@@ -139,7 +142,7 @@ export class MemoryFleet implements FleetProvider {
   }
 
   device(deviceId: string): Device {
-    return structuredClone(this.record(deviceId).device);
+    return structuredClone(this.settle(deviceId).device);
   }
 
   /** Commands that created an operation (duplicates excluded), per device. */
@@ -173,6 +176,7 @@ export class MemoryFleet implements FleetProvider {
       ...(failure ? { errorCode: failure.errorCode } : {}),
     };
     this.operationsByKey.set(command.idempotencyKey, operation);
+    this.unsettled.set(command.deviceId, [...(this.unsettled.get(command.deviceId) ?? []), operation]);
     this.latestByDevice.set(`${kind}/${command.correlationId}/${command.deviceId}`, operation);
     return this.view(operation);
   }
@@ -194,6 +198,12 @@ export class MemoryFleet implements FleetProvider {
       elapsed -= this.phases[phase];
     }
     return operation.outcome;
+  }
+
+  private settle(deviceId: string): DeviceRecord {
+    const pending = (this.unsettled.get(deviceId) ?? []).filter((operation) => !isTerminal(this.view(operation).state));
+    this.unsettled.set(deviceId, pending);
+    return this.record(deviceId);
   }
 
   private record(deviceId: string): DeviceRecord {

@@ -30,9 +30,9 @@ export class FileLedger implements Ledger {
     return stage.devices.slice(offset, offset + limit);
   }
 
-  async targets(rolloutId: string): Promise<Map<string, TargetDevice>> {
+  async targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>> {
     const stages = await this.requireTargets(rolloutId);
-    return new Map(stages.flatMap((stage) => stage.devices.map((device) => [device.id, device] as const)));
+    return new Map(stages.flatMap(({ stage, devices }) => devices.map((device) => [device.id, { ...device, stage }] as const)));
   }
 
   async recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void> {

@@ -19,8 +19,8 @@ export interface Ledger {
   /** Stores the snapshot once; a second call for the same rollout keeps the first and returns it. */
   saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]>;
   stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
-  /** Every target of the rollout, by id. */
-  targets(rolloutId: string): Promise<Map<string, TargetDevice>>;
+  /** Every target of the rollout, by id, with the stage it belongs to. */
+  targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>>;
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { RetrySettings, ResolvedStage } from '../contracts/plan';
@@ -23,8 +23,8 @@ export interface BatchInput {
 
 export interface BatchResult {
   counts: DeviceCounts;
-  /** At most one batch of ids: what a batch rollback needs. */
-  succeededDeviceIds: string[];
+  /** The batch's devices (at most one batch of ids): what a batch rollback needs. */
+  deviceIds: string[];
 }
 
 const { preflightBatch, recordOutcomes } = proxyActivities<Activities>({
@@ -44,7 +44,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   await recordOutcomes({ rolloutId, outcomes });
   return {
     counts: outcomes.reduce((counts, outcome) => ({ ...counts, [outcome.state]: counts[outcome.state] + 1 }), emptyCounts()),
-    succeededDeviceIds: outcomes.filter((outcome) => outcome.state === 'succeeded').map((outcome) => outcome.deviceId),
+    deviceIds: outcomes.map((outcome) => outcome.deviceId),
   };
 }
 
@@ -55,6 +55,8 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
     startToCloseTimeout: scaled(stage.operationTimeout, speedup),
     heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
     retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
+    // A rollback must not start while an attempt could still send its command.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: `update ${deviceId}`,
   });
   try {

@@ -93,7 +93,7 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
     if (verdict.action === 'roll_back') {
       const rolledBack = await rollbackDevices({
         rolloutId: input.rolloutId,
-        deviceIds: result.succeededDeviceIds,
+        deviceIds: result.deviceIds,
         maxConcurrent: stage.maxConcurrent,
         maxPollIntervalMs: scaled(stage.healthCheckInterval, input.speedup),
       });

@@ -24,6 +24,14 @@ describe('plan schema', () => {
     assert.equal(stage.successThreshold, 0.8);
   });
 
+  it('gives a stage the plan defaults for whatever it leaves out', () => {
+    const plan = Plan.parse(planFor('inherit', { stages: [{ name: 'only', devices: 10 }], defaults: { batchSize: 5, batchGap: '1 minute' } }));
+    const stage = resolveStage(plan, 0);
+    assert.equal(stage.batchSize, 5);
+    assert.equal(stage.batchGap, 60_000);
+    assert.equal(stage.maxConcurrent, 30);
+  });
+
   it('names the field and the fix when a value is wrong', () => {
     const bad = planFor('bad', { stages: [{ name: 'canary', devices: 0 }, { name: 'Pilot', devices: 5, batchGap: 'soon' }] });
     assert.throws(
