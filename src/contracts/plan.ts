@@ -32,6 +32,8 @@ const stageSettingFields = {
   successThreshold: Fraction,
   /** A batch below this success rate is rolled back and the rollout paused. */
   rollbackThreshold: Fraction,
+  /** `manual`: the rollout waits for an operator's approve before starting this stage. */
+  advance: z.enum(['auto', 'manual']),
 };
 
 /** The plan-wide settings, with the seed plan's defaults. */
@@ -43,6 +45,7 @@ export const StageSettings = z.object({
   healthCheckInterval: stageSettingFields.healthCheckInterval.prefault('60 seconds'),
   successThreshold: stageSettingFields.successThreshold.default(0.8),
   rollbackThreshold: stageSettingFields.rollbackThreshold.default(0.7),
+  advance: stageSettingFields.advance.default('auto'),
 });
 export type StageSettings = z.infer<typeof StageSettings>;
 
