@@ -10,8 +10,10 @@ export interface RollbackInput {
   maxPollIntervalMs: number;
 }
 
-export interface RollbackDevicesInput extends RollbackInput {
-  deviceIds: string[];
+export interface RollbackBatchInput extends RollbackInput {
+  stageIndex: number;
+  offset: number;
+  devices: number;
 }
 
 export interface RollbackResult {
@@ -25,7 +27,13 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
   /** Returns every device this rollout updated to the version it ran before. */
   async function rollbackRollout(input: RollbackInput): Promise<RollbackResult> {
     const targets = await ledger.targets(input.rolloutId);
-    return rollbackDevices({ ...input, deviceIds: [...targets.keys()] });
+    return rollbackDevices(input, [...targets.keys()]);
+  }
+
+  /** Rolls back one batch (it fell below its rollback threshold): the batch's range of the stage's targets. */
+  async function rollbackBatch({ stageIndex, offset, devices, ...input }: RollbackBatchInput): Promise<RollbackResult> {
+    const batch = await ledger.stageDevices(input.rolloutId, stageIndex, offset, devices);
+    return rollbackDevices(input, batch.map((device) => device.id));
   }
 
   /**
@@ -33,7 +41,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * time. An update still in flight is waited for first, so a device cannot end up on the new
    * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
    */
-  async function rollbackDevices({ rolloutId, deviceIds, maxConcurrent, maxPollIntervalMs }: RollbackDevicesInput): Promise<RollbackResult> {
+  async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
     const targets = await ledger.targets(rolloutId);
     const result: RollbackResult = { rolledBack: 0, failed: 0 };
     for (const group of chunks(deviceIds, maxConcurrent)) {
@@ -61,7 +69,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
     return result;
   }
 
-  return { rollbackRollout, rollbackDevices };
+  return { rollbackRollout, rollbackBatch };
 }
 
 const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>

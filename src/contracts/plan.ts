@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { FirmwareRef } from '../fleet/provider';
+import { FirmwareRef, OperationState } from '../fleet/provider';
 import { PreflightRules } from '../domain/preflight';
 
 /** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
@@ -34,6 +34,11 @@ const stageSettingFields = {
   rollbackThreshold: Fraction,
   /** `manual`: the rollout waits for an operator's approve before starting this stage. */
   advance: z.enum(['auto', 'manual']),
+  /** Pipelining: the next batch may start once this share of the current one reached `pipelineState`. */
+  pipelineFraction: Fraction,
+  pipelineState: OperationState.exclude(['queued', 'failed', 'rolled_back']),
+  /** The batch gate is judged when the batch ends or this long after it started, whichever comes first. */
+  batchTimeout: DurationMs,
 };
 
 /** The plan-wide settings, with the seed plan's defaults. */
@@ -46,6 +51,9 @@ export const StageSettings = z.object({
   successThreshold: stageSettingFields.successThreshold.default(0.8),
   rollbackThreshold: stageSettingFields.rollbackThreshold.default(0.7),
   advance: stageSettingFields.advance.default('auto'),
+  pipelineFraction: stageSettingFields.pipelineFraction.default(0.8),
+  pipelineState: stageSettingFields.pipelineState.default('downloaded'),
+  batchTimeout: stageSettingFields.batchTimeout.prefault('30 minutes'),
 });
 export type StageSettings = z.infer<typeof StageSettings>;
 

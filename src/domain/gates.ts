@@ -12,9 +12,17 @@ export function successRate(counts: Pick<DeviceCounts, 'succeeded' | 'failed' | 
   return attempted === 0 ? 1 : counts.succeeded / attempted;
 }
 
-/** The seed's batch gate: ≥ 80 % goes on, below it the stage holds, below 70 % the batch is rolled back. */
-export function batchGate(counts: DeviceCounts, thresholds: Pick<StageSettings, 'successThreshold' | 'rollbackThreshold'>): GateVerdict {
-  const rate = successRate(counts);
+/**
+ * The seed's batch gate: ≥ 80 % goes on, below it the stage holds, below 70 % the batch is rolled
+ * back. Judged when the batch ends (`final`) or when it times out, when devices still updating count
+ * as not (yet) successful.
+ */
+export function batchGate(
+  counts: DeviceCounts,
+  thresholds: Pick<StageSettings, 'successThreshold' | 'rollbackThreshold'>,
+  { final }: { final: boolean } = { final: true },
+): GateVerdict {
+  const rate = final ? successRate(counts) : successRate({ ...counts, failed: counts.failed + counts.pending });
   const percent = (value: number) => `${Math.round(value * 1000) / 10}%`;
   if (rate < thresholds.rollbackThreshold) {
     return { action: 'roll_back', reason: `success ${percent(rate)} < rollback threshold ${percent(thresholds.rollbackThreshold)}` };

@@ -145,6 +145,11 @@ export class MemoryFleet implements FleetProvider {
     return structuredClone(this.settle(deviceId).device);
   }
 
+  /** Operations of either kind that have not ended yet, across the fleet. */
+  operationsInFlight(): number {
+    return this.order.reduce((total, id) => total + (this.settle(id), this.unsettled.get(id)?.length ?? 0), 0);
+  }
+
   /** Commands that created an operation (duplicates excluded), per device. */
   acceptedCommands(kind: OperationKind = 'update'): Map<string, number> {
     const counts = new Map<string, number>();

@@ -1,9 +1,19 @@
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { batchProgressSignal, deviceMilestoneSignal } from '../contracts/engineMessages';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { RetrySettings, ResolvedStage } from '../contracts/plan';
 import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
+import { settleBatch } from '../domain/gates';
 import type { PreflightRules } from '../domain/preflight';
 import { deviceRetryPolicy, scaled } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
@@ -12,6 +22,7 @@ import { mapWithConcurrency } from './concurrency';
 export interface BatchInput {
   rolloutId: string;
   stageIndex: number;
+  batchIndex: number;
   stage: ResolvedStage;
   offset: number;
   devices: number;
@@ -23,8 +34,6 @@ export interface BatchInput {
 
 export interface BatchResult {
   counts: DeviceCounts;
-  /** The batch's devices (at most one batch of ids): what a batch rollback needs. */
-  deviceIds: string[];
 }
 
 const { preflightBatch, recordOutcomes } = proxyActivities<Activities>({
@@ -32,20 +41,65 @@ const { preflightBatch, recordOutcomes } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** Updates one batch: preflight, then every ready device with per-device retries, then records outcomes. */
+/**
+ * Updates one batch: preflight, then every ready device with per-device retries, then records
+ * outcomes. Tells its stage how far it got as devices pass the pipelining state and as they end.
+ */
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage } = input;
+  const progress = new BatchProgressReporter(input.batchIndex, devices, stage.pipelineFraction);
+  setHandler(deviceMilestoneSignal, ({ deviceId }) => progress.reached(deviceId));
+
   const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
-  const updated = await mapWithConcurrency(ready, stage.maxConcurrent, (deviceId) => updateOneDevice(input, deviceId));
-  const outcomes: DeviceOutcome[] = [
-    ...updated,
-    ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
-  ];
+  const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
+  deferredOutcomes.forEach((outcome) => progress.ended(outcome));
+  const updated = await mapWithConcurrency(ready, stage.maxConcurrent, async (deviceId) => {
+    const outcome = await updateOneDevice(input, deviceId);
+    progress.ended(outcome);
+    return outcome;
+  });
+  const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
   await recordOutcomes({ rolloutId, outcomes });
-  return {
-    counts: outcomes.reduce((counts, outcome) => ({ ...counts, [outcome.state]: counts[outcome.state] + 1 }), emptyCounts()),
-    deviceIds: outcomes.map((outcome) => outcome.deviceId),
-  };
+  await progress.flushed();
+  return { counts: progress.counts };
+}
+
+/** Keeps the batch's counts and signals them to the parent stage when they matter to it. */
+class BatchProgressReporter {
+  counts: DeviceCounts;
+  private readonly milestones = new Set<string>();
+  private readonly threshold: number;
+  private readonly sent: Promise<void>[] = [];
+  private readonly stage = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
+
+  constructor(
+    private readonly batchIndex: number,
+    devices: number,
+    pipelineFraction: number,
+  ) {
+    this.counts = emptyCounts(devices);
+    this.threshold = Math.ceil(pipelineFraction * devices);
+  }
+
+  reached(deviceId: string): void {
+    const before = this.milestones.size;
+    this.milestones.add(deviceId);
+    if (before < this.threshold && this.milestones.size >= this.threshold) this.send();
+  }
+
+  ended(outcome: DeviceOutcome): void {
+    this.milestones.add(outcome.deviceId);
+    this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
+    this.send();
+  }
+
+  async flushed(): Promise<void> {
+    await Promise.all(this.sent);
+  }
+
+  private send(): void {
+    this.sent.push(this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts }));
+  }
 }
 
 async function updateOneDevice(input: BatchInput, deviceId: string): Promise<DeviceOutcome> {
@@ -60,7 +114,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
     summary: `update ${deviceId}`,
   });
   try {
-    const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs });
+    const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs, milestone: stage.pipelineState });
     return { deviceId, stage: stage.name, state: 'succeeded', attempts: result.attempts, operationId: result.operationId };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

@@ -1,21 +1,25 @@
 import {
+  CancellationScope,
   condition,
   continueAsNew,
-  executeChild,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StageHealth } from '../activities/health';
+import { batchProgressSignal } from '../contracts/engineMessages';
 import { batchWorkflowId } from '../contracts/ids';
 import { stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
 import type { ResolvedStage, RetrySettings } from '../contracts/plan';
-import type { DeviceCounts, Decision } from '../contracts/status';
+import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
-import { batchGate, settleBatch, settleRollback } from '../domain/gates';
+import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
+import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
 import { batchCount, batchRange, scaled } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
@@ -52,74 +56,162 @@ const MIN_REAL_HEALTH_POLL_MS = 1_000;
 /** Progress reaches the rollout at most this many times per stage, so its history stays bounded. */
 const PROGRESS_REPORTS_PER_STAGE = 200;
 
-const { checkStageHealth, rollbackDevices } = proxyActivities<Activities>({
+const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+interface RunningBatch extends BatchInFlight {
+  index: number;
+  scope: CancellationScope;
+}
+
 /**
- * One stage of a rollout: its batches one after another with a durable gap between them, each
- * judged by the batch gate, then a monitoring window of periodic health polls.
+ * One stage of a rollout. Batches start a durable gap apart; the next one may start before the
+ * current one ends (once enough of it is downloaded), but never beyond `maxConcurrent` devices in
+ * flight. Each batch is judged by the batch gate when it ends or times out; then a monitoring window
+ * of periodic health polls follows.
  */
 export async function stageWorkflow(input: StageInput): Promise<StageResult> {
-  const { stage, devices } = input;
-  const batches = batchCount(devices, stage.batchSize);
-  const reportEvery = Math.max(1, Math.ceil(batches / PROGRESS_REPORTS_PER_STAGE));
-  let paused = input.paused;
-  let counts = input.progress?.counts ?? emptyCounts(devices);
-  setHandler(stagePausedSignal, (message) => {
-    paused = message.paused;
-  });
-  const rollout = getExternalWorkflowHandle(input.rolloutWorkflowId);
-  const report = (batchesDone: number, decision?: Decision) =>
-    rollout.signal(stageProgressSignal, { stage: stage.name, batchesDone, counts, ...(decision ? { decision } : {}) } satisfies StageProgress);
+  const run = new StageRun(input);
+  run.install();
+  await run.batches();
+  const health = await monitor(input);
+  return { stage: input.stage.name, devices: input.devices, counts: run.counts, health };
+}
 
-  for (let batch = input.progress?.nextBatch ?? 0; batch < batches; batch++) {
-    if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof stageWorkflow>({ ...input, paused, progress: { nextBatch: batch, counts } });
+class StageRun {
+  counts: DeviceCounts;
+  private paused: boolean;
+  private readonly running = new Map<number, RunningBatch>();
+  private readonly batchTotal: number;
+  private readonly reportEvery: number;
+  private batchesDone = 0;
+
+  constructor(private readonly input: StageInput) {
+    this.paused = input.paused;
+    this.counts = input.progress?.counts ?? emptyCounts(input.devices);
+    this.batchTotal = batchCount(input.devices, input.stage.batchSize);
+    this.batchesDone = input.progress?.nextBatch ?? 0;
+    this.reportEvery = Math.max(1, Math.ceil(this.batchTotal / PROGRESS_REPORTS_PER_STAGE));
+  }
+
+  install(): void {
+    setHandler(stagePausedSignal, ({ paused }) => void (this.paused = paused));
+    setHandler(batchProgressSignal, ({ batchIndex, reachedMilestone, counts }) => {
+      const batch = this.running.get(batchIndex);
+      if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts });
+    });
+  }
+
+  async batches(): Promise<void> {
+    const { stage } = this.input;
+    const judged: Promise<void>[] = [];
+    for (let index = this.input.progress?.nextBatch ?? 0; index < this.batchTotal; index++) {
+      if (workflowInfo().continueAsNewSuggested) await this.continueAsNewWhenIdle(index, judged);
+      await condition(() => !this.paused);
+      const range = batchRange(this.input.devices, stage.batchSize, index);
+      if (index > 0) await this.untilNextBatchMayStart(index, range.devices);
+      const batch = this.runBatch(index, range);
+      // Awaited below; handled here too so a cancellation while the loop waits is not "unhandled".
+      batch.catch(() => undefined);
+      judged.push(batch);
     }
-    await condition(() => !paused);
-    if (batch > 0) await sleep(scaled(stage.batchGap, input.speedup), { summary: `gap before batch ${batch + 1} of ${stage.name}` });
-    await condition(() => !paused);
-    const result = await runBatch(input, batch);
-    counts = settleBatch(counts, result.counts);
-    const verdict = batchGate(result.counts, stage);
-    const isLast = batch === batches - 1;
-    if (verdict.action === 'continue') {
-      if (isLast || (batch + 1) % reportEvery === 0) await report(batch + 1);
-      continue;
-    }
+    await Promise.all(judged);
+  }
+
+  private async untilNextBatchMayStart(index: number, devices: number): Promise<void> {
+    const { stage, speedup } = this.input;
+    const previous = this.running.get(index - 1);
+    await Promise.all([
+      sleep(scaled(stage.batchGap, speedup), { summary: `gap before batch ${index + 1} of ${stage.name}` }),
+      condition(() => !previous || pipelineReady(previous, stage.pipelineFraction)),
+    ]);
+    await condition(() => !this.paused && fitsConcurrency(this.inFlight(), devices, stage.maxConcurrent));
+  }
+
+  private inFlight(): number {
+    return [...this.running.values()].reduce((total, batch) => total + stillInFlight(batch), 0);
+  }
+
+  private async runBatch(index: number, range: { offset: number; devices: number }): Promise<void> {
+    const { stage, speedup } = this.input;
+    const scope = new CancellationScope();
+    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false };
+    this.running.set(index, batch);
+    const result = scope.run(() => this.startBatch(index, range).then((handle) => handle.result()));
+    const ended = result.then(
+      (final) => Object.assign(batch, { counts: final.counts, ended: true }),
+      (error: unknown) => {
+        batch.ended = true;
+        if (!isCancellation(error)) throw error;
+      },
+    );
+    const endedInTime = await condition(() => batch.ended, scaled(stage.batchTimeout, speedup));
+    const verdict = batchGate(batch.counts, stage, { final: endedInTime });
     if (verdict.action === 'roll_back') {
-      const rolledBack = await rollbackDevices({
-        rolloutId: input.rolloutId,
-        deviceIds: result.deviceIds,
-        maxConcurrent: stage.maxConcurrent,
-        maxPollIntervalMs: scaled(stage.healthCheckInterval, input.speedup),
-      });
-      counts = settleRollback(counts, rolledBack.rolledBack);
+      if (!endedInTime) scope.cancel();
+      await ended;
+      await this.rollBack(batch);
+    } else {
+      await ended;
     }
-    paused = true;
-    await report(batch + 1, {
+    this.running.delete(index);
+    this.counts = settleBatch(this.counts, batch.counts);
+    this.batchesDone += 1;
+    await this.afterGate(index, verdict);
+  }
+
+  private startBatch(index: number, range: { offset: number; devices: number }) {
+    const { progress: _progress, paused: _paused, rolloutWorkflowId: _parent, ...shared } = this.input;
+    return startChild(batchWorkflow, {
+      workflowId: batchWorkflowId(this.input.rolloutId, this.input.stage.name, index),
+      args: [{ ...shared, batchIndex: index, offset: range.offset, devices: range.devices }],
+      staticSummary: `${this.input.stage.name}: batch ${index + 1}, ${range.devices} devices`,
+    });
+  }
+
+  private async rollBack(batch: RunningBatch): Promise<void> {
+    const { stage, speedup, rolloutId, stageIndex } = this.input;
+    const range = batchRange(this.input.devices, stage.batchSize, batch.index);
+    const { rolledBack } = await rollbackBatch({
+      rolloutId,
+      stageIndex,
+      offset: range.offset,
+      devices: range.devices,
+      maxConcurrent: stage.maxConcurrent,
+      maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
+    });
+    batch.counts = settleRollback(batch.counts, rolledBack);
+  }
+
+  /** A held or rolled-back batch pauses the stage and tells the rollout why; operators resume it. */
+  private async afterGate(index: number, verdict: GateVerdict): Promise<void> {
+    const isLast = this.batchesDone === this.batchTotal;
+    if (verdict.action === 'continue') {
+      if (isLast || this.batchesDone % this.reportEvery === 0) await this.report();
+      return;
+    }
+    this.paused = true;
+    await this.report({
       at: new Date().toISOString(),
-      stage: stage.name,
-      gate: `batch ${batch + 1}`,
+      stage: this.input.stage.name,
+      gate: `batch ${index + 1}`,
       action: verdict.action === 'hold' ? 'hold' : 'roll_back',
       reason: verdict.reason,
     });
   }
-  const health = await monitor(input);
-  return { stage: stage.name, devices, counts, health };
-}
 
-function runBatch(input: StageInput, batch: number) {
-  const range = batchRange(input.devices, input.stage.batchSize, batch);
-  const { progress: _progress, paused: _paused, rolloutWorkflowId: _parent, ...shared } = input;
-  return executeChild(batchWorkflow, {
-    workflowId: batchWorkflowId(input.rolloutId, input.stage.name, batch),
-    args: [{ ...shared, offset: range.offset, devices: range.devices }],
-    staticSummary: `${input.stage.name}: batch ${batch + 1}, ${range.devices} devices`,
-  });
+  private async report(decision?: Decision): Promise<void> {
+    const progress: StageProgress = { stage: this.input.stage.name, batchesDone: this.batchesDone, counts: this.counts, ...(decision ? { decision } : {}) };
+    await getExternalWorkflowHandle(this.input.rolloutWorkflowId).signal(stageProgressSignal, progress);
+  }
+
+  private async continueAsNewWhenIdle(nextBatch: number, judged: Promise<void>[]): Promise<never> {
+    await Promise.all(judged);
+    return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress: { nextBatch, counts: this.counts } });
+  }
 }
 
 /** Waits out the monitoring window on durable timers, polling stage health every interval. */
