@@ -145,9 +145,9 @@ export class MemoryFleet implements FleetProvider {
     return structuredClone(this.settle(deviceId).device);
   }
 
-  /** Operations of either kind that have not ended yet, across the fleet. */
-  operationsInFlight(): number {
-    return this.order.reduce((total, id) => total + (this.settle(id), this.unsettled.get(id)?.length ?? 0), 0);
+  /** Devices with an operation of either kind that has not ended yet. */
+  devicesInFlight(): string[] {
+    return this.order.filter((id) => (this.settle(id), (this.unsettled.get(id)?.length ?? 0) > 0));
   }
 
   /** Commands that created an operation (duplicates excluded), per device. */

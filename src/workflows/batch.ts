@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -98,7 +99,10 @@ class BatchProgressReporter {
   }
 
   private send(): void {
-    this.sent.push(this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts }));
+    const sending = this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts });
+    // Awaited in flushed(); handled here too, as a cancelled batch never gets there.
+    sending.catch(() => undefined);
+    this.sent.push(sending);
   }
 }
 
@@ -117,7 +121,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
     const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs, milestone: stage.pipelineState });
     return { deviceId, stage: stage.name, state: 'succeeded', attempts: result.attempts, operationId: result.operationId };
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     return { deviceId, stage: stage.name, state: 'failed', attempts: attemptsOf(error, retry), reason: failureReason(error) };
   }
 }
