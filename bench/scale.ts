@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Command, InvalidArgumentError } from 'commander';
+import { rolloutWorkflowId } from '../src/contracts/ids';
+import { statusQuery } from '../src/contracts/messages';
+import { Plan, resolveStage } from '../src/contracts/plan';
+import { batchCount } from '../src/domain/planMath';
+import { generateDevices } from '../src/fleet/generateDevices';
+import { MemoryFleet } from '../src/fleet/memoryFleet';
+import { rolloutWorkflow } from '../src/workflows';
+import { temporaryLedger, uniqueRolloutId } from '../test/helpers/fixtures';
+import { allRunHistories, largestByType, rolloutWorkflowIds } from '../test/helpers/histories';
+import { stopTestServers, timeSkippingEnv, withWorker } from '../test/helpers/temporal';
+import { childrenPeakRss, ownPeakRss } from './peakMemory';
+import { renderScaleReport } from './scaleReport';
+import { scalePlan } from './scalePlan';
+
+const PROGRESS_EVERY_MS = 30_000;
+
+interface ScaleOptions {
+  devices: number;
+  batchSize: number;
+  maxConcurrent?: number;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return parsed;
+}
+
+/**
+ * One rollout of `--devices` gateways on an in-memory fleet under time skipping, with real default
+ * durations; then every workflow history of the run is read back and the largest reported.
+ */
+async function benchScale(options: ScaleOptions): Promise<void> {
+  const { devices, batchSize } = options;
+  const maxConcurrent = options.maxConcurrent ?? batchSize;
+  const planInput = scalePlan({ rolloutId: uniqueRolloutId(`scale-${devices}`), devices, batchSize, maxConcurrent });
+  const plan = Plan.parse(planInput);
+  const env = await timeSkippingEnv();
+  const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
+
+  const startedAt = performance.now();
+  const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] });
+    const ticker = setInterval(() => void printProgress(handle, startedAt), PROGRESS_EVERY_MS);
+    try {
+      return await handle.result();
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+  const wallMs = performance.now() - startedAt;
+
+  const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));
+  const serverPeak = childrenPeakRss().find((child) => child.command === 'java')?.bytes;
+  const markdown = renderScaleReport({
+    command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`,
+    devices,
+    stages: report.stages.map(({ stage, devices: stageDevices }, index) => ({ stage, devices: stageDevices, batches: batchCount(stageDevices, resolveStage(plan, index).batchSize) })),
+    batchSize,
+    maxConcurrent,
+    state: report.state,
+    succeeded: report.stages.reduce((sum, stage) => sum + stage.counts.succeeded, 0),
+    wallMs,
+    planTimeMs: report.elapsedMs,
+    largest: largestByType(histories),
+    workflowRuns: histories.length,
+    ownPeakRssBytes: ownPeakRss(),
+    serverPeakRssBytes: serverPeak,
+  });
+  const file = path.join(__dirname, 'results', `scale-${devices}.md`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  console.log(markdown);
+  console.log(`written to ${path.relative(process.cwd(), file)}`);
+}
+
+async function printProgress(handle: WorkflowHandle<typeof rolloutWorkflow>, startedAt: number): Promise<void> {
+  const status = await handle.query(statusQuery).catch(() => undefined);
+  if (!status) return;
+  const done = status.stages.reduce((sum, stage) => sum + stage.counts.succeeded + stage.counts.failed + stage.counts.deferred, 0);
+  const stage = status.stages.find((candidate) => candidate.name === status.currentStage);
+  const where = stage ? `${stage.name} batch ${stage.batchesDone}/${stage.batches}` : status.state;
+  console.error(`[${((performance.now() - startedAt) / 1000).toFixed(0)} s] ${where}, ${done} devices done, rss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
+}
+
+const program = new Command('bench:scale')
+  .description('one large rollout on an in-memory fleet under time skipping; reports the largest workflow histories')
+  .option('--devices <count>', 'fleet size', positiveInteger, 100_000)
+  .option('--batch-size <count>', 'devices per batch', positiveInteger, 1_000)
+  .option('--max-concurrent <count>', 'devices in flight at once (default: the batch size)', positiveInteger)
+  .action(async (options: ScaleOptions) => {
+    try {
+      await benchScale(options);
+    } finally {
+      await stopTestServers();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
