@@ -4,6 +4,7 @@ import { createTargetActivities } from './targets';
 import { createUpdateActivities } from './update';
 import { createHealthActivities } from './health';
 import { createRollbackActivities } from './rollback';
+import { createMilestoneActivities } from './milestone';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
@@ -15,6 +16,7 @@ export function createActivities(dependencies: ActivityDependencies) {
   return {
     ...createTargetActivities(dependencies),
     ...createUpdateActivities(dependencies),
+    ...createMilestoneActivities(dependencies),
     ...createHealthActivities(dependencies),
     ...createRollbackActivities(dependencies),
   };

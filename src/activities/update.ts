@@ -1,11 +1,9 @@
-import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { deviceMilestoneSignal } from '../contracts/engineMessages';
-import { reached } from '../domain/pipelining';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../contracts/failures';
 import { generationOf, updateIdempotencyKey } from '../contracts/ids';
 import type { PreflightRules } from '../domain/preflight';
 import { preflightDeferral } from '../domain/preflight';
-import type { FirmwareRef, Operation, OperationState } from '../fleet/provider';
+import type { FirmwareRef, Operation } from '../fleet/provider';
 import { isTerminal } from '../fleet/provider';
 import type { DeviceOutcome } from '../contracts/status';
 import type { ActivityDependencies } from './index';
@@ -30,8 +28,6 @@ export interface UpdateDeviceInput {
   firmware: FirmwareRef;
   /** Longest wait between two status polls, in real milliseconds. */
   maxPollIntervalMs: number;
-  /** Once the operation gets this far, the batch is told (it pipelines the next batch on it). */
-  milestone: OperationState;
 }
 
 export interface UpdateDeviceResult {
@@ -60,15 +56,10 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
    * it first asks the fleet for this rollout's operation on the device and resumes it when it is in
    * flight or done; only an operation that ended in failure makes it send a new command.
    */
-  async function updateDevice({ rolloutId, deviceId, firmware, maxPollIntervalMs, milestone }: UpdateDeviceInput): Promise<UpdateDeviceResult> {
+  async function updateDevice({ rolloutId, deviceId, firmware, maxPollIntervalMs }: UpdateDeviceInput): Promise<UpdateDeviceResult> {
     const operation = await resumeOrStart(rolloutId, deviceId, firmware);
-    const announceMilestone = once(() => signalBatch(deviceId));
     const final = await pollUntil(
-      async () => {
-        const current = (await fleet.latestOperations({ correlationId: rolloutId, deviceIds: [deviceId] }))[0] ?? operation;
-        if (current.state !== 'failed' && current.state !== 'rolled_back' && reached(current.state, milestone)) await announceMilestone();
-        return current;
-      },
+      async () => (await fleet.latestOperations({ correlationId: rolloutId, deviceIds: [deviceId] }))[0] ?? operation,
       (current) => isTerminal(current.state),
       maxPollIntervalMs,
     );
@@ -93,28 +84,9 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
     return started;
   }
 
-  /** Best effort: a lost milestone only delays pipelining until the device's update ends. */
-  async function signalBatch(deviceId: string): Promise<void> {
-    const batch = Context.current().info.workflowExecution;
-    if (!batch) return;
-    await Context.current()
-      .client.workflow.getHandle(batch.workflowId, batch.runId)
-      .signal(deviceMilestoneSignal, { deviceId })
-      .catch((error: unknown) => log.warn('milestone signal not delivered', { deviceId, error: String(error) }));
-  }
-
   async function recordOutcomes({ rolloutId, outcomes }: { rolloutId: string; outcomes: DeviceOutcome[] }): Promise<void> {
     await ledger.recordOutcomes(rolloutId, outcomes);
   }
 
   return { preflightBatch, updateDevice, recordOutcomes };
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let done = false;
-  return async () => {
-    if (done) return;
-    done = true;
-    await action();
-  };
 }

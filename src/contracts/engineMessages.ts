@@ -2,11 +2,6 @@ import { defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import { DeviceCounts } from './status';
 
-/** An update activity tells its batch that a device reached the stage's pipelining state. */
-export const DeviceMilestone = z.object({ deviceId: z.string() });
-export type DeviceMilestone = z.infer<typeof DeviceMilestone>;
-export const deviceMilestoneSignal = defineSignal<[DeviceMilestone]>('deviceMilestone');
-
 /** A batch tells its stage how far it is, so the stage can pipeline the next batch and judge the gate. */
 export const BatchProgress = z.object({
   batchIndex: z.number().int().nonnegative(),

@@ -2,14 +2,14 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  condition,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
-  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { batchProgressSignal, deviceMilestoneSignal } from '../contracts/engineMessages';
+import { batchProgressSignal } from '../contracts/engineMessages';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { RetrySettings, ResolvedStage } from '../contracts/plan';
 import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
@@ -37,60 +37,78 @@ export interface BatchResult {
   counts: DeviceCounts;
 }
 
-const { preflightBatch, recordOutcomes } = proxyActivities<Activities>({
+const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 /**
  * Updates one batch: preflight, then every ready device with per-device retries, then records
- * outcomes. Tells its stage how far it got as devices pass the pipelining state and as they end.
+ * outcomes. Tells its stage how far it got as the batch passes the pipelining state and as devices end.
  */
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage } = input;
-  const progress = new BatchProgressReporter(input.batchIndex, devices, stage.pipelineFraction);
-  setHandler(deviceMilestoneSignal, ({ deviceId }) => progress.reached(deviceId));
+  const progress = new BatchProgressReporter(input.batchIndex, devices);
 
   const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
   const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
   deferredOutcomes.forEach((outcome) => progress.ended(outcome));
+  let updatesEnded = false;
+  const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
+  // Awaited below; handled here too, as a cancelled batch never gets there.
+  milestone.catch(() => undefined);
   const updated = await mapWithConcurrency(ready, stage.maxConcurrent, async (deviceId) => {
     const outcome = await updateOneDevice(input, deviceId);
     progress.ended(outcome);
     return outcome;
   });
+  updatesEnded = true;
+  await milestone;
   const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
   await recordOutcomes({ rolloutId, outcomes });
   await progress.flushed();
   return { counts: progress.counts };
 }
 
+/**
+ * The stage asks whether this batch is far enough along only once the gap after it has passed, so
+ * the batch reads the fleet from then on, every health-check interval, until enough of it reached
+ * the pipelining state (deferred devices count) or its updates ended. Most batches end within the gap.
+ */
+async function watchMilestone(input: BatchInput, deferred: number, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
+  const { rolloutId, stageIndex, offset, devices, stage, speedup } = input;
+  const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
+  if (needed <= 0 || (await condition(updatesEnded, scaled(stage.batchGap, speedup)))) return;
+  for (;;) {
+    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone: stage.pipelineState });
+    if (reached >= needed) return progress.milestoneReached(reached + deferred);
+    if (await condition(updatesEnded, scaled(stage.healthCheckInterval, speedup))) return;
+  }
+}
+
 /** Keeps the batch's counts and signals them to the parent stage when they matter to it. */
 class BatchProgressReporter {
   counts: DeviceCounts;
-  private readonly milestones = new Set<string>();
-  private readonly threshold: number;
+  private reachedMilestone = 0;
   private readonly sent: Promise<void>[] = [];
   private readonly stage = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
 
   constructor(
     private readonly batchIndex: number,
-    devices: number,
-    pipelineFraction: number,
+    private readonly devices: number,
   ) {
     this.counts = emptyCounts(devices);
-    this.threshold = Math.ceil(pipelineFraction * devices);
   }
 
-  reached(deviceId: string): void {
-    const before = this.milestones.size;
-    this.milestones.add(deviceId);
-    if (before < this.threshold && this.milestones.size >= this.threshold) this.send();
+  /** `count` devices (deferred ones included) got as far as the pipelining state. */
+  milestoneReached(count: number): void {
+    this.reachedMilestone = Math.max(this.reachedMilestone, count);
+    this.send();
   }
 
   ended(outcome: DeviceOutcome): void {
-    this.milestones.add(outcome.deviceId);
     this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
+    this.reachedMilestone = Math.max(this.reachedMilestone, this.devices - this.counts.pending);
     this.send();
   }
 
@@ -99,7 +117,7 @@ class BatchProgressReporter {
   }
 
   private send(): void {
-    const sending = this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts });
+    const sending = this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.reachedMilestone, counts: this.counts });
     // Awaited in flushed(); handled here too, as a cancelled batch never gets there.
     sending.catch(() => undefined);
     this.sent.push(sending);
@@ -118,7 +136,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
     summary: `update ${deviceId}`,
   });
   try {
-    const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs, milestone: stage.pipelineState });
+    const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs });
     return { deviceId, stage: stage.name, state: 'succeeded', attempts: result.attempts, operationId: result.operationId };
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
