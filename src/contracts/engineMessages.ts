@@ -9,6 +9,8 @@ export const BatchProgress = z.object({
   reachedMilestone: z.number().int().nonnegative(),
   /** Devices whose update has ended, by how it ended; `pending` counts those still going. */
   counts: DeviceCounts,
+  /** The batch timeout has passed with updates still going: the stage judges the gate on these counts. */
+  timedOut: z.boolean(),
 });
 export type BatchProgress = z.infer<typeof BatchProgress>;
 export const batchProgressSignal = defineSignal<[BatchProgress]>('batchProgress');

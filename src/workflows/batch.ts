@@ -37,6 +37,12 @@ export interface BatchResult {
   counts: DeviceCounts;
 }
 
+/**
+ * Progress reports a batch sends its stage as its devices end, besides the milestone and the
+ * timeout: enough for the stage's concurrency check, few enough to keep both histories small.
+ */
+const PROGRESS_REPORTS_PER_BATCH = 10;
+
 const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -49,13 +55,15 @@ const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivitie
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
+  let updatesEnded = false;
+  const timeout = reportTimeout(input, () => updatesEnded, progress);
+  // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
+  timeout.catch(() => undefined);
 
   const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
   const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
   deferredOutcomes.forEach((outcome) => progress.ended(outcome));
-  let updatesEnded = false;
   const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
-  // Awaited below; handled here too, as a cancelled batch never gets there.
   milestone.catch(() => undefined);
   const updated = await mapWithConcurrency(ready, stage.maxConcurrent, async (deviceId) => {
     const outcome = await updateOneDevice(input, deviceId);
@@ -63,7 +71,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     return outcome;
   });
   updatesEnded = true;
-  await milestone;
+  await Promise.all([timeout, milestone]);
   const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
   await recordOutcomes({ rolloutId, outcomes });
   await progress.flushed();
@@ -86,10 +94,20 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
   }
 }
 
-/** Keeps the batch's counts and signals them to the parent stage when they matter to it. */
+/** The gate is judged at the batch timeout on the counts of that moment, which only the batch knows exactly. */
+async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
+  if (!(await condition(updatesEnded, scaled(input.stage.batchTimeout, input.speedup)))) progress.timedOut();
+}
+
+/**
+ * Keeps the batch's counts and signals them to the parent stage when they matter to it: when the
+ * milestone is reached, at the timeout, and every tenth of the batch's devices that end.
+ */
 class BatchProgressReporter {
   counts: DeviceCounts;
   private reachedMilestone = 0;
+  private pastTimeout = false;
+  private readonly reportEvery: number;
   private readonly sent: Promise<void>[] = [];
   private readonly stage = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
 
@@ -98,6 +116,7 @@ class BatchProgressReporter {
     private readonly devices: number,
   ) {
     this.counts = emptyCounts(devices);
+    this.reportEvery = Math.ceil(devices / PROGRESS_REPORTS_PER_BATCH);
   }
 
   /** `count` devices (deferred ones included) got as far as the pipelining state. */
@@ -108,7 +127,14 @@ class BatchProgressReporter {
 
   ended(outcome: DeviceOutcome): void {
     this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
-    this.reachedMilestone = Math.max(this.reachedMilestone, this.devices - this.counts.pending);
+    const ended = this.devices - this.counts.pending;
+    this.reachedMilestone = Math.max(this.reachedMilestone, ended);
+    // The last device needs no report: the batch's result follows.
+    if (ended % this.reportEvery === 0 && ended < this.devices) this.send();
+  }
+
+  timedOut(): void {
+    this.pastTimeout = true;
     this.send();
   }
 
@@ -117,7 +143,12 @@ class BatchProgressReporter {
   }
 
   private send(): void {
-    const sending = this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.reachedMilestone, counts: this.counts });
+    const sending = this.stage.signal(batchProgressSignal, {
+      batchIndex: this.batchIndex,
+      reachedMilestone: this.reachedMilestone,
+      counts: this.counts,
+      timedOut: this.pastTimeout,
+    });
     // Awaited in flushed(); handled here too, as a cancelled batch never gets there.
     sending.catch(() => undefined);
     this.sent.push(sending);

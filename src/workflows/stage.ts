@@ -65,6 +65,7 @@ const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
 interface RunningBatch extends BatchInFlight {
   index: number;
   scope: CancellationScope;
+  timedOut: boolean;
 }
 
 /**
@@ -99,9 +100,9 @@ class StageRun {
 
   install(): void {
     setHandler(stagePausedSignal, ({ paused }) => void (this.paused = paused));
-    setHandler(batchProgressSignal, ({ batchIndex, reachedMilestone, counts }) => {
+    setHandler(batchProgressSignal, ({ batchIndex, reachedMilestone, counts, timedOut }) => {
       const batch = this.running.get(batchIndex);
-      if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts });
+      if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts, timedOut });
     });
   }
 
@@ -136,9 +137,9 @@ class StageRun {
   }
 
   private async runBatch(index: number, range: { offset: number; devices: number }): Promise<void> {
-    const { stage, speedup } = this.input;
+    const { stage } = this.input;
     const scope = new CancellationScope();
-    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false };
+    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false, timedOut: false };
     this.running.set(index, batch);
     const result = scope.run(() => this.startBatch(index, range).then((handle) => handle.result()));
     const ended = result.then(
@@ -148,10 +149,10 @@ class StageRun {
         if (!isCancellation(error)) throw error;
       },
     );
-    const endedInTime = await condition(() => batch.ended, scaled(stage.batchTimeout, speedup));
-    const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    await condition(() => batch.ended || batch.timedOut);
+    const verdict = batchGate(batch.counts, stage, { final: batch.ended });
     if (verdict.action === 'roll_back') {
-      if (!endedInTime) scope.cancel();
+      if (!batch.ended) scope.cancel();
       await ended;
       await this.rollBack(batch);
     } else {
