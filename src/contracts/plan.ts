@@ -39,6 +39,11 @@ const stageSettingFields = {
   pipelineState: OperationState.exclude(['queued', 'failed', 'rolled_back']),
   /** The batch gate is judged when the batch ends or this long after it started, whichever comes first. */
   batchTimeout: DurationMs,
+  /**
+   * Batches one run of the stage workflow starts before it continues as new (Temporal may ask for
+   * that sooner). Bounds the stage's history at any stage size: each batch adds at most about 70 events.
+   */
+  batchesPerRun: z.number().int().positive(),
 };
 
 /** The plan-wide settings, with the seed plan's defaults. */
@@ -54,6 +59,7 @@ export const StageSettings = z.object({
   pipelineFraction: stageSettingFields.pipelineFraction.default(0.8),
   pipelineState: stageSettingFields.pipelineState.default('downloaded'),
   batchTimeout: stageSettingFields.batchTimeout.prefault('30 minutes'),
+  batchesPerRun: stageSettingFields.batchesPerRun.default(100),
 });
 export type StageSettings = z.infer<typeof StageSettings>;
 

@@ -37,7 +37,14 @@ export interface StageInput {
   speedup: number;
   paused: boolean;
   /** Carried across continue-as-new. */
-  progress?: { nextBatch: number; counts: DeviceCounts };
+  progress?: StageRunProgress;
+}
+
+interface StageRunProgress {
+  nextBatch: number;
+  counts: DeviceCounts;
+  /** Present once the monitoring window has begun. */
+  monitoring?: { pollsDone: number; health?: StageHealth };
 }
 
 export interface StageResult {
@@ -56,6 +63,9 @@ const MIN_REAL_HEALTH_POLL_MS = 1_000;
 /** Progress reaches the rollout at most this many times per stage, so its history stays bounded. */
 const PROGRESS_REPORTS_PER_STAGE = 200;
 
+/** Health polls one run of the monitoring window makes before it continues as new: about 11 events each. */
+const HEALTH_POLLS_PER_RUN = 300;
+
 const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
@@ -72,13 +82,14 @@ interface RunningBatch extends BatchInFlight {
  * One stage of a rollout. Batches start a durable gap apart; the next one may start before the
  * current one ends (once enough of it is downloaded), but never beyond `maxConcurrent` devices in
  * flight. Each batch is judged by the batch gate when it ends or times out; then a monitoring window
- * of periodic health polls follows.
+ * of periodic health polls follows. A run starts at most `batchesPerRun` batches and the window runs
+ * in runs of its own, each continued as new, so every run's history is bounded whatever the stage's size.
  */
 export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
-  const health = await monitor(input);
+  const health = await run.monitor();
   return { stage: input.stage.name, devices: input.devices, counts: run.counts, health };
 }
 
@@ -88,13 +99,15 @@ class StageRun {
   private readonly running = new Map<number, RunningBatch>();
   private readonly batchTotal: number;
   private readonly reportEvery: number;
+  private readonly firstBatchOfRun: number;
   private batchesDone = 0;
 
   constructor(private readonly input: StageInput) {
     this.paused = input.paused;
     this.counts = input.progress?.counts ?? emptyCounts(input.devices);
     this.batchTotal = batchCount(input.devices, input.stage.batchSize);
-    this.batchesDone = input.progress?.nextBatch ?? 0;
+    this.firstBatchOfRun = input.progress?.nextBatch ?? 0;
+    this.batchesDone = this.firstBatchOfRun;
     this.reportEvery = Math.max(1, Math.ceil(this.batchTotal / PROGRESS_REPORTS_PER_STAGE));
   }
 
@@ -109,8 +122,11 @@ class StageRun {
   async batches(): Promise<void> {
     const { stage } = this.input;
     const judged: Promise<void>[] = [];
-    for (let index = this.input.progress?.nextBatch ?? 0; index < this.batchTotal; index++) {
-      if (workflowInfo().continueAsNewSuggested) await this.continueAsNewWhenIdle(index, judged);
+    for (let index = this.firstBatchOfRun; index < this.batchTotal; index++) {
+      if (workflowInfo().continueAsNewSuggested || index - this.firstBatchOfRun >= stage.batchesPerRun) {
+        await Promise.all(judged);
+        await this.continueAsNew({ nextBatch: index, counts: this.counts });
+      }
       await condition(() => !this.paused);
       const range = batchRange(this.input.devices, stage.batchSize, index);
       if (index > 0) await this.untilNextBatchMayStart(index, range.devices);
@@ -209,27 +225,34 @@ class StageRun {
     await getExternalWorkflowHandle(this.input.rolloutWorkflowId).signal(stageProgressSignal, progress);
   }
 
-  private async continueAsNewWhenIdle(nextBatch: number, judged: Promise<void>[]): Promise<never> {
-    await Promise.all(judged);
-    return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress: { nextBatch, counts: this.counts } });
+  /**
+   * Waits out the monitoring window on durable timers, polling stage health every interval. The
+   * window starts in a run of its own, so a run never holds both batches and polls.
+   */
+  async monitor(): Promise<StageHealth | undefined> {
+    const { stage, speedup } = this.input;
+    const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
+    const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
+    const interval = scaled(stage.monitorWindow / polls, speedup);
+    const firstPollOfRun = this.input.progress?.monitoring?.pollsDone ?? 0;
+    let health = this.input.progress?.monitoring?.health;
+    for (let poll = firstPollOfRun + 1; poll <= polls; poll++) {
+      const ranBatches = this.batchesDone > this.firstBatchOfRun;
+      if (ranBatches || workflowInfo().continueAsNewSuggested || poll - 1 - firstPollOfRun >= HEALTH_POLLS_PER_RUN) {
+        await this.continueAsNew({ nextBatch: this.batchTotal, counts: this.counts, monitoring: { pollsDone: poll - 1, health } });
+      }
+      await sleep(interval, { summary: `monitoring ${stage.name}: health check ${poll} of ${polls}` });
+      health = await checkStageHealth({
+        rolloutId: this.input.rolloutId,
+        stageIndex: this.input.stageIndex,
+        devices: this.input.devices,
+        firmwareVersion: this.input.firmware.version,
+      });
+    }
+    return health;
   }
-}
 
-/** Waits out the monitoring window on durable timers, polling stage health every interval. */
-async function monitor(input: StageInput): Promise<StageHealth | undefined> {
-  const { stage, speedup } = input;
-  const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
-  const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
-  const interval = scaled(stage.monitorWindow / polls, speedup);
-  let health: StageHealth | undefined;
-  for (let poll = 1; poll <= polls; poll++) {
-    await sleep(interval, { summary: `monitoring ${stage.name}: health check ${poll} of ${polls}` });
-    health = await checkStageHealth({
-      rolloutId: input.rolloutId,
-      stageIndex: input.stageIndex,
-      devices: input.devices,
-      firmwareVersion: input.firmware.version,
-    });
+  private continueAsNew(progress: StageRunProgress): Promise<never> {
+    return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress });
   }
-  return health;
 }
