@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDependencies } from './index';
 import { chunks } from './chunks';
 
@@ -29,6 +30,8 @@ export function createHealthActivities({ fleet, ledger }: ActivityDependencies) 
         summary.onTargetVersion += health.firmwareVersion === firmwareVersion ? 1 : 0;
         summary.crashes += health.crashCount;
       }
+      // A large stage takes many fleet calls; the heartbeat keeps a slow but live poll from timing out.
+      Context.current().heartbeat(summary.checked);
     }
     return summary;
   }
