@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
+import { MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
 
 /** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
@@ -21,7 +22,11 @@ const Fraction = z.number().min(0).max(1);
 
 /** Limits and timings a stage inherits from the plan unless it sets its own. */
 const stageSettingFields = {
-  batchSize: z.number().int().positive(),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_BATCH_SIZE, `at most ${MAX_BATCH_SIZE} devices per batch keep a batch's workflow history under Temporal's limit: use more batches`),
   /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
   maxConcurrent: z.number().int().positive(),
   batchGap: DurationMs,
@@ -41,9 +46,13 @@ const stageSettingFields = {
   batchTimeout: DurationMs,
   /**
    * Batches one run of the stage workflow starts before it continues as new (Temporal may ask for
-   * that sooner). Bounds the stage's history at any stage size: each batch adds at most about 70 events.
+   * that sooner). Bounds the stage's history at any stage size: each batch adds at most 78 events.
    */
-  batchesPerRun: z.number().int().positive(),
+  batchesPerRun: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_BATCHES_PER_RUN, `at most ${MAX_BATCHES_PER_RUN} batches per run keep a stage's workflow history under Temporal's limit`),
 };
 
 /** The plan-wide settings, with the seed plan's defaults. */
@@ -102,7 +111,11 @@ export const Plan = z
   .object({
     rolloutId: RolloutIdSchema,
     firmware: FirmwareRef.strict(),
-    stages: z.array(Stage).min(1).prefault(SEED_STAGES.map((stage) => ({ ...stage }))),
+    stages: z
+      .array(Stage)
+      .min(1)
+      .max(MAX_STAGES, `at most ${MAX_STAGES} stages keep the rollout's workflow history under Temporal's limit`)
+      .prefault(SEED_STAGES.map((stage) => ({ ...stage }))),
     defaults: StageSettings.strict().prefault({}),
     retry: RetrySettings.prefault({}),
     preflight: PreflightRules.prefault({}),

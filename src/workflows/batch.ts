@@ -15,6 +15,7 @@ import type { RetrySettings, ResolvedStage } from '../contracts/plan';
 import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
+import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../domain/historyBudget';
 import type { PreflightRules } from '../domain/preflight';
 import { deviceRetryPolicy, scaled } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
@@ -36,12 +37,6 @@ export interface BatchInput {
 export interface BatchResult {
   counts: DeviceCounts;
 }
-
-/**
- * Progress reports a batch sends its stage as its devices end, besides the milestone and the
- * timeout: enough for the stage's concurrency check, few enough to keep both histories small.
- */
-const PROGRESS_REPORTS_PER_BATCH = 10;
 
 const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -79,18 +74,23 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
 }
 
 /**
- * The stage asks whether this batch is far enough along only once the gap after it has passed, so
- * the batch reads the fleet from then on, every health-check interval, until enough of it reached
- * the pipelining state (deferred devices count) or its updates ended. Most batches end within the gap.
+ * The stage asks whether this batch is far enough along only once the gap after it has passed, and
+ * only a batch smaller than `maxConcurrent` leaves room for the next one before it ends. So such a
+ * batch reads the fleet from the end of the gap, every health-check interval, until enough of it
+ * reached the pipelining state (deferred devices count), its updates end, its timeout passes or it
+ * has polled MILESTONE_POLLS_PER_BATCH times; after that the stage pipelines on the ended devices
+ * the progress reports count.
  */
 async function watchMilestone(input: BatchInput, deferred: number, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
   const { rolloutId, stageIndex, offset, devices, stage, speedup } = input;
   const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
-  if (needed <= 0 || (await condition(updatesEnded, scaled(stage.batchGap, speedup)))) return;
-  for (;;) {
+  if (needed <= 0 || stage.batchSize >= stage.maxConcurrent) return;
+  const timeoutAt = Date.now() + scaled(stage.batchTimeout, speedup);
+  if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
+  for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && Date.now() < timeoutAt; poll++) {
     const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone: stage.pipelineState });
     if (reached >= needed) return progress.milestoneReached(reached + deferred);
-    if (await condition(updatesEnded, scaled(stage.healthCheckInterval, speedup))) return;
+    if (await condition(updatesEnded, Math.min(scaled(stage.healthCheckInterval, speedup), Math.max(1, timeoutAt - Date.now())))) return;
   }
 }
 

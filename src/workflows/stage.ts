@@ -19,6 +19,7 @@ import type { ResolvedStage, RetrySettings } from '../contracts/plan';
 import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
+import { HEALTH_POLLS_PER_RUN, PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
 import { batchCount, batchRange, scaled } from '../domain/planMath';
@@ -60,11 +61,6 @@ export interface StageResult {
  */
 const MIN_REAL_HEALTH_POLL_MS = 1_000;
 
-/** Progress reaches the rollout at most this many times per stage, so its history stays bounded. */
-const PROGRESS_REPORTS_PER_STAGE = 200;
-
-/** Health polls one run of the monitoring window makes before it continues as new: about 11 events each. */
-const HEALTH_POLLS_PER_RUN = 300;
 
 const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

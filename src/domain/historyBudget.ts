@@ -1,0 +1,76 @@
+/**
+ * What keeps every workflow history bounded, and the bounds that follow. Each bound counts every
+ * event the workflow code can cause in one run, assuming the worst: a workflow task of its own
+ * (3 events: scheduled, started, completed) for every event that wakes the workflow. Operator
+ * messages are not counted: each pause, resume or approve adds a few events where it lands.
+ */
+
+/** Temporal warns above this many events in one history (and fails a workflow at 51,200). */
+export const HISTORY_EVENT_LIMIT = 10_240;
+/** Temporal warns above this many bytes in one history (and fails a workflow at 50 MB). */
+export const HISTORY_BYTE_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * Progress reports a batch sends its stage as its devices end, besides the milestone and the
+ * timeout: enough for the stage's concurrency check, few enough to keep both histories small.
+ */
+export const PROGRESS_REPORTS_PER_BATCH = 10;
+/** Progress reaches the rollout at most this many times per stage (plus one per gate decision). */
+export const PROGRESS_REPORTS_PER_STAGE = 200;
+/** Health polls one run of a stage's monitoring window makes before it continues as new. */
+export const HEALTH_POLLS_PER_RUN = 300;
+/** Fleet reads a batch makes at most while it waits for its pipelining milestone. */
+export const MILESTONE_POLLS_PER_BATCH = 30;
+
+/** Plan limits that keep every bound below under HISTORY_EVENT_LIMIT (the unit tests check). */
+export const MAX_BATCH_SIZE = 1_000;
+export const MAX_BATCHES_PER_RUN = 100;
+export const MAX_STAGES = 12;
+
+const WORKFLOW_TASK = 3;
+const ACTIVITY = 3; // scheduled, started, completed (retries add none)
+const TIMER = 2; // started, fired or cancelled
+const CHILD = 3; // initiated, started, ended
+const SIGNAL_SENT = 2; // initiated, signalled
+const RUN_ENDS = 2; // started, then completed or continued as new
+
+/**
+ * One batch of `devices`: per device an update activity, a cancellation request if the batch is
+ * rolled back at its timeout, and a workflow task for its outcome; then preflight, recordOutcomes,
+ * the timeout and milestone timers, the progress reports, and the milestone polls.
+ */
+export function batchHistoryBound(devices: number): number {
+  const milestonePolls = MILESTONE_POLLS_PER_BATCH;
+  const perDevice = ACTIVITY + 1 + WORKFLOW_TASK;
+  const reports = PROGRESS_REPORTS_PER_BATCH + 2;
+  const activities = 2 + milestonePolls;
+  const timers = 2 + milestonePolls;
+  const wakeUps = 1 + activities + timers + reports;
+  return RUN_ENDS + devices * perDevice + activities * ACTIVITY + timers * TIMER + reports * SIGNAL_SENT + wakeUps * WORKFLOW_TASK;
+}
+
+/**
+ * Per batch a stage run records: the child, the gap before it, the batch's reports, one report to
+ * the rollout, and on a rollback the cancellation and rollbackBatch activity, each waking it once.
+ */
+export const STAGE_EVENTS_PER_BATCH = (() => {
+  const reports = PROGRESS_REPORTS_PER_BATCH + 2;
+  const cancellation = 2;
+  const wakeUps = 2 + 1 + reports + 1 + 1 + 1;
+  return CHILD + TIMER + reports + SIGNAL_SENT + cancellation + ACTIVITY + wakeUps * WORKFLOW_TASK;
+})();
+
+/** A stage run that starts batches: at most `batchesPerRun` of them. */
+export const stageRunHistoryBound = (batchesPerRun: number): number => RUN_ENDS + WORKFLOW_TASK + batchesPerRun * STAGE_EVENTS_PER_BATCH;
+
+/** A run of the monitoring window: a timer, a health activity and two workflow tasks per poll. */
+export const MONITORING_RUN_HISTORY_BOUND = RUN_ENDS + WORKFLOW_TASK + HEALTH_POLLS_PER_RUN * (TIMER + ACTIVITY + 2 * WORKFLOW_TASK);
+
+/**
+ * A rollout of `stages` stages: the snapshot and the final rollback activities, and per stage the
+ * child and its progress reports (one per gate decision besides), each waking it once.
+ */
+export function rolloutHistoryBound(stages: number, gateDecisions = 0): number {
+  const perStage = CHILD + 2 * WORKFLOW_TASK + (PROGRESS_REPORTS_PER_STAGE + 1) * (1 + WORKFLOW_TASK);
+  return RUN_ENDS + WORKFLOW_TASK + 2 * (ACTIVITY + WORKFLOW_TASK) + stages * perStage + gateDecisions * (1 + WORKFLOW_TASK);
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { Plan } from '../../src/contracts/plan';
+import {
+  batchHistoryBound,
+  HISTORY_EVENT_LIMIT,
+  MAX_BATCHES_PER_RUN,
+  MAX_BATCH_SIZE,
+  MAX_STAGES,
+  MONITORING_RUN_HISTORY_BOUND,
+  rolloutHistoryBound,
+  stageRunHistoryBound,
+} from '../../src/domain/historyBudget';
+import { planFor } from '../helpers/fixtures';
+
+describe('history budget', () => {
+  it('keeps every workflow run under 10,240 events at the plan limits', () => {
+    assert.ok(batchHistoryBound(MAX_BATCH_SIZE) < HISTORY_EVENT_LIMIT, `batch of ${MAX_BATCH_SIZE}: ${batchHistoryBound(MAX_BATCH_SIZE)}`);
+    assert.ok(stageRunHistoryBound(MAX_BATCHES_PER_RUN) < HISTORY_EVENT_LIMIT, `stage run: ${stageRunHistoryBound(MAX_BATCHES_PER_RUN)}`);
+    assert.ok(MONITORING_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `monitoring run: ${MONITORING_RUN_HISTORY_BOUND}`);
+    assert.ok(rolloutHistoryBound(MAX_STAGES) < HISTORY_EVENT_LIMIT, `rollout: ${rolloutHistoryBound(MAX_STAGES)}`);
+  });
+
+  it('refuses plans beyond those limits, naming the field', () => {
+    const tooLarge = Plan.safeParse(planFor('large', { defaults: { batchSize: MAX_BATCH_SIZE + 1 } }));
+    assert.equal(tooLarge.success, false);
+    assert.deepEqual(tooLarge.error?.issues[0]?.path, ['defaults', 'batchSize']);
+    const stages = Array.from({ length: MAX_STAGES + 1 }, (_, index) => ({ name: `s${index}`, devices: 1 }));
+    assert.deepEqual(Plan.safeParse(planFor('many', { stages })).error?.issues[0]?.path, ['stages']);
+    assert.equal(Plan.parse(planFor('default')).defaults.batchesPerRun, MAX_BATCHES_PER_RUN);
+  });
+});
