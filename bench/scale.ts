@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { rolloutWorkflowId } from '../src/contracts/ids';
 import { statusQuery } from '../src/contracts/messages';
 import { Plan, resolveStage } from '../src/contracts/plan';
+import { batchHistoryBound, MONITORING_RUN_HISTORY_BOUND, rolloutHistoryBound, stageRunHistoryBound } from '../src/domain/historyBudget';
 import { batchCount } from '../src/domain/planMath';
 import { generateDevices } from '../src/fleet/generateDevices';
 import { MemoryFleet } from '../src/fleet/memoryFleet';
@@ -67,6 +68,11 @@ async function benchScale(options: ScaleOptions): Promise<void> {
     wallMs,
     planTimeMs: report.elapsedMs,
     largest: largestByType(histories),
+    bounds: {
+      rolloutWorkflow: rolloutHistoryBound(plan.stages.length),
+      stageWorkflow: Math.max(stageRunHistoryBound(plan.defaults.batchesPerRun), MONITORING_RUN_HISTORY_BOUND),
+      batchWorkflow: batchHistoryBound(batchSize),
+    },
     workflowRuns: histories.length,
     ownPeakRssBytes: ownPeakRss(),
     serverPeakRssBytes: serverPeak,
