@@ -71,7 +71,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
     bounds: {
       rolloutWorkflow: rolloutHistoryBound(plan.stages.length),
       stageWorkflow: Math.max(stageRunHistoryBound(plan.defaults.batchesPerRun), MONITORING_RUN_HISTORY_BOUND),
-      batchWorkflow: batchHistoryBound(batchSize),
+      batchWorkflow: batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts }),
     },
     workflowRuns: histories.length,
     ownPeakRssBytes: ownPeakRss(),

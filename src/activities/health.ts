@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDependencies } from './index';
-import { chunks } from './chunks';
+import { chunks } from '../domain/chunks';
 
 const HEALTH_CHUNK = 100;
 

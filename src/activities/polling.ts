@@ -10,7 +10,7 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
   let interval = Math.min(FIRST_POLL_MS, maxIntervalMs);
   for (;;) {
     const value = await read();
-    Context.current().heartbeat(value);
+    Context.current().heartbeat();
     if (done(value)) return value;
     await Context.current().sleep(interval);
     interval = Math.min(interval * 2, maxIntervalMs);

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { isTerminal, type Operation } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
-import { chunks } from './chunks';
+import { chunks } from '../domain/chunks';
 import { pollUntil } from './polling';
 
 export interface RollbackInput {

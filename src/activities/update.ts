@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { FailureType } from '../contracts/failures';
 import { generationOf, updateIdempotencyKey } from '../contracts/ids';
 import type { PreflightRules } from '../domain/preflight';
@@ -22,19 +22,32 @@ export interface PreflightBatchResult {
   deferred: { deviceId: string; reason: string }[];
 }
 
-export interface UpdateDeviceInput {
-  rolloutId: string;
+export interface DeviceAttempt {
   deviceId: string;
+  /** The generation of this device's last failed operation that the workflow knows of; 0 before its first attempt. */
+  failedGeneration: number;
+}
+
+export interface UpdateDevicesInput {
+  rolloutId: string;
+  devices: DeviceAttempt[];
   firmware: FirmwareRef;
   /** Longest wait between two status polls, in real milliseconds. */
   maxPollIntervalMs: number;
+  /** An operation still going this long after the attempt began counts as timed out, in real milliseconds. */
+  operationTimeoutMs: number;
 }
 
-export interface UpdateDeviceResult {
-  operationId: string;
+/** How one device's attempt ended: `rejected` (the fleet created no operation) is not worth retrying. */
+export type AttemptEnd = 'succeeded' | 'failed' | 'timed_out' | 'rejected';
+
+export interface DeviceAttemptResult {
+  deviceId: string;
+  end: AttemptEnd;
+  /** The generation of the device's latest operation (0 if it has none). */
   generation: number;
-  /** Temporal's attempt number of this activity: retries included. */
-  attempts: number;
+  operationId?: string;
+  reason?: string;
 }
 
 export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) {
@@ -52,41 +65,56 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
   }
 
   /**
-   * Updates one device and waits until the operation ends. Safe to run again after a worker died:
-   * it first asks the fleet for this rollout's operation on the device and resumes it when it is in
-   * flight or done; only an operation that ended in failure makes it send a new command.
+   * One update attempt for a group of devices, one bulk fleet call per step: resumes each device's
+   * operation when it is in flight or done, starts the next generation when its latest one failed
+   * and the workflow has seen that failure, then polls until every operation ended or the operation
+   * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
+   * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevice({ rolloutId, deviceId, firmware, maxPollIntervalMs }: UpdateDeviceInput): Promise<UpdateDeviceResult> {
-    const operation = await resumeOrStart(rolloutId, deviceId, firmware);
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+    const startedAt = Date.now();
+    const deviceIds = devices.map((device) => device.deviceId);
+    const latest = await latestByDevice(rolloutId, deviceIds);
+    const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
+      const operation = latest.get(deviceId);
+      if (operation && !retriesFailure(operation, failedGeneration)) return [];
+      const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
+      return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
+    });
+    if (commands.length > 0) {
+      Context.current().cancellationSignal.throwIfAborted();
+      await fleet.startUpdates(commands);
+    }
     const final = await pollUntil(
-      async () => (await fleet.latestOperations({ correlationId: rolloutId, deviceIds: [deviceId] }))[0] ?? operation,
-      (current) => isTerminal(current.state),
+      () => latestByDevice(rolloutId, deviceIds),
+      (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
       maxPollIntervalMs,
     );
-    const generation = generationOf(final.idempotencyKey);
-    if (final.state === 'succeeded') return { operationId: final.operationId, generation, attempts: Context.current().info.attempt };
-    throw ApplicationFailure.retryable(
-      `update of ${deviceId} ended ${final.state}${final.errorCode ? ` (${final.errorCode})` : ''}`,
-      final.state === 'rolled_back' ? FailureType.DeviceRolledBack : FailureType.DeviceUpdateFailed,
-      { errorCode: final.errorCode ?? final.state, operationId: final.operationId },
-    );
+    return deviceIds.map((deviceId) => attemptResult(deviceId, final.get(deviceId)));
   }
 
-  async function resumeOrStart(rolloutId: string, deviceId: string, firmware: FirmwareRef): Promise<Operation> {
-    const [latest] = await fleet.latestOperations({ correlationId: rolloutId, deviceIds: [deviceId] });
-    if (latest && (!isTerminal(latest.state) || latest.state === 'succeeded')) return latest;
-    const generation = latest ? generationOf(latest.idempotencyKey) + 1 : 1;
-    const idempotencyKey = updateIdempotencyKey(rolloutId, deviceId, generation);
-    Context.current().heartbeat({ idempotencyKey });
-    Context.current().cancellationSignal.throwIfAborted();
-    const [started] = await fleet.startUpdates([{ deviceId, idempotencyKey, correlationId: rolloutId, firmware }]);
-    if (!started) throw ApplicationFailure.nonRetryable(`fleet returned no operation for ${deviceId}`, FailureType.UnknownDevice);
-    return started;
+  async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {
+    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+    return new Map(operations.map((operation) => [operation.deviceId, operation]));
   }
 
   async function recordOutcomes({ rolloutId, outcomes }: { rolloutId: string; outcomes: DeviceOutcome[] }): Promise<void> {
     await ledger.recordOutcomes(rolloutId, outcomes);
   }
 
-  return { preflightBatch, updateDevice, recordOutcomes };
+  return { preflightBatch, updateDevices, recordOutcomes };
+}
+
+/** Whether `operation` is a failure the workflow has seen, so the device's next attempt sends a new command. */
+function retriesFailure(operation: Operation, failedGeneration: number): boolean {
+  return isTerminal(operation.state) && operation.state !== 'succeeded' && generationOf(operation.idempotencyKey) <= failedGeneration;
+}
+
+function attemptResult(deviceId: string, operation: Operation | undefined): DeviceAttemptResult {
+  if (!operation) return { deviceId, end: 'rejected', generation: 0, reason: `${FailureType.UnknownDevice}: the fleet created no operation for ${deviceId}` };
+  const generation = generationOf(operation.idempotencyKey);
+  if (operation.state === 'succeeded') return { deviceId, end: 'succeeded', generation, operationId: operation.operationId };
+  if (!isTerminal(operation.state)) return { deviceId, end: 'timed_out', generation, reason: `update of ${deviceId} still ${operation.state} at the operation timeout` };
+  const type = operation.state === 'rolled_back' ? FailureType.DeviceRolledBack : FailureType.DeviceUpdateFailed;
+  return { deviceId, end: 'failed', generation, reason: `${type}: update of ${deviceId} ended ${operation.state}${operation.errorCode ? ` (${operation.errorCode})` : ''}` };
 }

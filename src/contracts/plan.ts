@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
-import { MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
+import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
 
 /** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
@@ -26,7 +26,7 @@ const stageSettingFields = {
     .number()
     .int()
     .positive()
-    .max(MAX_BATCH_SIZE, `at most ${MAX_BATCH_SIZE} devices per batch keep a batch's workflow history under Temporal's limit: use more batches`),
+    .max(MAX_BATCH_SIZE, `at most ${MAX_BATCH_SIZE} devices per batch: a batch's device and outcome lists travel through its workflow history`),
   /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
   maxConcurrent: z.number().int().positive(),
   batchGap: DurationMs,
@@ -128,6 +128,15 @@ export const Plan = z
         ctx.addIssue({ code: 'custom', path: ['stages', index, 'name'], message: `stage name "${stage.name}" is used twice: give each stage its own name` });
       }
       seen.add(stage.name);
+      const { batchSize, maxConcurrent } = resolveStage(plan, index);
+      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts });
+      if (events > HISTORY_EVENT_LIMIT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', index, 'batchSize'],
+          message: `batches of ${batchSize} with maxConcurrent ${maxConcurrent} and ${plan.retry.maximumAttempts} attempts could record ${events} events in one batch's history, over Temporal's ${HISTORY_EVENT_LIMIT}: use smaller batches, a larger maxConcurrent or fewer attempts`,
+        });
+      }
     });
   });
 export type Plan = z.infer<typeof Plan>;

@@ -21,8 +21,15 @@ export const PROGRESS_REPORTS_PER_STAGE = 200;
 export const HEALTH_POLLS_PER_RUN = 300;
 /** Fleet reads a batch makes at most while it waits for its pipelining milestone. */
 export const MILESTONE_POLLS_PER_BATCH = 30;
+/** Devices one update activity handles, with one bulk fleet call per step (the HTTP fleet's chunk size). */
+export const DEVICES_PER_UPDATE_ACTIVITY = 100;
 
-/** Plan limits that keep every bound below under HISTORY_EVENT_LIMIT (the unit tests check). */
+/**
+ * Plan limits. A batch's device and outcome lists travel through its history (about 150 bytes a
+ * device), so batches stay at the size measured at scale; the stage and rollout limits keep their
+ * bounds under HISTORY_EVENT_LIMIT; the batch's bound, which also depends on maxConcurrent and
+ * maximumAttempts, the plan schema checks per stage.
+ */
 export const MAX_BATCH_SIZE = 1_000;
 export const MAX_BATCHES_PER_RUN = 100;
 export const MAX_STAGES = 12;
@@ -34,19 +41,30 @@ const CHILD = 3; // initiated, started, ended
 const SIGNAL_SENT = 2; // initiated, signalled
 const RUN_ENDS = 2; // started, then completed or continued as new
 
+export interface BatchShape {
+  devices: number;
+  maxConcurrent: number;
+  maximumAttempts: number;
+}
+
+/** Update activities a batch's devices are split into, per attempt. */
+export const updateGroups = ({ devices, maxConcurrent }: Omit<BatchShape, 'maximumAttempts'>): number =>
+  Math.ceil(devices / Math.min(DEVICES_PER_UPDATE_ACTIVITY, maxConcurrent));
+
 /**
- * One batch of `devices`: per device an update activity, a cancellation request if the batch is
- * rolled back at its timeout, and a workflow task for its outcome; then preflight, recordOutcomes,
- * the timeout and milestone timers, the progress reports, and the milestone polls.
+ * One batch: per update group and attempt an activity (perhaps cancelled by a rollback) and, between
+ * attempts, a backoff timer; then preflight, recordOutcomes, the timeout and milestone timers, the
+ * progress reports and the milestone polls. Independent of the devices' count within a group.
  */
-export function batchHistoryBound(devices: number): number {
+export function batchHistoryBound({ devices, maxConcurrent, maximumAttempts }: BatchShape): number {
+  const perGroup = maximumAttempts * (ACTIVITY + 1 + WORKFLOW_TASK) + (maximumAttempts - 1) * (TIMER + WORKFLOW_TASK);
   const milestonePolls = MILESTONE_POLLS_PER_BATCH;
-  const perDevice = ACTIVITY + 1 + WORKFLOW_TASK;
   const reports = PROGRESS_REPORTS_PER_BATCH + 2;
   const activities = 2 + milestonePolls;
   const timers = 2 + milestonePolls;
   const wakeUps = 1 + activities + timers + reports;
-  return RUN_ENDS + devices * perDevice + activities * ACTIVITY + timers * TIMER + reports * SIGNAL_SENT + wakeUps * WORKFLOW_TASK;
+  const fixed = RUN_ENDS + activities * ACTIVITY + timers * TIMER + reports * SIGNAL_SENT + wakeUps * WORKFLOW_TASK;
+  return fixed + updateGroups({ devices, maxConcurrent }) * perGroup;
 }
 
 /**

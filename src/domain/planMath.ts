@@ -42,11 +42,13 @@ export function deviceRetryPolicy(retry: RetrySettings, speedup: number, nonRetr
   };
 }
 
+/** The wait in plan time before retry `retryIndex` (0 for the first retry): the seed's `min(300·2^n, 3600)` s. */
+export const retryBackoff = (retry: RetrySettings, retryIndex: number): number =>
+  Math.min(retry.initialInterval * retry.backoffCoefficient ** retryIndex, retry.maximumInterval);
+
 /** Waits in plan time between the first retry and attempt `attempts` (the retry policy's backoff). */
 export function backoffSchedule(retry: RetrySettings, attempts: number): number[] {
-  return Array.from({ length: Math.max(0, attempts - 1) }, (_, retryIndex) =>
-    Math.min(retry.initialInterval * retry.backoffCoefficient ** retryIndex, retry.maximumInterval),
-  );
+  return Array.from({ length: Math.max(0, attempts - 1) }, (_, retryIndex) => retryBackoff(retry, retryIndex));
 }
 
 /** The durable waits a plan adds up to when every batch succeeds: gaps between batches and monitoring windows. */

@@ -1,25 +1,15 @@
-import {
-  ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  getExternalWorkflowHandle,
-  isCancellation,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { batchProgressSignal } from '../contracts/engineMessages';
-import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { RetrySettings, ResolvedStage } from '../contracts/plan';
 import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
 import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../domain/historyBudget';
 import type { PreflightRules } from '../domain/preflight';
-import { deviceRetryPolicy, scaled } from '../domain/planMath';
+import { scaled } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
-import { mapWithConcurrency } from './concurrency';
+import { updateInGroups } from './deviceUpdates';
 
 export interface BatchInput {
   rolloutId: string;
@@ -57,14 +47,10 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
 
   const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
   const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
-  deferredOutcomes.forEach((outcome) => progress.ended(outcome));
+  progress.ended(deferredOutcomes);
   const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
-  const updated = await mapWithConcurrency(ready, stage.maxConcurrent, async (deviceId) => {
-    const outcome = await updateOneDevice(input, deviceId);
-    progress.ended(outcome);
-    return outcome;
-  });
+  const updated = await updateInGroups(input, ready, (outcomes) => progress.ended(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
   const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
@@ -101,7 +87,7 @@ async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, pro
 
 /**
  * Keeps the batch's counts and signals them to the parent stage when they matter to it: when the
- * milestone is reached, at the timeout, and every tenth of the batch's devices that end.
+ * milestone is reached, at the timeout, and whenever another tenth of the batch's devices has ended.
  */
 class BatchProgressReporter {
   counts: DeviceCounts;
@@ -125,12 +111,14 @@ class BatchProgressReporter {
     this.send();
   }
 
-  ended(outcome: DeviceOutcome): void {
-    this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
+  ended(outcomes: readonly DeviceOutcome[]): void {
+    const before = this.devices - this.counts.pending;
+    for (const outcome of outcomes) this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
     const ended = this.devices - this.counts.pending;
     this.reachedMilestone = Math.max(this.reachedMilestone, ended);
-    // The last device needs no report: the batch's result follows.
-    if (ended % this.reportEvery === 0 && ended < this.devices) this.send();
+    // The last devices need no report: the batch's result follows.
+    const crossedStep = Math.floor(ended / this.reportEvery) > Math.floor(before / this.reportEvery);
+    if (crossedStep && ended < this.devices) this.send();
   }
 
   timedOut(): void {
@@ -153,34 +141,4 @@ class BatchProgressReporter {
     sending.catch(() => undefined);
     this.sent.push(sending);
   }
-}
-
-async function updateOneDevice(input: BatchInput, deviceId: string): Promise<DeviceOutcome> {
-  const { stage, speedup, retry } = input;
-  const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
-  const { updateDevice } = proxyActivities<Activities>({
-    startToCloseTimeout: scaled(stage.operationTimeout, speedup),
-    heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
-    retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
-    // A rollback must not start while an attempt could still send its command.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: `update ${deviceId}`,
-  });
-  try {
-    const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs });
-    return { deviceId, stage: stage.name, state: 'succeeded', attempts: result.attempts, operationId: result.operationId };
-  } catch (error) {
-    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
-    return { deviceId, stage: stage.name, state: 'failed', attempts: attemptsOf(error, retry), reason: failureReason(error) };
-  }
-}
-
-function attemptsOf(error: ActivityFailure, retry: RetrySettings): number {
-  return error.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? retry.maximumAttempts : 1;
-}
-
-function failureReason(error: ActivityFailure): string {
-  const cause = error.cause;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return cause?.message ?? error.message;
 }

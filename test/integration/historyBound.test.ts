@@ -18,11 +18,12 @@ import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 const DEVICES = 5_000;
 const BATCH_SIZE = 50;
 const BATCHES_PER_RUN = 20;
+const MAX_CONCURRENT = 2 * BATCH_SIZE;
 const WAVE_BATCHES = (DEVICES - 100) / BATCH_SIZE;
 
 /** The bound `historyBudget` derives for a run, by what the run did. */
 function boundOf(run: RunHistory): number {
-  if (run.workflowType === 'batchWorkflow') return batchHistoryBound(BATCH_SIZE);
+  if (run.workflowType === 'batchWorkflow') return batchHistoryBound({ devices: BATCH_SIZE, maxConcurrent: MAX_CONCURRENT, maximumAttempts: 5 });
   if (run.workflowType === 'rolloutWorkflow') return rolloutHistoryBound(2);
   return run.eventTypes.START_CHILD_WORKFLOW_EXECUTION_INITIATED ? stageRunHistoryBound(BATCHES_PER_RUN) : MONITORING_RUN_HISTORY_BOUND;
 }
@@ -37,7 +38,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
         { name: 'canary', devices: 100, monitorWindow: '30 minutes' },
         { name: 'wave', devices: DEVICES - 100, monitorWindow: '30 minutes' },
       ],
-      defaults: { batchSize: BATCH_SIZE, maxConcurrent: 2 * BATCH_SIZE, batchesPerRun: BATCHES_PER_RUN },
+      defaults: { batchSize: BATCH_SIZE, maxConcurrent: MAX_CONCURRENT, batchesPerRun: BATCHES_PER_RUN },
     });
     const plan = Plan.parse(planInput);
 

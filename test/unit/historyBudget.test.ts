@@ -14,7 +14,8 @@ import { planFor } from '../helpers/fixtures';
 
 describe('history budget', () => {
   it('keeps every workflow run under 10,240 events at the plan limits', () => {
-    assert.ok(batchHistoryBound(MAX_BATCH_SIZE) < HISTORY_EVENT_LIMIT, `batch of ${MAX_BATCH_SIZE}: ${batchHistoryBound(MAX_BATCH_SIZE)}`);
+    const seedBatch = { devices: MAX_BATCH_SIZE, maxConcurrent: 30, maximumAttempts: 5 };
+    assert.ok(batchHistoryBound(seedBatch) < HISTORY_EVENT_LIMIT, `batch of ${MAX_BATCH_SIZE}: ${batchHistoryBound(seedBatch)}`);
     assert.ok(stageRunHistoryBound(MAX_BATCHES_PER_RUN) < HISTORY_EVENT_LIMIT, `stage run: ${stageRunHistoryBound(MAX_BATCHES_PER_RUN)}`);
     assert.ok(MONITORING_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `monitoring run: ${MONITORING_RUN_HISTORY_BOUND}`);
     assert.ok(rolloutHistoryBound(MAX_STAGES) < HISTORY_EVENT_LIMIT, `rollout: ${rolloutHistoryBound(MAX_STAGES)}`);
@@ -27,5 +28,8 @@ describe('history budget', () => {
     const stages = Array.from({ length: MAX_STAGES + 1 }, (_, index) => ({ name: `s${index}`, devices: 1 }));
     assert.deepEqual(Plan.safeParse(planFor('many', { stages })).error?.issues[0]?.path, ['stages']);
     assert.equal(Plan.parse(planFor('default')).defaults.batchesPerRun, MAX_BATCHES_PER_RUN);
+    const oneAtATime = Plan.safeParse(planFor('narrow', { defaults: { batchSize: MAX_BATCH_SIZE, maxConcurrent: 1 } }));
+    assert.deepEqual(oneAtATime.error?.issues[0]?.path, ['stages', 0, 'batchSize']);
+    assert.match(oneAtATime.error?.issues[0]?.message ?? '', /could record \d+ events in one batch's history/);
   });
 });
