@@ -45,7 +45,17 @@ export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCou
   };
 }
 
-/** Devices a rollback returned to their previous version stop counting as succeeded. */
-export function settleRollback(stage: DeviceCounts, rolledBack: number): DeviceCounts {
-  return { ...stage, succeeded: stage.succeeded - rolledBack, rolled_back: stage.rolled_back + rolledBack };
+/**
+ * Devices a rollback returned to their previous version stop counting as succeeded. A batch cancelled
+ * at its timeout may have devices the fleet saw succeed that it still counted as pending: those come
+ * out of pending.
+ */
+export function settleRollback(batch: DeviceCounts, rolledBack: number): DeviceCounts {
+  const fromSucceeded = Math.min(batch.succeeded, rolledBack);
+  return {
+    ...batch,
+    pending: batch.pending - (rolledBack - fromSucceeded),
+    succeeded: batch.succeeded - fromSucceeded,
+    rolled_back: batch.rolled_back + rolledBack,
+  };
 }

@@ -19,6 +19,10 @@ describe('batch gate', () => {
     assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0 });
     assert.deepEqual(settleRollback(stage, 20), { pending: 25, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
   });
+  it('takes rolled-back devices a batch cancelled at its timeout still counted as pending out of pending', () => {
+    const cancelled = { ...emptyCounts(10), pending: 6, succeeded: 4 };
+    assert.deepEqual(settleRollback(cancelled, 10), { pending: 0, succeeded: 0, failed: 0, deferred: 0, rolled_back: 10 });
+  });
 });
 
 describe('preflight', () => {
