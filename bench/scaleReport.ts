@@ -43,7 +43,7 @@ export function renderScaleReport(result: ScaleResult): string {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${mb(os.totalmem())} RAM, Node ${process.version}`,
     `- command: \`${result.command}\``,
-    `- plan: ${result.stages.map((stage) => `${stage.stage} ${count(stage.devices)} (${stage.batches} batches)`).join(', ')}; batchSize ${result.batchSize}, maxConcurrent ${result.maxConcurrent}, default durations`,
+    `- plan: ${result.stages.map((stage) => `${stage.stage} ${count(stage.devices)} (${count(stage.batches)} batch${stage.batches === 1 ? '' : 'es'})`).join(', ')}; batchSize ${result.batchSize}, maxConcurrent ${result.maxConcurrent}, default durations`,
     `- outcome: ${result.state}, ${count(result.succeeded)} of ${count(result.devices)} devices updated, ${count(result.workflowRuns)} workflow runs`,
     '',
     '| workflow type | runs | most events in one run (measured) | bound (derived) | most bytes in one run (measured) |',
