@@ -2,9 +2,13 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
 import { connectionOptions, loadConfig, type Config } from './config';
+import { serveDeviceApi } from './control/deviceApi';
+import { loadWorkerEndpoints } from './control/workerEndpoints';
 import { HttpFleet } from './fleet/http/httpFleet';
 import { FileLedger } from './ledger/fileLedger';
 import { createLogger, PinoTemporalLogger } from './logger';
+import { countOperationsInFlight } from './metrics/operationsInFlight';
+import { telemetryOptions } from './metrics/telemetry';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -20,6 +24,7 @@ export function createRolloutWorker({ connection, namespace, taskQueue, fleet, l
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows'),
     activities: createActivities({ fleet, ledger }),
+    interceptors: { activity: [countOperationsInFlight] },
   });
 }
 
@@ -30,20 +35,24 @@ export function requireFleetUrl(config: Config): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const endpoints = loadWorkerEndpoints();
   const logger = createLogger(config.LOG_LEVEL);
-  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+  Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
+  const ledger = new FileLedger(config.LEDGER_DIR);
   const connection = await NativeConnection.connect(connectionOptions(config));
+  const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
-      ledger: new FileLedger(config.LEDGER_DIR),
+      ledger,
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();
   } finally {
+    await deviceApi?.close();
     await connection.close();
   }
 }

@@ -8,6 +8,8 @@ export const FailureType = {
   DeviceRolledBack: 'DeviceRolledBack',
   DeviceNotEligible: 'DeviceNotEligible',
   UnknownDevice: 'UnknownDevice',
+  /** A rollout refused an operator's update (bad argument, or not possible in its current state). */
+  RequestRejected: 'RequestRejected',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

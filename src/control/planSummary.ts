@@ -8,6 +8,7 @@ export interface StageSummary {
   batchSize: number;
   gapsMinutes: number;
   monitorMinutes: number;
+  advance: 'auto' | 'manual';
 }
 
 /** What a plan will do, before anything starts: stages, batches and the durable waits between them. */
@@ -24,6 +25,15 @@ export function summarizePlan(input: PlanInput, sizes?: StageSize[]): StageSumma
       batchSize: resolved.batchSize,
       gapsMinutes: (Math.max(0, batches - 1) * resolved.batchGap) / 60_000,
       monitorMinutes: resolved.monitorWindow / 60_000,
+      advance: resolved.advance,
     };
   });
+}
+
+/** The plan as a markdown table: the rollout's static details in the Web UI. */
+export function planMarkdown(input: PlanInput): string {
+  const rows = summarizePlan(input).map(
+    (stage) => `| ${stage.stage} | ${stage.devices} | ${stage.batches} × ${stage.batchSize} | ${stage.gapsMinutes} min | ${stage.monitorMinutes} min | ${stage.advance} |`,
+  );
+  return ['**Plan**', '', '| stage | devices | batches | gaps | monitoring | advance |', '|---|--:|---|--:|--:|---|', ...rows].join('\n');
 }

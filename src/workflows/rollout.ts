@@ -1,6 +1,8 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   proxyActivities,
   startChild,
@@ -16,15 +18,17 @@ import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageResult } from './stage';
 
-const { snapshotTargets, rollbackRollout } = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
+const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
 
 /**
  * A rollout: snapshots its targets, runs each stage of the plan as a child workflow, and answers
- * operators' pause, resume and rollback at any point. The workflow id is `rollout:<rolloutId>`.
+ * operators' pause, resume, approve, rollback and abort at any point. The workflow id is `rollout:<rolloutId>`.
  */
 export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutReport> {
   const input = parseInput(rawInput);
@@ -41,8 +45,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
 
   for (const [index, size] of sizes.entries()) {
     if (size.devices === 0) continue;
-    await control.untilRunnable();
-    if (control.rollbackRequested) break;
+    await control.untilStageMayStart(index);
+    if (control.stopRequested) break;
     const result = await runStage(input, control, index, size.devices);
     if (!result) break;
     control.stageCompleted(index, result.counts);
@@ -57,8 +61,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
       maxPollIntervalMs: scaled(first.healthCheckInterval, input.speedup),
     });
   }
-  const state = control.rollbackRequested ? 'rolled_back' : 'completed';
-  control.finished(state);
+  const state = control.finished();
+  await condition(allHandlersFinished);
   return {
     rolloutId: plan.rolloutId,
     state,
@@ -67,7 +71,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   };
 }
 
-/** Runs one stage as a child workflow; a rollback request cancels it and yields undefined. */
+/** Runs one stage as a child workflow; a rollback or abort request cancels it and yields undefined. */
 async function runStage(input: ParsedRolloutInput, control: RolloutControl, index: number, devices: number): Promise<StageResult | undefined> {
   const { plan } = input;
   const stage = resolveStage(plan, index);
@@ -96,7 +100,7 @@ async function runStage(input: ParsedRolloutInput, control: RolloutControl, inde
       return handle.result();
     });
   } catch (error) {
-    if (isCancellation(error) && control.rollbackRequested) return undefined;
+    if (isCancellation(error) && control.stopRequested) return undefined;
     throw error;
   }
 }

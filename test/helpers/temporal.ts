@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
 import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
 
 /**
@@ -18,10 +20,18 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'ERRO
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  timeSkipping ??= ensureTestServer().then((executable) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } }),
-  );
+  timeSkipping ??= ensureTestServer().then(async (executable) => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
+    await registerRolloutSearchAttributes(env);
+    return env;
+  });
   return timeSkipping;
+}
+
+/** The Java test server takes no search attributes on its command line, but accepts them through the operator API. */
+async function registerRolloutSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(ROLLOUT_SEARCH_ATTRIBUTES.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 export function localEnv(): Promise<TestWorkflowEnvironment> {
@@ -29,7 +39,7 @@ export function localEnv(): Promise<TestWorkflowEnvironment> {
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: executable },
-        searchAttributes: [],
+        searchAttributes: ROLLOUT_SEARCH_ATTRIBUTES,
       },
     }),
   );
