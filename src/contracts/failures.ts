@@ -8,7 +8,12 @@ export const FailureType = {
   DeviceRolledBack: 'DeviceRolledBack',
   DeviceNotEligible: 'DeviceNotEligible',
   UnknownDevice: 'UnknownDevice',
+  ArtifactHashMismatch: 'ArtifactHashMismatch',
+  ArtifactSignatureInvalid: 'ArtifactSignatureInvalid',
+  ArtifactKeyUnknown: 'ArtifactKeyUnknown',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 export const NON_RETRYABLE_DEVICE_FAILURES: FailureType[] = [FailureType.DeviceNotEligible, FailureType.UnknownDevice];
+
+export const ARTIFACT_REJECTIONS: FailureType[] = [FailureType.ArtifactHashMismatch, FailureType.ArtifactSignatureInvalid, FailureType.ArtifactKeyUnknown];

@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from '../contracts/failures';
+import { ARTIFACT_REJECTIONS, FailureType } from '../contracts/failures';
 import { stageWorkflowId } from '../contracts/ids';
 import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
@@ -16,10 +16,10 @@ import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageResult } from './stage';
 
-const { snapshotTargets, rollbackRollout } = proxyActivities<Activities>({
+const { snapshotTargets, rollbackRollout, verifyFirmware } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
 });
 
 /**
@@ -31,6 +31,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   const { plan } = input;
   const control = new RolloutControl(input);
   control.install();
+  await verifyFirmware(plan.firmware);
 
   const sizes = await snapshotTargets({
     rolloutId: plan.rolloutId,

@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+import { testTrustedKeys } from './artifacts';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -51,7 +52,7 @@ export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomU
 /** A fresh worker on its own task queue, running only while `body` runs. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  dependencies: ActivityDependencies,
+  { trustedKeys = testTrustedKeys, ...dependencies }: Omit<ActivityDependencies, 'trustedKeys'> & Partial<Pick<ActivityDependencies, 'trustedKeys'>>,
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
@@ -60,7 +61,7 @@ export async function withWorker<T>(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(dependencies),
+    activities: createActivities({ ...dependencies, trustedKeys }),
   });
   return worker.runUntil(body(taskQueue));
 }
