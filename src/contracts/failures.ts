@@ -11,9 +11,15 @@ export const FailureType = {
   ArtifactHashMismatch: 'ArtifactHashMismatch',
   ArtifactSignatureInvalid: 'ArtifactSignatureInvalid',
   ArtifactKeyUnknown: 'ArtifactKeyUnknown',
+  FirmwareQuarantined: 'FirmwareQuarantined',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 export const NON_RETRYABLE_DEVICE_FAILURES: FailureType[] = [FailureType.DeviceNotEligible, FailureType.UnknownDevice];
 
-export const ARTIFACT_REJECTIONS: FailureType[] = [FailureType.ArtifactHashMismatch, FailureType.ArtifactSignatureInvalid, FailureType.ArtifactKeyUnknown];
+export const ARTIFACT_REJECTIONS: FailureType[] = [
+  FailureType.ArtifactHashMismatch,
+  FailureType.ArtifactSignatureInvalid,
+  FailureType.ArtifactKeyUnknown,
+  FailureType.FirmwareQuarantined,
+];

@@ -54,6 +54,8 @@ export const Decision = z.object({
   gate: z.string(),
   action: z.enum(['continue', 'hold', 'pause', 'roll_back']),
   reason: z.string(),
+  /** When a pause waits for an operator: what happens by itself at this time if nobody decides. */
+  deadline: z.string().optional(),
 });
 export type Decision = z.infer<typeof Decision>;
 

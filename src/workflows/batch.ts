@@ -16,7 +16,7 @@ import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
 import type { PreflightRules } from '../domain/preflight';
-import { deviceRetryPolicy, scaled } from '../domain/planMath';
+import { deviceRetryPolicy, scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { mapWithConcurrency } from './concurrency';
 
@@ -110,7 +110,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
   const { stage, speedup, retry } = input;
   const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
   const { updateDevice } = proxyActivities<Activities>({
-    startToCloseTimeout: scaled(stage.operationTimeout, speedup),
+    startToCloseTimeout: scaledTimeout(stage.operationTimeout, speedup),
     heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
     retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
     // A rollback must not start while an attempt could still send its command.

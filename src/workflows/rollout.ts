@@ -14,9 +14,9 @@ import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../co
 import { fieldPath } from '../contracts/validation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
-import { stageWorkflow, type StageResult } from './stage';
+import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
-const { snapshotTargets, rollbackRollout, verifyFirmware } = proxyActivities<Activities>({
+const { snapshotTargets, rollbackRollout, verifyFirmware, quarantineFirmware } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
@@ -40,13 +40,13 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
 
+  let nextStageFactor: number | undefined;
   for (const [index, size] of sizes.entries()) {
     if (size.devices === 0) continue;
-    await control.untilRunnable();
-    if (control.rollbackRequested) break;
-    const result = await runStage(input, control, index, size.devices);
+    const result = await runStageInParts(input, control, index, size.devices, nextStageFactor);
     if (!result) break;
     control.stageCompleted(index, result.counts);
+    nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
 
   if (control.rollbackRequested) {
@@ -68,15 +68,57 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   };
 }
 
-/** Runs one stage as a child workflow; a rollback request cancels it and yields undefined. */
-async function runStage(input: ParsedRolloutInput, control: RolloutControl, index: number, devices: number): Promise<StageResult | undefined> {
+/**
+ * Runs a stage; after a pause that its deadline resolved, the stage is taken in two parts, the first
+ * `factor` of its batches monitored on their own. Undefined when the rollout is being rolled back.
+ */
+async function runStageInParts(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  factor: number | undefined,
+): Promise<StageResult | undefined> {
+  const batches = batchCount(devices, resolveStage(input.plan, index).batchSize);
+  const firstPartBatches = factor === undefined ? batches : Math.max(1, Math.ceil(batches * factor));
+  let result: StageResult | undefined;
+  for (const part of firstPartBatches < batches ? [1, 2] : [1]) {
+    await control.untilRunnable();
+    if (control.rollbackRequested) return undefined;
+    const resumeFrom = result && { nextBatch: result.batchesDone, counts: result.counts };
+    result = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
+    if (!result) return undefined;
+    if (result.monitoring.verdict === 'roll_back') {
+      await rollBackForHealth(input, control, result);
+      return undefined;
+    }
+  }
+  return result;
+}
+
+/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
+async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
+  if (result.monitoring.verdict !== 'roll_back') return;
+  const { reason, quarantine } = result.monitoring;
+  control.rollBackBecause({ at: new Date().toISOString(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
+  if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+}
+
+/** Runs one stage (or one part of it) as a child workflow; a rollback request cancels it and yields undefined. */
+async function runStage(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  { part, untilBatch, progress }: { part: number; untilBatch?: number; progress?: StageInput['progress'] },
+): Promise<StageResult | undefined> {
   const { plan } = input;
   const stage = resolveStage(plan, index);
   const scope = new CancellationScope();
   try {
     return await scope.run(async () => {
       const handle = await startChild(stageWorkflow, {
-        workflowId: stageWorkflowId(plan.rolloutId, stage.name),
+        workflowId: stageWorkflowId(plan.rolloutId, stage.name, part),
         args: [
           {
             rolloutId: plan.rolloutId,
@@ -87,8 +129,11 @@ async function runStage(input: ParsedRolloutInput, control: RolloutControl, inde
             firmware: plan.firmware,
             retry: plan.retry,
             preflight: plan.preflight,
+            health: plan.health,
             speedup: input.speedup,
             paused: control.isPaused,
+            ...(untilBatch === undefined ? {} : { untilBatch }),
+            ...(progress ? { progress } : {}),
           },
         ],
         staticSummary: `stage ${stage.name}: ${devices} devices`,

@@ -10,7 +10,7 @@ import {
   type StageProgress,
 } from '../contracts/messages';
 import type { ParsedRolloutInput } from '../contracts/rollout';
-import { emptyCounts, type RolloutStatus, type StageStatus } from '../contracts/status';
+import { emptyCounts, type Decision, type RolloutStatus, type StageStatus } from '../contracts/status';
 import type { StageSize } from '../domain/planMath';
 import type { stageWorkflow } from './stage';
 
@@ -81,6 +81,12 @@ export class RolloutControl {
     this.runningStage = undefined;
   }
 
+  /** The rollout's own rollback, decided at a gate rather than asked for by an operator. */
+  rollBackBecause(decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.rollbackWanted = true;
+  }
+
   rollingBack(): void {
     this.runningStage = undefined;
     this.status.state = 'rolling_back';
@@ -95,7 +101,8 @@ export class RolloutControl {
   private async setPaused(paused: boolean): Promise<void> {
     this.paused = paused;
     if (this.status.state === 'running' || this.status.state === 'paused') this.status.state = paused ? 'paused' : 'running';
-    await this.runningStage?.handle.signal(stagePausedSignal, { paused });
+    // The stage may have just ended (its last decision raced its completion): nothing left to tell.
+    await this.runningStage?.handle.signal(stagePausedSignal, { paused }).catch(() => undefined);
   }
 
   private requestRollback(): void {
@@ -110,8 +117,9 @@ export class RolloutControl {
     stage.counts = progress.counts;
     if (progress.decision) {
       this.status.decisions.push(progress.decision);
-      stage.state = 'held';
-      await this.setPaused(true);
+      const goesOn = progress.decision.action === 'continue';
+      stage.state = goesOn ? 'running' : 'held';
+      await this.setPaused(!goesOn);
     }
   }
 
