@@ -19,6 +19,8 @@ export const Config = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
   FLEET_URL: z.url().optional(),
+  /** The device-management server's API version, checked against a plan's compatibility matrix. */
+  FLEET_API_VERSION: z.string().optional(),
   LEDGER_DIR: z.string().default('.temporal/ledger'),
   /** JSON file `{ "<keyId>": "<Ed25519 public key, PEM SPKI>" }`: the keys firmware may be signed with. */
   FIRMWARE_TRUSTED_KEYS_FILE: z.string().default('plans/keys/trusted-keys.json'),

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger: new FileLedger(config.LEDGER_DIR),
       trustedKeys: loadTrustedKeys(config),
+      ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
     await worker.run();

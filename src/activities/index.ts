@@ -12,6 +12,8 @@ export interface ActivityDependencies {
   ledger: Ledger;
   /** Public keys that may sign firmware: from the worker's configuration, never from a plan. */
   trustedKeys: TrustedKeys;
+  /** The device-management server's API version, for the plan's compatibility matrix. */
+  fleetApiVersion?: string;
 }
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */

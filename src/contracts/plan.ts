@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
 import { PreflightRules } from '../domain/preflight';
+import { VersionPolicy } from '../domain/policy/versionPolicy';
 import { DeadlinePolicy } from '../domain/health/deadline';
 import { HealthBaseline, HealthPolicy } from '../domain/health/triggers';
 
@@ -116,6 +117,7 @@ export const Plan = z
     retry: RetrySettings.prefault({}),
     preflight: PreflightRules.prefault({}),
     health: HealthSettings.prefault({}),
+    versionPolicy: VersionPolicy.prefault({}),
   })
   .strict()
   .superRefine((plan, ctx) => {

@@ -37,6 +37,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
     stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
+    versionPolicy: plan.versionPolicy,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
 
@@ -56,6 +57,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
       rolloutId: plan.rolloutId,
       maxConcurrent: first.maxConcurrent,
       maxPollIntervalMs: scaled(first.healthCheckInterval, input.speedup),
+      versionPolicy: plan.versionPolicy,
     });
   }
   const state = control.rollbackRequested ? 'rolled_back' : 'completed';
@@ -130,6 +132,7 @@ async function runStage(
             retry: plan.retry,
             preflight: plan.preflight,
             health: plan.health,
+            versionPolicy: plan.versionPolicy,
             speedup: input.speedup,
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),

@@ -20,6 +20,7 @@ import { emptyCounts } from '../contracts/status';
 import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
+import type { VersionPolicy } from '../domain/policy/versionPolicy';
 import { batchCount, batchRange, scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { batchWorkflow } from './batch';
@@ -35,6 +36,7 @@ export interface StageInput {
   retry: RetrySettings;
   preflight: PreflightRules;
   health: HealthSettings;
+  versionPolicy: VersionPolicy;
   speedup: number;
   paused: boolean;
   /** Runs the stage's batches up to this one (exclusive), for a stage taken in two parts. */
@@ -200,6 +202,7 @@ class StageRun implements StagePauses {
       devices: range.devices,
       maxConcurrent: stage.maxConcurrent,
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
+      versionPolicy: this.input.versionPolicy,
     });
     batch.counts = settleRollback(batch.counts, rolledBack);
   }
