@@ -66,6 +66,8 @@ const { rollbackBatch } = proxyActivities<Activities>({
 interface RunningBatch extends BatchInFlight {
   index: number;
   scope: CancellationScope;
+  /** The batch gate has spoken: a hold or rollback has already paused the stage. */
+  judged: boolean;
 }
 
 /**
@@ -146,7 +148,8 @@ class StageRun implements StagePauses {
     const previous = this.running.get(index - 1);
     await Promise.all([
       sleep(scaled(stage.batchGap, speedup), { summary: `gap before batch ${index + 1} of ${stage.name}` }),
-      condition(() => !previous || pipelineReady(previous, stage.pipelineFraction)),
+      // Pipelining starts early only while the previous batch runs; once it ended, its gate decides.
+      condition(() => !previous || previous.judged || (!previous.ended && pipelineReady(previous, stage.pipelineFraction))),
     ]);
     await condition(() => !this.paused && fitsConcurrency(this.inFlight(), devices, stage.maxConcurrent));
   }
@@ -158,7 +161,7 @@ class StageRun implements StagePauses {
   private async runBatch(index: number, range: { offset: number; devices: number }): Promise<void> {
     const { stage, speedup } = this.input;
     const scope = new CancellationScope();
-    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false };
+    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false, judged: false };
     this.running.set(index, batch);
     const result = scope.run(() => this.startBatch(index, range).then((handle) => handle.result()));
     const ended = result.then(
@@ -170,6 +173,8 @@ class StageRun implements StagePauses {
     );
     const endedInTime = await condition(() => batch.ended, scaledTimeout(stage.batchTimeout, speedup));
     const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    if (verdict.action !== 'continue') this.paused = true;
+    batch.judged = true;
     if (verdict.action === 'roll_back') {
       if (!endedInTime) scope.cancel();
       await ended;
