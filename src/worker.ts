@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
-import { connectionOptions, loadConfig, type Config } from './config';
+import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
 import { serveDeviceApi } from './control/deviceApi';
 import { loadWorkerEndpoints } from './control/workerEndpoints';
 import { HttpFleet } from './fleet/http/httpFleet';
@@ -17,13 +17,13 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
 }
 
 /** The worker that runs rollouts: workflows from `src/workflows`, activities wired to the given fleet and ledger. */
-export function createRolloutWorker({ connection, namespace, taskQueue, fleet, ledger }: RolloutWorkerOptions): Promise<Worker> {
+export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows'),
-    activities: createActivities({ fleet, ledger }),
+    activities: createActivities(dependencies),
     interceptors: { activity: [countOperationsInFlight] },
   });
 }
@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger,
+      trustedKeys: loadTrustedKeys(config),
+      ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();

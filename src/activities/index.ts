@@ -1,13 +1,19 @@
+import type { TrustedKeys } from '../artifacts/verify';
 import type { FleetProvider } from '../fleet/provider';
 import type { Ledger } from '../ledger/ledger';
 import { createTargetActivities } from './targets';
 import { createUpdateActivities } from './update';
 import { createHealthActivities } from './health';
 import { createRollbackActivities } from './rollback';
+import { createArtifactActivities } from './artifacts';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
   ledger: Ledger;
+  /** Public keys that may sign firmware: from the worker's configuration, never from a plan. */
+  trustedKeys: TrustedKeys;
+  /** The device-management server's API version, for the plan's compatibility matrix. */
+  fleetApiVersion?: string;
 }
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
@@ -17,6 +23,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createUpdateActivities(dependencies),
     ...createHealthActivities(dependencies),
     ...createRollbackActivities(dependencies),
+    ...createArtifactActivities(dependencies),
   };
 }
 

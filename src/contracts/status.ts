@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CohortSelector } from '../domain/cohorts';
 
 /** Where one device ended up in a batch. */
-export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back']);
+export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded']);
 export type DeviceOutcomeState = z.infer<typeof DeviceOutcomeState>;
 
 export const DeviceOutcome = z.object({

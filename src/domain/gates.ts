@@ -45,7 +45,19 @@ export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCou
   };
 }
 
-/** Devices a rollback returned to their previous version stop counting as succeeded. */
-export function settleRollback(stage: DeviceCounts, rolledBack: number): DeviceCounts {
-  return { ...stage, succeeded: stage.succeeded - rolledBack, rolled_back: stage.rolled_back + rolledBack };
+/**
+ * Devices a batch rollback returned to their previous version count as rolled back, whether the
+ * batch had already counted them as succeeded or, cut short, still as pending. Whatever the cut-short
+ * batch left pending after that never finished its update: it counts as failed.
+ */
+export function settleRollback(batch: DeviceCounts, rolledBack: number): DeviceCounts {
+  const fromSucceeded = Math.min(rolledBack, batch.succeeded);
+  const fromPending = Math.min(rolledBack - fromSucceeded, batch.pending);
+  return {
+    ...batch,
+    succeeded: batch.succeeded - fromSucceeded,
+    pending: 0,
+    failed: batch.failed + batch.pending - fromPending,
+    rolled_back: batch.rolled_back + fromSucceeded + fromPending,
+  };
 }

@@ -137,6 +137,11 @@ export class MemoryFleet implements FleetProvider {
     Object.assign(this.record(deviceId).vitals, vitals);
   }
 
+  /** Crashes the device reports on whatever image it runs (health counts them on the new firmware only). */
+  setCrashCount(deviceId: string, crashCount: number): void {
+    this.record(deviceId).crashCount = crashCount;
+  }
+
   setOnline(deviceId: string, online: boolean): void {
     this.record(deviceId).device.online = online;
   }
@@ -145,9 +150,9 @@ export class MemoryFleet implements FleetProvider {
     return structuredClone(this.settle(deviceId).device);
   }
 
-  /** Operations of either kind that have not ended yet, across the fleet. */
-  operationsInFlight(): number {
-    return this.order.reduce((total, id) => total + (this.settle(id), this.unsettled.get(id)?.length ?? 0), 0);
+  /** Devices with an operation of either kind that has not ended yet. */
+  devicesInFlight(): string[] {
+    return this.order.filter((id) => (this.settle(id), (this.unsettled.get(id)?.length ?? 0) > 0));
   }
 
   /** Commands that created an operation (duplicates excluded), per device. */

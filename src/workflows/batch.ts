@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -15,7 +16,7 @@ import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
 import type { PreflightRules } from '../domain/preflight';
-import { deviceRetryPolicy, scaled } from '../domain/planMath';
+import { deviceRetryPolicy, scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { mapWithConcurrency } from './concurrency';
 
@@ -98,7 +99,10 @@ class BatchProgressReporter {
   }
 
   private send(): void {
-    this.sent.push(this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts }));
+    const sending = this.stage.signal(batchProgressSignal, { batchIndex: this.batchIndex, reachedMilestone: this.milestones.size, counts: this.counts });
+    // Awaited in flushed(); handled here too, as a cancelled batch never gets there.
+    sending.catch(() => undefined);
+    this.sent.push(sending);
   }
 }
 
@@ -106,7 +110,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
   const { stage, speedup, retry } = input;
   const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
   const { updateDevice } = proxyActivities<Activities>({
-    startToCloseTimeout: scaled(stage.operationTimeout, speedup),
+    startToCloseTimeout: scaledTimeout(stage.operationTimeout, speedup),
     heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
     retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
     // A rollback must not start while an attempt could still send its command.
@@ -117,7 +121,7 @@ async function updateOneDevice(input: BatchInput, deviceId: string): Promise<Dev
     const result = await updateDevice({ rolloutId: input.rolloutId, deviceId, firmware: input.firmware, maxPollIntervalMs, milestone: stage.pipelineState });
     return { deviceId, stage: stage.name, state: 'succeeded', attempts: result.attempts, operationId: result.operationId };
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     return { deviceId, stage: stage.name, state: 'failed', attempts: attemptsOf(error, retry), reason: failureReason(error) };
   }
 }

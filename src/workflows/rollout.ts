@@ -9,22 +9,24 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from '../contracts/failures';
+import { ARTIFACT_REJECTIONS, FailureType } from '../contracts/failures';
 import { stageWorkflowId } from '../contracts/ids';
 import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
-import { stageWorkflow, type StageResult } from './stage';
+import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
 const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
 } as const;
+const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
 const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
 const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
+const { quarantineFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'quarantine the firmware so no rollout ships it again' });
 
 /**
  * A rollout: snapshots its targets, runs each stage of the plan as a child workflow, and answers
@@ -35,21 +37,23 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   const { plan } = input;
   const control = new RolloutControl(input);
   control.install();
+  await verifyFirmware(plan.firmware);
 
   const sizes = await snapshotTargets({
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
     stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
+    versionPolicy: plan.versionPolicy,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
 
+  let nextStageFactor: number | undefined;
   for (const [index, size] of sizes.entries()) {
     if (size.devices === 0) continue;
-    await control.untilStageMayStart(index);
-    if (control.stopRequested) break;
-    const result = await runStage(input, control, index, size.devices);
+    const result = await runStageInParts(input, control, index, size.devices, nextStageFactor);
     if (!result) break;
     control.stageCompleted(index, result.counts);
+    nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
 
   if (control.rollbackRequested) {
@@ -59,6 +63,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
       rolloutId: plan.rolloutId,
       maxConcurrent: first.maxConcurrent,
       maxPollIntervalMs: scaled(first.healthCheckInterval, input.speedup),
+      versionPolicy: plan.versionPolicy,
     });
   }
   const state = control.finished();
@@ -71,15 +76,57 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   };
 }
 
-/** Runs one stage as a child workflow; a rollback or abort request cancels it and yields undefined. */
-async function runStage(input: ParsedRolloutInput, control: RolloutControl, index: number, devices: number): Promise<StageResult | undefined> {
+/**
+ * Runs a stage; after a pause that its deadline resolved, the stage is taken in two parts, the first
+ * `factor` of its batches monitored on their own. Undefined when the rollout is being rolled back.
+ */
+async function runStageInParts(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  factor: number | undefined,
+): Promise<StageResult | undefined> {
+  const batches = batchCount(devices, resolveStage(input.plan, index).batchSize);
+  const firstPartBatches = factor === undefined ? batches : Math.max(1, Math.ceil(batches * factor));
+  let result: StageResult | undefined;
+  for (const part of firstPartBatches < batches ? [1, 2] : [1]) {
+    await control.untilStageMayStart(index);
+    if (control.stopRequested) return undefined;
+    const resumeFrom = result && { nextBatch: result.batchesDone, counts: result.counts };
+    result = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
+    if (!result) return undefined;
+    if (result.monitoring.verdict === 'roll_back') {
+      await rollBackForHealth(input, control, result);
+      return undefined;
+    }
+  }
+  return result;
+}
+
+/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
+async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
+  if (result.monitoring.verdict !== 'roll_back') return;
+  const { reason, quarantine } = result.monitoring;
+  control.rollBackBecause({ at: new Date().toISOString(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
+  if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+}
+
+/** Runs one stage (or one part of it) as a child workflow; a rollback or abort request cancels it and yields undefined. */
+async function runStage(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  { part, untilBatch, progress }: { part: number; untilBatch?: number; progress?: StageInput['progress'] },
+): Promise<StageResult | undefined> {
   const { plan } = input;
   const stage = resolveStage(plan, index);
   const scope = new CancellationScope();
   try {
     return await scope.run(async () => {
       const handle = await startChild(stageWorkflow, {
-        workflowId: stageWorkflowId(plan.rolloutId, stage.name),
+        workflowId: stageWorkflowId(plan.rolloutId, stage.name, part),
         args: [
           {
             rolloutId: plan.rolloutId,
@@ -90,8 +137,12 @@ async function runStage(input: ParsedRolloutInput, control: RolloutControl, inde
             firmware: plan.firmware,
             retry: plan.retry,
             preflight: plan.preflight,
+            health: plan.health,
+            versionPolicy: plan.versionPolicy,
             speedup: input.speedup,
             paused: control.isPaused,
+            ...(untilBatch === undefined ? {} : { untilBatch }),
+            ...(progress ? { progress } : {}),
           },
         ],
         staticSummary: `stage ${stage.name}: ${devices} devices`,

@@ -131,6 +131,13 @@ export class RolloutControl {
     this.publish();
   }
 
+  /** The rollout's own rollback, decided at a gate rather than asked for by an operator. */
+  rollBackBecause(decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    this.stop('rollback', 'all');
+  }
+
   rollingBack(): void {
     this.runningStage = undefined;
     this.publish();
@@ -268,8 +275,17 @@ export class RolloutControl {
       this.metrics.batchSucceeded(stage.name, ratio);
     }
     if (stage.state === 'running' && stage.batchesDone >= stage.batches) stage.state = 'monitoring';
-    if (progress.decision) this.gateStopped(stage, progress.decision);
+    if (progress.decision?.action === 'continue') this.gateReleased(progress.decision);
+    else if (progress.decision) this.gateStopped(stage, progress.decision);
     this.publish();
+  }
+
+  /** The stage resumed itself: a pause's decision deadline passed with its metrics stable. */
+  private gateReleased(decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    this.paused = false;
+    this.releaseHeldStage();
   }
 
   /** The stage paused itself at a gate; the rollout pauses with it and waits for an operator. */

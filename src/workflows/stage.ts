@@ -11,19 +11,20 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StageHealth } from '../activities/health';
 import { batchProgressSignal } from '../contracts/engineMessages';
 import { batchWorkflowId } from '../contracts/ids';
 import { stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
-import type { ResolvedStage, RetrySettings } from '../contracts/plan';
+import type { HealthSettings, ResolvedStage, RetrySettings } from '../contracts/plan';
 import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
-import { batchCount, batchRange, scaled } from '../domain/planMath';
+import type { VersionPolicy } from '../domain/policy/versionPolicy';
+import { batchCount, batchRange, scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { batchWorkflow } from './batch';
+import { monitorStage, type MonitorOutcome, type StagePauses } from './monitoring';
 
 export interface StageInput {
   rolloutId: string;
@@ -34,29 +35,29 @@ export interface StageInput {
   firmware: FirmwareRef;
   retry: RetrySettings;
   preflight: PreflightRules;
+  health: HealthSettings;
+  versionPolicy: VersionPolicy;
   speedup: number;
   paused: boolean;
-  /** Carried across continue-as-new. */
-  progress?: { nextBatch: number; counts: DeviceCounts };
+  /** Runs the stage's batches up to this one (exclusive), for a stage taken in two parts. */
+  untilBatch?: number;
+  /** Carried across continue-as-new, and into a stage's second part. */
+  progress?: { nextBatch: number; counts: DeviceCounts; startedAt?: number };
 }
 
 export interface StageResult {
   stage: string;
   devices: number;
   counts: DeviceCounts;
-  health: StageHealth | undefined;
+  /** Batches run so far: where a second part of the stage starts. */
+  batchesDone: number;
+  monitoring: MonitorOutcome;
 }
-
-/**
- * Health polls never come faster than this in real time, whatever the speed-up: a demo playing a
- * 6-hour window in 18 s polls 18 times, not 360. At speed-up 1 the plan's interval always wins.
- */
-const MIN_REAL_HEALTH_POLL_MS = 1_000;
 
 /** Progress reaches the rollout at most this many times per stage, so its history stays bounded. */
 const PROGRESS_REPORTS_PER_STAGE = 200;
 
-const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
+const { rollbackBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -65,6 +66,8 @@ const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
 interface RunningBatch extends BatchInFlight {
   index: number;
   scope: CancellationScope;
+  /** The batch gate has spoken: a hold or rollback has already paused the stage. */
+  judged: boolean;
 }
 
 /**
@@ -77,22 +80,27 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
-  const health = await monitor(input);
-  return { stage: input.stage.name, devices: input.devices, counts: run.counts, health };
+  const monitoring = await monitorStage(
+    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
+    run,
+  );
+  return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }
 
-class StageRun {
+class StageRun implements StagePauses {
   counts: DeviceCounts;
   private paused: boolean;
   private readonly running = new Map<number, RunningBatch>();
   private readonly batchTotal: number;
   private readonly reportEvery: number;
-  private batchesDone = 0;
+  batchesDone = 0;
+  readonly startedAt: number;
 
   constructor(private readonly input: StageInput) {
     this.paused = input.paused;
     this.counts = input.progress?.counts ?? emptyCounts(input.devices);
-    this.batchTotal = batchCount(input.devices, input.stage.batchSize);
+    this.startedAt = input.progress?.startedAt ?? new Date().getTime();
+    this.batchTotal = Math.min(input.untilBatch ?? Infinity, batchCount(input.devices, input.stage.batchSize));
     this.batchesDone = input.progress?.nextBatch ?? 0;
     this.reportEvery = Math.max(1, Math.ceil(this.batchTotal / PROGRESS_REPORTS_PER_STAGE));
   }
@@ -103,6 +111,20 @@ class StageRun {
       const batch = this.running.get(batchIndex);
       if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts });
     });
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  async pause(decision: Decision): Promise<void> {
+    this.paused = true;
+    await this.report(decision);
+  }
+
+  async resume(decision: Decision): Promise<void> {
+    this.paused = false;
+    await this.report(decision);
   }
 
   async batches(): Promise<void> {
@@ -126,7 +148,8 @@ class StageRun {
     const previous = this.running.get(index - 1);
     await Promise.all([
       sleep(scaled(stage.batchGap, speedup), { summary: `gap before batch ${index + 1} of ${stage.name}` }),
-      condition(() => !previous || pipelineReady(previous, stage.pipelineFraction)),
+      // Pipelining starts early only while the previous batch runs; once it ended, its gate decides.
+      condition(() => !previous || previous.judged || (!previous.ended && pipelineReady(previous, stage.pipelineFraction))),
     ]);
     await condition(() => !this.paused && fitsConcurrency(this.inFlight(), devices, stage.maxConcurrent));
   }
@@ -138,7 +161,7 @@ class StageRun {
   private async runBatch(index: number, range: { offset: number; devices: number }): Promise<void> {
     const { stage, speedup } = this.input;
     const scope = new CancellationScope();
-    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false };
+    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false, judged: false };
     this.running.set(index, batch);
     const result = scope.run(() => this.startBatch(index, range).then((handle) => handle.result()));
     const ended = result.then(
@@ -148,8 +171,10 @@ class StageRun {
         if (!isCancellation(error)) throw error;
       },
     );
-    const endedInTime = await condition(() => batch.ended, scaled(stage.batchTimeout, speedup));
+    const endedInTime = await condition(() => batch.ended, scaledTimeout(stage.batchTimeout, speedup));
     const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    if (verdict.action !== 'continue') this.paused = true;
+    batch.judged = true;
     if (verdict.action === 'roll_back') {
       if (!endedInTime) scope.cancel();
       await ended;
@@ -182,19 +207,19 @@ class StageRun {
       devices: range.devices,
       maxConcurrent: stage.maxConcurrent,
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
+      versionPolicy: this.input.versionPolicy,
     });
     batch.counts = settleRollback(batch.counts, rolledBack);
   }
 
   /** A held or rolled-back batch pauses the stage and tells the rollout why; operators resume it. */
   private async afterGate(index: number, verdict: GateVerdict): Promise<void> {
-    const isLast = this.batchesDone === this.batchTotal;
+    const isLast = this.batchesDone === batchCount(this.input.devices, this.input.stage.batchSize);
     if (verdict.action === 'continue') {
       if (isLast || this.batchesDone % this.reportEvery === 0) await this.report();
       return;
     }
-    this.paused = true;
-    await this.report({
+    await this.pause({
       at: new Date().toISOString(),
       stage: this.input.stage.name,
       gate: `batch ${index + 1}`,
@@ -210,25 +235,6 @@ class StageRun {
 
   private async continueAsNewWhenIdle(nextBatch: number, judged: Promise<void>[]): Promise<never> {
     await Promise.all(judged);
-    return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress: { nextBatch, counts: this.counts } });
+    return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress: { nextBatch, counts: this.counts, startedAt: this.startedAt } });
   }
-}
-
-/** Waits out the monitoring window on durable timers, polling stage health every interval. */
-async function monitor(input: StageInput): Promise<StageHealth | undefined> {
-  const { stage, speedup } = input;
-  const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
-  const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
-  const interval = scaled(stage.monitorWindow / polls, speedup);
-  let health: StageHealth | undefined;
-  for (let poll = 1; poll <= polls; poll++) {
-    await sleep(interval, { summary: `monitoring ${stage.name}: health check ${poll} of ${polls}` });
-    health = await checkStageHealth({
-      rolloutId: input.rolloutId,
-      stageIndex: input.stageIndex,
-      devices: input.devices,
-      firmwareVersion: input.firmware.version,
-    });
-  }
-  return health;
 }

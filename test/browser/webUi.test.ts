@@ -12,6 +12,7 @@ import { loadDevConfig, startDevServer, type RunningDevServer } from '../../src/
 import { generateDevices } from '../../src/fleet/generateDevices';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
+import { testTrustedKeys } from '../helpers/artifacts';
 import { freePort, repoRoot, waitFor } from '../helpers/processes';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -57,7 +58,7 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
         connection,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({ fleet, ledger: temporaryLedger() }),
+        activities: createActivities({ fleet, ledger: temporaryLedger(), trustedKeys: testTrustedKeys }),
       });
       await worker.runUntil(async () => {
         await client.start({ plan, speedup: 60, startedBy: 'release-bot' });

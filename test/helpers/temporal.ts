@@ -6,6 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
 import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+import { testTrustedKeys } from './artifacts';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -61,7 +62,7 @@ export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomU
 /** A fresh worker on its own task queue, running only while `body` runs. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  dependencies: ActivityDependencies,
+  { trustedKeys = testTrustedKeys, ...dependencies }: Omit<ActivityDependencies, 'trustedKeys'> & Partial<Pick<ActivityDependencies, 'trustedKeys'>>,
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
@@ -70,7 +71,7 @@ export async function withWorker<T>(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(dependencies),
+    activities: createActivities({ ...dependencies, trustedKeys }),
   });
   return worker.runUntil(body(taskQueue));
 }

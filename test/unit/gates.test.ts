@@ -10,6 +10,15 @@ describe('batch gate', () => {
   it('continues at 80 % and above', () => assert.equal(batchGate(batch(20, 5), thresholds).action, 'continue'));
   it('holds between 70 % and 80 %', () => assert.equal(batchGate(batch(18, 7), thresholds).action, 'hold'));
   it('rolls back below 70 %', () => assert.equal(batchGate(batch(17, 8), thresholds).action, 'roll_back'));
+  it('counts a cut-short batch: rolled-back devices from succeeded then pending, the rest of pending as failed', () => {
+    const cutShort = { ...emptyCounts(), pending: 9, succeeded: 16 };
+    assert.deepEqual(settleRollback(cutShort, 19), { pending: 0, succeeded: 0, failed: 6, deferred: 0, rolled_back: 19 });
+  });
+  it('judges a batch that timed out with devices still updating as not (yet) successful', () => {
+    const timedOut = { ...emptyCounts(), pending: 10, succeeded: 15 };
+    assert.equal(batchGate(timedOut, thresholds, { final: false }).action, 'roll_back');
+    assert.equal(batchGate({ ...timedOut, pending: 4, succeeded: 21 }, thresholds, { final: false }).action, 'continue');
+  });
   it('does not count deferred devices as failures', () => {
     assert.equal(successRate(batch(20, 0, 5)), 1);
     assert.equal(batchGate(batch(20, 0, 5), thresholds).action, 'continue');
@@ -17,7 +26,7 @@ describe('batch gate', () => {
   it('moves settled devices out of pending, and rolled-back ones out of succeeded', () => {
     const stage = settleBatch(emptyCounts(50), batch(20, 3, 2));
     assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0 });
-    assert.deepEqual(settleRollback(stage, 20), { pending: 25, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
+    assert.deepEqual(settleRollback(batch(20, 3, 2), 20), { pending: 0, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
   });
 });
 
