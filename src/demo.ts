@@ -36,7 +36,10 @@ async function runDemo(options: DemoOptions): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'error');
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
   const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const config = loadConfig({ ...process.env, ...(server ? { TEMPORAL_ADDRESS: server.address } : {}) });
+  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  // Each demo drives a fleet of its own, so it gets a task queue of its own: an interrupted earlier
+  // demo, still "running" in the dev server's database, is another fleet's rollout.
+  const config = loadConfig({ TEMPORAL_TASK_QUEUE: `fleet-rollout-demo-${runId}`, ...process.env, ...(server ? { TEMPORAL_ADDRESS: server.address } : {}) });
   const fleet = demoFleet(options);
   const served = await serveFleet({ fleet });
   const plan = await loadPlanFile(options.plan);
@@ -53,7 +56,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
       trustedKeys: loadTrustedKeys(config),
     });
     await worker.runUntil(async () => {
-      const rolloutId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const rolloutId = `demo-${runId}`;
       await client.start({ plan: { ...plan, rolloutId, firmware: { ...plan.firmware, url: artifacts.url } }, speedup: options.speedup, startedBy: 'demo' });
       console.log(`rollout ${rolloutId}: ${options.devices} gateways, plan ${options.plan}, time ×${options.speedup}`);
       if (server?.uiUrl) console.log(`Web UI: ${workflowUrl(server, config, rolloutId)}\n`);
