@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { firmwareImage } from '../../src/artifacts/firmwareImage';
 import { createSigningKeyPair, signImage, type TrustedKeys } from '../../src/artifacts/verify';
@@ -35,3 +37,10 @@ export const signedFirmware = (version: string): FirmwareRef => ({
   keyId: KEY_ID,
   ...signImage(firmwareImage(version, IMAGE_BYTES), keys.privateKeyPem),
 });
+
+/** The test keys as a worker process reads them: a file for FIRMWARE_TRUSTED_KEYS_FILE. */
+export function writeTestTrustedKeys(directory: string): string {
+  const file = path.join(directory, 'trusted-keys.json');
+  writeFileSync(file, JSON.stringify(testTrustedKeys));
+  return file;
+}

@@ -16,6 +16,7 @@ import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import { RolloutMetric } from '../../src/metrics/names';
 import { firmware, planFor } from '../helpers/fixtures';
+import { writeTestTrustedKeys } from '../helpers/artifacts';
 import { exitOf, freePort, repoRoot, spawnTs, waitFor } from '../helpers/processes';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -47,6 +48,7 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli'),
       FLEET_URL: served.url,
       LEDGER_DIR: path.join(workdir, 'ledger'),
+      FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
       LOG_LEVEL: 'warn',
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       DEVICE_API_ADDRESS: `127.0.0.1:${devicesPort}`,

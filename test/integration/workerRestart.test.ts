@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -9,7 +9,7 @@ import { startDevServer, type RunningDevServer } from '../../src/devenv/devConfi
 import { generateDevices } from '../../src/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import { testTrustedKeys } from '../helpers/artifacts';
+import { writeTestTrustedKeys } from '../helpers/artifacts';
 import { planFor } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
@@ -36,10 +36,8 @@ describe('a worker killed with SIGKILL in the middle of a rollout (dev server, p
   });
 
   it('finishes the rollout on a new worker, and no device is sent a second update', async () => {
-    const trustedKeysFile = path.join(workdir, 'trusted-keys.json');
-    writeFileSync(trustedKeysFile, JSON.stringify(testTrustedKeys));
     const env = {
-      FIRMWARE_TRUSTED_KEYS_FILE: trustedKeysFile,
+      FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: `restart-${process.pid}`,
       FLEET_URL: served.url,
