@@ -1,7 +1,7 @@
 import type { StageHealth } from '../domain/health/observation';
 import type { Health } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
-import { chunks } from './chunks';
+import { chunks } from '../lib/chunks';
 
 const HEALTH_CHUNK = 100;
 

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { checkRollbackTarget, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { isTerminal, type Operation } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
-import { chunks } from './chunks';
+import { chunks } from '../lib/chunks';
 import { pollUntil } from './polling';
 
 export interface RollbackInput {
