@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { deviceMilestoneSignal } from '../contracts/engineMessages';
 import { reached } from '../domain/pipelining';
-import { FailureType } from '../contracts/failures';
+import { FailureType, INTERVENTION_ERROR_CODES } from '../contracts/failures';
 import { generationOf, updateIdempotencyKey } from '../contracts/ids';
 import type { PreflightRules } from '../domain/preflight';
 import { preflightDeferral } from '../domain/preflight';
@@ -76,7 +76,7 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
     if (final.state === 'succeeded') return { operationId: final.operationId, generation, attempts: Context.current().info.attempt };
     throw ApplicationFailure.retryable(
       `update of ${deviceId} ended ${final.state}${final.errorCode ? ` (${final.errorCode})` : ''}`,
-      final.state === 'rolled_back' ? FailureType.DeviceRolledBack : FailureType.DeviceUpdateFailed,
+      failureTypeOf(final),
       { errorCode: final.errorCode ?? final.state, operationId: final.operationId },
     );
   }
@@ -117,4 +117,10 @@ function once(action: () => Promise<void>): () => Promise<void> {
     done = true;
     await action();
   };
+}
+
+function failureTypeOf(operation: Operation): FailureType {
+  if (operation.state === 'rolled_back') return FailureType.DeviceRolledBack;
+  if (operation.errorCode && INTERVENTION_ERROR_CODES.includes(operation.errorCode)) return FailureType.DeviceNeedsIntervention;
+  return FailureType.DeviceUpdateFailed;
 }

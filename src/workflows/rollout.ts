@@ -72,7 +72,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     rolloutId: plan.rolloutId,
     state,
     stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
-    elapsedMs: new Date().getTime() - workflowInfo().startTime.getTime(),
+    elapsedMs: (new Date().getTime() - workflowInfo().startTime.getTime()) * input.speedup,
   };
 }
 
