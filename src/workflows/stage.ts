@@ -149,7 +149,7 @@ class StageRun implements StagePauses {
     await Promise.all([
       sleep(scaled(stage.batchGap, speedup), { summary: `gap before batch ${index + 1} of ${stage.name}` }),
       // Pipelining starts early only while the previous batch runs; once it ended, its gate decides.
-      condition(() => !previous || previous.judged || (!previous.ended && pipelineReady(previous, stage.pipelineFraction))),
+      condition(() => !previous || previous.judged || (!previous.ended && pipelineReady(previous, stage.pipelineFraction, stage.successThreshold))),
     ]);
     await condition(() => !this.paused && fitsConcurrency(this.inFlight(), devices, stage.maxConcurrent));
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { emptyCounts } from '../../src/contracts/status';
 import { batchGate, settleBatch, settleRollback, successRate } from '../../src/domain/gates';
 import { preflightDeferral, PreflightRules } from '../../src/domain/preflight';
+import { pipelineReady } from '../../src/domain/pipelining';
 
 const thresholds = { successThreshold: 0.8, rollbackThreshold: 0.7 };
 const batch = (succeeded: number, failed: number, deferred = 0) => ({ ...emptyCounts(), succeeded, failed, deferred });
@@ -41,5 +42,22 @@ describe('preflight', () => {
     assert.match(preflightDeferral({ ...healthy, connectivityStable: false }, rules)!, /connectivity/);
     assert.match(preflightDeferral({ ...healthy, criticalProcesses: ['pump-control'] }, rules)!, /pump-control/);
     assert.equal(preflightDeferral({ ...healthy, online: false }, rules), 'offline');
+  });
+});
+
+describe('pipelining', () => {
+  const inFlight = (reachedMilestone: number, succeeded: number, failed: number) => ({
+    devices: 10,
+    reachedMilestone,
+    counts: { ...emptyCounts(), pending: 10 - succeeded - failed, succeeded, failed },
+    ended: false,
+  });
+  it('starts the next batch once 80 % of the current one reached the milestone', () => {
+    assert.equal(pipelineReady(inFlight(7, 0, 0), 0.8, 0.8), false);
+    assert.equal(pipelineReady(inFlight(8, 0, 0), 0.8, 0.8), true);
+  });
+  it('waits for the gate of a batch whose settled devices would not pass it', () => {
+    assert.equal(pipelineReady(inFlight(9, 6, 3), 0.8, 0.8), false);
+    assert.equal(pipelineReady(inFlight(9, 8, 1), 0.8, 0.8), true);
   });
 });
