@@ -1,4 +1,4 @@
-import type { StageHealth } from '../domain/health/observation';
+import { UNRESPONSIVE_IDS_KEPT, type StageHealth } from '../domain/health/observation';
 import type { Health } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
 import { chunks } from '../lib/chunks';
@@ -32,7 +32,7 @@ function summarize(reports: Health[], firmwareVersion: string): StageHealth {
     exposed: exposed.length,
     crashes: exposed.reduce((total, report) => total + report.crashCount, 0),
     reverted: reports.length - exposed.length,
-    unresponsive: reports.filter((report) => !report.online).length,
+    unresponsive: reports.filter((report) => !report.online).slice(0, UNRESPONSIVE_IDS_KEPT).map((report) => report.deviceId),
     ...(reports.length > 0 ? { connectivityRate: reports.filter((report) => report.online).length / reports.length } : {}),
     ...(drains.length > 0 ? { batteryDrain: drains.reduce((total, drain) => total + drain, 0) / drains.length } : {}),
   };

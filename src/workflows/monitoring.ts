@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { HealthSettings, ResolvedStage } from '../contracts/plan';
 import type { Decision } from '../contracts/status';
 import { decideOnExpiredDeadline } from '../domain/health/deadline';
-import { describeTriggers, toObservation, type StageHealth } from '../domain/health/observation';
+import { describeTriggers, stillUnresponsive, toObservation, type StageHealth } from '../domain/health/observation';
 import { evaluateHealth, type HealthEvaluation } from '../domain/health/triggers';
 import { scaled } from '../domain/planMath';
 
@@ -49,34 +49,44 @@ export async function monitorStage(monitored: MonitoredStage, pauses: StagePause
   const { stage, speedup } = monitored;
   const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
   const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
+  const observe = observerOf(monitored);
   let health: StageHealth | undefined;
   for (let poll = 1; poll <= polls; poll++) {
     await sleep(scaled(stage.monitorWindow / polls, speedup), { summary: `monitoring ${stage.name}: health check ${poll} of ${polls}` });
-    const observed = await observe(monitored);
+    const observed = await observe();
     health = observed.health;
     const { evaluation } = observed;
     if (evaluation.verdict === 'rollback') {
       return { verdict: 'roll_back', health, reason: `critical: ${describeTriggers(evaluation.triggers, evaluation.missingMetrics)}`, quarantine: true };
     }
     if (evaluation.verdict === 'pause' || evaluation.verdict === 'missing_data') {
-      const outcome = await pauseUntilDecided(monitored, pauses, evaluation, pollEvery);
+      const outcome = await pauseUntilDecided(monitored, pauses, observe, evaluation, pollEvery);
       if (outcome) return { ...outcome, health };
     }
   }
   return { verdict: 'passed', health };
 }
 
-async function observe(monitored: MonitoredStage): Promise<{ health: StageHealth; evaluation: HealthEvaluation }> {
-  const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
-  const exposureHours = ((new Date().getTime() - monitored.startedAt) * monitored.speedup) / 3_600_000;
-  const { baseline, policy } = monitored.health;
-  return { health, evaluation: evaluateHealth(toObservation(health, exposureHours), baseline, policy) };
+type Observe = () => Promise<{ health: StageHealth; evaluation: HealthEvaluation }>;
+
+/** Polls the stage's health and judges it, remembering who was silent at the poll before. */
+function observerOf(monitored: MonitoredStage): Observe {
+  let silentBefore: string[] = [];
+  return async () => {
+    const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
+    const exposureHours = ((new Date().getTime() - monitored.startedAt) * monitored.speedup) / 3_600_000;
+    const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);
+    silentBefore = health.unresponsive;
+    const { baseline, policy } = monitored.health;
+    return { health, evaluation: evaluateHealth(toObservation(health, exposureHours, unresponsive), baseline, policy) };
+  };
 }
 
 /** Undefined when an operator resumed in time: monitoring then goes on. */
 async function pauseUntilDecided(
   monitored: MonitoredStage,
   pauses: StagePauses,
+  observe: Observe,
   pausedBy: HealthEvaluation,
   pollEvery: number,
 ): Promise<MonitorVerdict | undefined> {
@@ -91,7 +101,7 @@ async function pauseUntilDecided(
     const remaining = deadlineAt - new Date().getTime();
     if (remaining <= 0) break;
     if (await condition(() => !pauses.isPaused(), Math.min(interval, remaining))) return undefined;
-    history.push((await observe(monitored)).evaluation);
+    history.push((await observe()).evaluation);
   }
   if (!pauses.isPaused()) return undefined;
   const expired = decideOnExpiredDeadline(history, monitored.health.deadline);

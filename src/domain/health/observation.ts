@@ -9,20 +9,32 @@ export interface StageHealth {
   crashes: number;
   /** Updated devices that went back to an older image by themselves (device-side rollback). */
   reverted: number;
-  /** Updated devices that do not answer. */
-  unresponsive: number;
+  /** Updated devices that do not answer now (at most `UNRESPONSIVE_IDS_KEPT` of them, by id). */
+  unresponsive: string[];
   connectivityRate?: number;
   batteryDrain?: number;
 }
 
-/** A stage's health poll as the pause triggers read it, over `exposureHours` of plan time on the new firmware. */
-export function toObservation(health: StageHealth, exposureHours: number): HealthObservation {
+export const UNRESPONSIVE_IDS_KEPT = 200;
+
+/**
+ * Devices silent at this poll and the one before: a gateway that misses one check-in (a flaky link,
+ * a reboot) is normal in the field and must not roll a fleet back.
+ */
+export const stillUnresponsive = (previous: readonly string[], current: readonly string[]): string[] =>
+  current.filter((deviceId) => previous.includes(deviceId));
+
+/**
+ * A stage's health poll as the pause triggers read it, over `exposureHours` of plan time on the new
+ * firmware; `unresponsive` are the devices silent for two polls in a row.
+ */
+export function toObservation(health: StageHealth, exposureHours: number, unresponsive: readonly string[]): HealthObservation {
   return {
     exposedDevices: health.exposed,
     exposureHours,
     crashes: health.crashes,
     rollbacks: health.reverted,
-    unresponsiveDevices: health.unresponsive,
+    unresponsiveDevices: unresponsive.length,
     ...(health.connectivityRate === undefined ? {} : { connectivityRate: health.connectivityRate }),
     ...(health.batteryDrain === undefined ? {} : { batteryDrain: health.batteryDrain }),
   };
