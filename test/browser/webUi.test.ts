@@ -32,6 +32,8 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
+      // CI installs Chromium, so there a missing browser is a failure; a developer machine may lack it.
+      if (process.env.CI) throw new Error(`no ${CHROMIUM}: .ci/run should have installed it`);
       console.warn(`    skipped: no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
       this.skip();
     }
