@@ -1,4 +1,4 @@
-import { UNRESPONSIVE_IDS_KEPT, type StageHealth } from '../domain/health/observation';
+import { UNRESPONSIVE_IDS_KEPT, type FleetSample, type StageHealth } from '../domain/health/observation';
 import type { Health } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
 import { chunks } from '../lib/chunks';
@@ -21,7 +21,22 @@ export function createHealthActivities({ fleet, ledger }: ActivityDependencies) 
     return summarize(reports, firmwareVersion);
   }
 
-  return { checkStageHealth };
+  /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */
+  async function sampleFleetHealth({ rolloutId, limit }: { rolloutId: string; limit: number }): Promise<FleetSample> {
+    const ids = [...(await ledger.targets(rolloutId)).keys()].slice(0, limit);
+    const sample: FleetSample = { devices: 0, online: 0, crashes: 0, uptimeHours: 0 };
+    for (const chunk of chunks(ids, HEALTH_CHUNK)) {
+      for (const report of await fleet.health(chunk)) {
+        sample.devices += 1;
+        sample.online += report.online ? 1 : 0;
+        sample.crashes += report.crashCount;
+        sample.uptimeHours += report.uptimeSeconds / 3600;
+      }
+    }
+    return sample;
+  }
+
+  return { checkStageHealth, sampleFleetHealth };
 }
 
 function summarize(reports: Health[], firmwareVersion: string): StageHealth {

@@ -102,6 +102,8 @@ export const RolloutIdSchema = z
 export const HealthSettings = z
   .object({
     baseline: HealthBaseline.prefault({ crashRatePerDeviceHour: 0.002, connectivityRate: 0.99 }),
+    /** Measure crash and check-in rates on the targets before the first stage; `baseline` is the fallback for too small a sample. */
+    measureBaseline: z.boolean().default(true),
     policy: HealthPolicy.prefault({}),
     deadline: DeadlinePolicy.prefault({}),
   })

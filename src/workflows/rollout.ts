@@ -14,6 +14,7 @@ import { stageWorkflowId } from '../contracts/ids';
 import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
+import { measuredBaseline } from '../domain/health/observation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
@@ -26,6 +27,9 @@ const ACTIVITY_OPTIONS = {
 const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
 const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
 const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
+const { sampleFleetHealth } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "measure the fleet's health baseline" });
+/** Enough gateways to estimate a crash rate of a few per thousand gateway-hours. */
+const BASELINE_SAMPLE_DEVICES = 500;
 const { quarantineFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'quarantine the firmware so no rollout ships it again' });
 
 /**
@@ -46,11 +50,12 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     versionPolicy: plan.versionPolicy,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
+  const judged = await withFleetBaseline(input);
 
   let nextStageFactor: number | undefined;
   for (const [index, size] of sizes.entries()) {
     if (size.devices === 0) continue;
-    const result = await runStageInParts(input, control, index, size.devices, nextStageFactor);
+    const result = await runStageInParts(judged, control, index, size.devices, nextStageFactor);
     if (!result) break;
     control.stageCompleted(index, result.counts);
     nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
@@ -154,6 +159,14 @@ async function runStage(
     if (isCancellation(error) && control.stopRequested) return undefined;
     throw error;
   }
+}
+
+/** The plan with the health baseline measured on this fleet, when the plan asks for it. */
+async function withFleetBaseline(input: ParsedRolloutInput): Promise<ParsedRolloutInput> {
+  const { health } = input.plan;
+  if (!health.measureBaseline) return input;
+  const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES });
+  return { ...input, plan: { ...input.plan, health: { ...health, baseline: measuredBaseline(sample, health.baseline) } } };
 }
 
 function parseInput(raw: RolloutInput): ParsedRolloutInput {

@@ -1,4 +1,4 @@
-import type { HealthObservation } from './triggers';
+import type { HealthBaseline, HealthObservation } from './triggers';
 
 /** One health poll of a stage's updated devices, summed; optional fields are absent when nothing measured them. */
 export interface StageHealth {
@@ -48,3 +48,29 @@ export function describeTriggers(triggers: readonly { metric: string; measured: 
 }
 
 const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+/** The targets' health on their current firmware, before the rollout touches them. */
+export interface FleetSample {
+  devices: number;
+  online: number;
+  crashes: number;
+  uptimeHours: number;
+}
+
+const MIN_SAMPLE_DEVICES = 20;
+const MIN_SAMPLE_CRASHES = 3;
+
+/**
+ * The fleet's own baseline where the sample can tell it, the plan's otherwise: a baseline taken from
+ * another fleet halts a healthy rollout (or misses a bad one) by the ratio between the two fleets.
+ */
+export function measuredBaseline(sample: FleetSample, fallback: HealthBaseline): HealthBaseline {
+  if (sample.devices < MIN_SAMPLE_DEVICES) return fallback;
+  const crashRate = sample.crashes >= MIN_SAMPLE_CRASHES && sample.uptimeHours > 0 ? sample.crashes / sample.uptimeHours : undefined;
+  const connectivityRate = sample.online > 0 ? sample.online / sample.devices : undefined;
+  return {
+    ...fallback,
+    ...(crashRate === undefined ? {} : { crashRatePerDeviceHour: crashRate }),
+    ...(connectivityRate === undefined ? {} : { connectivityRate }),
+  };
+}
