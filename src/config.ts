@@ -4,6 +4,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { TASK_QUEUE } from './contracts/ids';
 import { parseOrThrow } from './contracts/validation';
+import { TrustedKeys } from './artifacts/verify';
 
 /** Process configuration, read once from the environment at start. */
 export const Config = z.object({
@@ -18,7 +19,11 @@ export const Config = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
   FLEET_URL: z.url().optional(),
+  /** The device-management server's API version, checked against a plan's compatibility matrix. */
+  FLEET_API_VERSION: z.string().optional(),
   LEDGER_DIR: z.string().default('.temporal/ledger'),
+  /** JSON file `{ "<keyId>": "<Ed25519 public key, PEM SPKI>" }`: the keys firmware may be signed with. */
+  FIRMWARE_TRUSTED_KEYS_FILE: z.string().default('plans/keys/trusted-keys.json'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 export type Config = z.infer<typeof Config>;
@@ -42,4 +47,15 @@ export function connectionOptions(config: Config): ConnectionOptions & NativeCon
     ...(tls ? { tls } : {}),
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
   };
+}
+
+export function loadTrustedKeys(config: Config): TrustedKeys {
+  const file = config.FIRMWARE_TRUSTED_KEYS_FILE;
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`FIRMWARE_TRUSTED_KEYS_FILE ${file} cannot be read as JSON (${(error as Error).message}): write { "<keyId>": "<public key PEM>" }`);
+  }
+  return parseOrThrow(TrustedKeys, document, `trusted keys in ${file}`);
 }

@@ -1,6 +1,9 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
-import { connectionOptions, loadConfig, type Config } from './config';
+import Fastify from 'fastify';
+import type { PlanInput } from './contracts/plan';
+import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
+import { firmwareImage } from './artifacts/firmwareImage';
 import { loadPlanFile } from './control/planFile';
 import { RolloutClient } from './control/rolloutClient';
 import { describeStage, watchRollout } from './control/watch';
@@ -33,9 +36,14 @@ async function runDemo(options: DemoOptions): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'error');
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
   const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer();
-  const config = loadConfig({ ...process.env, ...(server ? { TEMPORAL_ADDRESS: server.address } : {}) });
+  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  // Each demo drives a fleet of its own, so it gets a task queue of its own: an interrupted earlier
+  // demo, still "running" in the dev server's database, is another fleet's rollout.
+  const config = loadConfig({ TEMPORAL_TASK_QUEUE: `fleet-rollout-demo-${runId}`, ...process.env, ...(server ? { TEMPORAL_ADDRESS: server.address } : {}) });
   const fleet = demoFleet(options);
   const served = await serveFleet({ fleet });
+  const plan = await loadPlanFile(options.plan);
+  const artifacts = await serveFirmware(plan.firmware);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const client = await RolloutClient.connect(config);
   try {
@@ -45,22 +53,33 @@ async function runDemo(options: DemoOptions): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: served.url, rateLimit: { requestsPerSecond: 200 } }),
       ledger: new FileLedger(config.LEDGER_DIR),
+      trustedKeys: loadTrustedKeys(config),
     });
     await worker.runUntil(async () => {
-      const plan = { ...(await loadPlanFile(options.plan)), rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}` };
-      await client.start({ plan, speedup: options.speedup, startedBy: 'demo' });
-      console.log(`rollout ${plan.rolloutId}: ${options.devices} gateways, plan ${options.plan}, time ×${options.speedup}`);
-      if (server?.uiUrl) console.log(`Web UI: ${workflowUrl(server, config, plan.rolloutId)}\n`);
-      await watchRollout(client, plan.rolloutId);
-      printReport(await client.status(plan.rolloutId), fleet, options.devices);
+      const rolloutId = `demo-${runId}`;
+      await client.start({ plan: { ...plan, rolloutId, firmware: { ...plan.firmware, url: artifacts.url } }, speedup: options.speedup, startedBy: 'demo' });
+      console.log(`rollout ${rolloutId}: ${options.devices} gateways, plan ${options.plan}, time ×${options.speedup}`);
+      if (server?.uiUrl) console.log(`Web UI: ${workflowUrl(server, config, rolloutId)}\n`);
+      await watchRollout(client, rolloutId);
+      printReport(await client.status(rolloutId), fleet, options.devices);
     });
     if (server?.uiUrl && options.keep) await untilInterrupted(`\nThe Web UI stays up at ${server.uiUrl}; press Ctrl-C to stop.`);
   } finally {
     await client.close();
     await connection.close();
     await served.close();
+    await artifacts.close();
     await server?.stop();
   }
+}
+
+/** Serves the plan's firmware image (the bytes its SHA-256 and signature were made from) on a free port. */
+async function serveFirmware(firmware: PlanInput['firmware']): Promise<{ url: string; close(): Promise<void> }> {
+  const image = firmwareImage(firmware.version, firmware.sizeBytes);
+  const app = Fastify();
+  app.get('/firmware/:file', async (_request, reply) => reply.type('application/octet-stream').send(image));
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `${address}/firmware/${firmware.version}.bin`, close: () => app.close() };
 }
 
 function demoFleet({ devices, speedup }: DemoOptions): MemoryFleet {

@@ -1,10 +1,14 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
-import { connectionOptions, loadConfig, type Config } from './config';
+import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
+import { serveDeviceApi } from './control/deviceApi';
+import { loadWorkerEndpoints } from './control/workerEndpoints';
 import { HttpFleet } from './fleet/http/httpFleet';
 import { FileLedger } from './ledger/fileLedger';
 import { createLogger, PinoTemporalLogger } from './logger';
+import { countOperationsInFlight } from './metrics/operationsInFlight';
+import { telemetryOptions } from './metrics/telemetry';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -13,13 +17,14 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
 }
 
 /** The worker that runs rollouts: workflows from `src/workflows`, activities wired to the given fleet and ledger. */
-export function createRolloutWorker({ connection, namespace, taskQueue, fleet, ledger }: RolloutWorkerOptions): Promise<Worker> {
+export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows'),
-    activities: createActivities({ fleet, ledger }),
+    activities: createActivities(dependencies),
+    interceptors: { activity: [countOperationsInFlight] },
   });
 }
 
@@ -30,20 +35,26 @@ export function requireFleetUrl(config: Config): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const endpoints = loadWorkerEndpoints();
   const logger = createLogger(config.LOG_LEVEL);
-  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+  Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
+  const ledger = new FileLedger(config.LEDGER_DIR);
   const connection = await NativeConnection.connect(connectionOptions(config));
+  const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
-      ledger: new FileLedger(config.LEDGER_DIR),
+      ledger,
+      trustedKeys: loadTrustedKeys(config),
+      ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();
   } finally {
+    await deviceApi?.close();
     await connection.close();
   }
 }

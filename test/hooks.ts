@@ -1,7 +1,11 @@
+import { serveTestArtifacts, stopTestArtifacts } from './helpers/artifacts';
 import { stopTestServers } from './helpers/temporal';
 
 export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    await serveTestArtifacts();
+  },
   async afterAll(): Promise<void> {
-    await stopTestServers();
+    await Promise.all([stopTestServers(), stopTestArtifacts()]);
   },
 };

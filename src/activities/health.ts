@@ -1,40 +1,59 @@
 import { Context } from '@temporalio/activity';
+import { UNRESPONSIVE_IDS_KEPT, type FleetSample, type StageHealth } from '../domain/health/observation';
+import type { Health } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
-import { chunks } from '../domain/chunks';
+import { chunks } from '../lib/chunks';
 
 const HEALTH_CHUNK = 100;
 
 export interface StageHealthInput {
   rolloutId: string;
-  stageIndex: number;
-  devices: number;
+  stage: string;
   firmwareVersion: string;
 }
 
-/** One health poll of a stage, summed: small enough to keep in workflow history. */
-export interface StageHealth {
-  checked: number;
-  online: number;
-  onTargetVersion: number;
-  crashes: number;
-}
-
 export function createHealthActivities({ fleet, ledger }: ActivityDependencies) {
-  async function checkStageHealth({ rolloutId, stageIndex, devices, firmwareVersion }: StageHealthInput): Promise<StageHealth> {
-    const targets = await ledger.stageDevices(rolloutId, stageIndex, 0, devices);
-    const summary: StageHealth = { checked: 0, online: 0, onTargetVersion: 0, crashes: 0 };
-    for (const ids of chunks(targets.map((target) => target.id), HEALTH_CHUNK)) {
-      for (const health of await fleet.health(ids)) {
-        summary.checked += 1;
-        summary.online += health.online ? 1 : 0;
-        summary.onTargetVersion += health.firmwareVersion === firmwareVersion ? 1 : 0;
-        summary.crashes += health.crashCount;
-      }
+  async function checkStageHealth({ rolloutId, stage, firmwareVersion }: StageHealthInput): Promise<StageHealth> {
+    const updated = (await ledger.outcomes(rolloutId))
+      .filter((outcome) => outcome.state === 'succeeded' && outcome.stage === stage)
+      .map((outcome) => outcome.deviceId);
+    const reports: Health[] = [];
+    for (const ids of chunks(updated, HEALTH_CHUNK)) {
+      reports.push(...(await fleet.health(ids)));
       // A large stage takes many fleet calls; the heartbeat keeps a slow but live poll from timing out.
-      Context.current().heartbeat(summary.checked);
+      Context.current().heartbeat(reports.length);
     }
-    return summary;
+    return summarize(reports, firmwareVersion);
   }
 
-  return { checkStageHealth };
+  /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */
+  async function sampleFleetHealth({ rolloutId, limit }: { rolloutId: string; limit: number }): Promise<FleetSample> {
+    const ids = [...(await ledger.targets(rolloutId)).keys()].slice(0, limit);
+    const sample: FleetSample = { devices: 0, online: 0, crashes: 0, uptimeHours: 0 };
+    for (const chunk of chunks(ids, HEALTH_CHUNK)) {
+      for (const report of await fleet.health(chunk)) {
+        sample.devices += 1;
+        sample.online += report.online ? 1 : 0;
+        sample.crashes += report.crashCount;
+        sample.uptimeHours += report.uptimeSeconds / 3600;
+      }
+    }
+    return sample;
+  }
+
+  return { checkStageHealth, sampleFleetHealth };
+}
+
+function summarize(reports: Health[], firmwareVersion: string): StageHealth {
+  const exposed = reports.filter((report) => report.firmwareVersion === firmwareVersion);
+  const drains = exposed.flatMap((report) => (report.batteryDrainPercentPerHour === null ? [] : [report.batteryDrainPercentPerHour]));
+  return {
+    updated: reports.length,
+    exposed: exposed.length,
+    crashes: exposed.reduce((total, report) => total + report.crashCount, 0),
+    reverted: reports.length - exposed.length,
+    unresponsive: reports.filter((report) => !report.online).slice(0, UNRESPONSIVE_IDS_KEPT).map((report) => report.deviceId),
+    ...(reports.length > 0 ? { connectivityRate: reports.filter((report) => report.online).length / reports.length } : {}),
+    ...(drains.length > 0 ? { batteryDrain: drains.reduce((total, drain) => total + drain, 0) / drains.length } : {}),
+  };
 }

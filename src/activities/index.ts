@@ -1,3 +1,4 @@
+import type { TrustedKeys } from '../artifacts/verify';
 import type { FleetProvider } from '../fleet/provider';
 import type { Ledger } from '../ledger/ledger';
 import { createTargetActivities } from './targets';
@@ -5,10 +6,15 @@ import { createUpdateActivities } from './update';
 import { createHealthActivities } from './health';
 import { createRollbackActivities } from './rollback';
 import { createMilestoneActivities } from './milestone';
+import { createArtifactActivities } from './artifacts';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
   ledger: Ledger;
+  /** Public keys that may sign firmware: from the worker's configuration, never from a plan. */
+  trustedKeys: TrustedKeys;
+  /** The device-management server's API version, for the plan's compatibility matrix. */
+  fleetApiVersion?: string;
 }
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
@@ -19,6 +25,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createMilestoneActivities(dependencies),
     ...createHealthActivities(dependencies),
     ...createRollbackActivities(dependencies),
+    ...createArtifactActivities(dependencies),
   };
 }
 

@@ -1,13 +1,16 @@
 import { Context } from '@temporalio/activity';
+import { checkRollbackTarget, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { isTerminal, type Operation } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
-import { chunks } from '../domain/chunks';
+import { chunks } from '../lib/chunks';
 import { pollUntil } from './polling';
 
 export interface RollbackInput {
   rolloutId: string;
   maxConcurrent: number;
   maxPollIntervalMs: number;
+  /** Its anti-rollback minimum: a device is never sent below it. */
+  versionPolicy: VersionPolicy;
 }
 
 export interface RollbackBatchInput extends RollbackInput {
@@ -41,12 +44,14 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * time. An update still in flight is waited for first, so a device cannot end up on the new
    * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
    */
-  async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
+  async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
     const targets = await ledger.targets(rolloutId);
     const result: RollbackResult = { rolledBack: 0, failed: 0 };
     for (const group of chunks(deviceIds, maxConcurrent)) {
       const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
-      const updated = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
+      const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
+      const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
+      result.failed += succeeded.length - updated.length;
       if (updated.length === 0) continue;
       await fleet.startRollbacks(
         updated.map((deviceId) => ({

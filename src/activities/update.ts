@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { FailureType } from '../contracts/failures';
+import { FailureType, INTERVENTION_ERROR_CODES } from '../contracts/failures';
 import { generationOf, updateIdempotencyKey } from '../contracts/ids';
 import type { PreflightRules } from '../domain/preflight';
 import { preflightDeferral } from '../domain/preflight';
 import type { FirmwareRef, Operation } from '../fleet/provider';
 import { isTerminal } from '../fleet/provider';
 import type { DeviceOutcome } from '../contracts/status';
+import type { DeviceAttempt, DeviceAttemptResult } from '../contracts/deviceAttempts';
 import type { ActivityDependencies } from './index';
 import { pollUntil } from './polling';
 
@@ -22,12 +23,6 @@ export interface PreflightBatchResult {
   deferred: { deviceId: string; reason: string }[];
 }
 
-export interface DeviceAttempt {
-  deviceId: string;
-  /** The generation of this device's last failed operation that the workflow knows of; 0 before its first attempt. */
-  failedGeneration: number;
-}
-
 export interface UpdateDevicesInput {
   rolloutId: string;
   devices: DeviceAttempt[];
@@ -36,18 +31,6 @@ export interface UpdateDevicesInput {
   maxPollIntervalMs: number;
   /** An operation still going this long after the attempt began counts as timed out, in real milliseconds. */
   operationTimeoutMs: number;
-}
-
-/** How one device's attempt ended: `rejected` (the fleet created no operation) is not worth retrying. */
-export type AttemptEnd = 'succeeded' | 'failed' | 'timed_out' | 'rejected';
-
-export interface DeviceAttemptResult {
-  deviceId: string;
-  end: AttemptEnd;
-  /** The generation of the device's latest operation (0 if it has none). */
-  generation: number;
-  operationId?: string;
-  reason?: string;
 }
 
 export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) {
@@ -115,6 +98,13 @@ function attemptResult(deviceId: string, operation: Operation | undefined): Devi
   const generation = generationOf(operation.idempotencyKey);
   if (operation.state === 'succeeded') return { deviceId, end: 'succeeded', generation, operationId: operation.operationId };
   if (!isTerminal(operation.state)) return { deviceId, end: 'timed_out', generation, reason: `update of ${deviceId} still ${operation.state} at the operation timeout` };
-  const type = operation.state === 'rolled_back' ? FailureType.DeviceRolledBack : FailureType.DeviceUpdateFailed;
-  return { deviceId, end: 'failed', generation, reason: `${type}: update of ${deviceId} ended ${operation.state}${operation.errorCode ? ` (${operation.errorCode})` : ''}` };
+  const type = failureTypeOf(operation);
+  const end = type === FailureType.DeviceUpdateFailed ? 'failed' : 'unrecoverable';
+  return { deviceId, end, generation, reason: `${type}: update of ${deviceId} ended ${operation.state}${operation.errorCode ? ` (${operation.errorCode})` : ''}` };
+}
+
+function failureTypeOf(operation: Operation): FailureType {
+  if (operation.state === 'rolled_back') return FailureType.DeviceRolledBack;
+  if (operation.errorCode && INTERVENTION_ERROR_CODES.includes(operation.errorCode)) return FailureType.DeviceNeedsIntervention;
+  return FailureType.DeviceUpdateFailed;
 }

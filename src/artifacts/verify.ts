@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { FailureType } from '../contracts/failures';
 
 const ED25519_SIGNATURE_BYTES = 64;
 
@@ -52,9 +53,9 @@ export const TrustedKeys = z.record(
 export type TrustedKeys = z.infer<typeof TrustedKeys>;
 
 export const ArtifactRejection = {
-  HashMismatch: 'ArtifactHashMismatch',
-  SignatureInvalid: 'ArtifactSignatureInvalid',
-  KeyUnknown: 'ArtifactKeyUnknown',
+  HashMismatch: FailureType.ArtifactHashMismatch,
+  SignatureInvalid: FailureType.ArtifactSignatureInvalid,
+  KeyUnknown: FailureType.ArtifactKeyUnknown,
 } as const;
 export type ArtifactRejection = (typeof ArtifactRejection)[keyof typeof ArtifactRejection];
 

@@ -2,7 +2,9 @@
 export const TASK_QUEUE = 'fleet-rollout';
 
 export const rolloutWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}`;
-export const stageWorkflowId = (rolloutId: string, stageName: string): string => `rollout:${rolloutId}/stage:${stageName}`;
+/** A stage taken in two parts (after a pause resolved by its deadline) runs its second part as `part 2`. */
+export const stageWorkflowId = (rolloutId: string, stageName: string, part = 1): string =>
+  `rollout:${rolloutId}/stage:${stageName}${part > 1 ? `/part:${part}` : ''}`;
 export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex: number): string =>
   `rollout:${rolloutId}/stage:${stageName}/batch:${batchIndex + 1}`;
 

@@ -3,6 +3,9 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
 import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
+import { VersionPolicy } from '../domain/policy/versionPolicy';
+import { DeadlinePolicy } from '../domain/health/deadline';
+import { HealthBaseline, HealthPolicy } from '../domain/health/triggers';
 
 /** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
 export const DurationMs = z
@@ -107,6 +110,21 @@ export const RolloutIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'use letters, digits, ".", "_" and "-" (at most 100), e.g. "fw-2.4.0-eu"');
 
+/**
+ * How monitoring windows judge health: the fleet's baseline on its current firmware and 002's pause
+ * triggers. The default baseline is the seed's canary example (0.002 crashes per device-hour).
+ */
+export const HealthSettings = z
+  .object({
+    baseline: HealthBaseline.prefault({ crashRatePerDeviceHour: 0.002, connectivityRate: 0.99 }),
+    /** Measure crash and check-in rates on the targets before the first stage; `baseline` is the fallback for too small a sample. */
+    measureBaseline: z.boolean().default(true),
+    policy: HealthPolicy.prefault({}),
+    deadline: DeadlinePolicy.prefault({}),
+  })
+  .strict();
+export type HealthSettings = z.infer<typeof HealthSettings>;
+
 export const Plan = z
   .object({
     rolloutId: RolloutIdSchema,
@@ -119,6 +137,8 @@ export const Plan = z
     defaults: StageSettings.strict().prefault({}),
     retry: RetrySettings.prefault({}),
     preflight: PreflightRules.prefault({}),
+    health: HealthSettings.prefault({}),
+    versionPolicy: VersionPolicy.prefault({}),
   })
   .strict()
   .superRefine((plan, ctx) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Plan } from './plan';
-import { DeviceCounts } from './status';
+import { DeviceCounts, FinalState } from './status';
 
 /** What starts a rollout: the plan, who started it, and how fast to play plan time (1 = real time). */
 export const RolloutInput = z
@@ -21,7 +21,7 @@ export const StageReport = z.object({
 
 export const RolloutReport = z.object({
   rolloutId: z.string(),
-  state: z.enum(['completed', 'rolled_back']),
+  state: FinalState,
   stages: z.array(StageReport),
   /** Workflow time from start to end, in milliseconds of plan time. */
   elapsedMs: z.number().nonnegative(),

@@ -1,21 +1,49 @@
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionInfo,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
 import { connectionOptions, type Config } from '../config';
+import { FailureType } from '../contracts/failures';
 import { rolloutWorkflowId } from '../contracts/ids';
-import { pauseSignal, resumeSignal, rollbackSignal, statusQuery, type OperatorAction } from '../contracts/messages';
-import { RolloutInput } from '../contracts/rollout';
-import type { RolloutReport } from '../contracts/rollout';
+import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from '../contracts/messages';
+import { RolloutInput, type RolloutReport } from '../contracts/rollout';
+import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from '../contracts/searchAttributes';
 import type { RolloutStatus } from '../contracts/status';
 import { parseOrThrow } from '../contracts/validation';
 import type { rolloutWorkflow } from '../workflows/rollout';
+import { OverlappingRolloutError, RequestRejectedError, RolloutAlreadyExistsError } from './errors';
+import { planMarkdown } from './planSummary';
+import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './rolloutQuery';
 
-export class RolloutAlreadyExistsError extends Error {
-  override readonly name = 'RolloutAlreadyExistsError';
-  constructor(readonly rolloutId: string) {
-    super(`rollout ${rolloutId} already exists: pick another rolloutId, or use \`rollout status ${rolloutId}\``);
-  }
+/** One row of `rollout list`, from the visibility store. */
+export interface RolloutListing {
+  rolloutId: string;
+  workflowId: string;
+  firmwareVersion?: string;
+  state?: string;
+  currentStage?: string;
+  execution: WorkflowExecutionStatusName;
+  startedAt: string;
+  closedAt?: string;
 }
 
-/** Release tooling's handle on rollouts: start from a plan, read status, steer. */
+/** A rollout's report: its status, and its result once the workflow completed. */
+export interface RolloutReportView {
+  execution: WorkflowExecutionStatusName;
+  status: RolloutStatus;
+  result?: RolloutReport;
+}
+
+type RequestOf<M extends OperatorMessage> = z.input<M['request']>;
+
+/** Release tooling's handle on rollouts: start from a plan, read status, steer with acknowledged updates. */
 export class RolloutClient {
   constructor(
     readonly client: Client,
@@ -27,18 +55,28 @@ export class RolloutClient {
     return new RolloutClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
   }
 
-  /** Validates everything first, so bad input starts nothing; a second start of the same id is refused. */
+  /**
+   * Validates everything first, so bad input starts nothing; a second start of the same id is
+   * refused, and so is a start while another rollout runs on this task queue (see `rollout start`).
+   */
   async start(input: RolloutInput): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
     const parsed = parseOrThrow(RolloutInput, input, 'rollout');
-    const rolloutId = parsed.plan.rolloutId;
+    const { rolloutId, firmware } = parsed.plan;
+    await this.refuseOverlap(rolloutId);
     try {
-      return await this.client.workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
+      return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
         workflowId: rolloutWorkflowId(rolloutId),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         args: [input],
-        staticSummary: `firmware ${parsed.plan.firmware.version}`,
+        typedSearchAttributes: [
+          { key: RolloutIdKey, value: rolloutId },
+          { key: FirmwareVersionKey, value: firmware.version },
+          { key: RolloutStateKey, value: 'starting' },
+        ],
+        staticSummary: `firmware ${firmware.version}`,
+        staticDetails: planMarkdown(input.plan),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RolloutAlreadyExistsError(rolloutId);
@@ -58,19 +96,89 @@ export class RolloutClient {
     return this.handle(rolloutId).result();
   }
 
-  pause(rolloutId: string, action: OperatorAction): Promise<void> {
-    return this.handle(rolloutId).signal(pauseSignal, action);
+  pause(rolloutId: string, request: RequestOf<typeof operatorMessages.pause>): Promise<OperatorAck> {
+    return this.send(operatorMessages.pause, rolloutId, request);
   }
 
-  resume(rolloutId: string, action: OperatorAction): Promise<void> {
-    return this.handle(rolloutId).signal(resumeSignal, action);
+  resume(rolloutId: string, request: RequestOf<typeof operatorMessages.resume>): Promise<OperatorAck> {
+    return this.send(operatorMessages.resume, rolloutId, request);
   }
 
-  rollback(rolloutId: string, action: OperatorAction): Promise<void> {
-    return this.handle(rolloutId).signal(rollbackSignal, action);
+  approve(rolloutId: string, request: RequestOf<typeof operatorMessages.approve>): Promise<OperatorAck> {
+    return this.send(operatorMessages.approve, rolloutId, request);
+  }
+
+  rollback(rolloutId: string, request: RequestOf<typeof operatorMessages.rollback>): Promise<OperatorAck> {
+    return this.send(operatorMessages.rollback, rolloutId, request);
+  }
+
+  abort(rolloutId: string, request: RequestOf<typeof operatorMessages.abort>): Promise<OperatorAck> {
+    return this.send(operatorMessages.abort, rolloutId, request);
+  }
+
+  async list(filter: RolloutFilter = {}): Promise<RolloutListing[]> {
+    const query = rolloutListQuery(parseOrThrow(RolloutFilter, filter, 'list filter'));
+    const rows: RolloutListing[] = [];
+    for await (const execution of this.client.workflow.list({ query })) rows.push(listing(execution));
+    return rows;
+  }
+
+  /** The status, plus the result when the workflow completed; for a running rollout `result` is absent. */
+  async report(rolloutId: string): Promise<RolloutReportView> {
+    const handle = this.handle(rolloutId);
+    const execution = (await handle.describe()).status.name;
+    const status = await handle.query(statusQuery);
+    return { execution, status, ...(execution === 'COMPLETED' ? { result: await handle.result() } : {}) };
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
+
+  private async send<M extends OperatorMessage>(message: M, rolloutId: string, request: RequestOf<M>): Promise<OperatorAck> {
+    parseOrThrow(message.request, request, `${message.name} request`);
+    const handle = this.handle(rolloutId);
+    try {
+      return await handle.executeUpdate(message.update, { args: [request] });
+    } catch (error) {
+      throw await this.explainRefusal(error, rolloutId, message.name);
+    }
+  }
+
+  /** A refusal by the rollout, or an update to a rollout that has already ended, becomes a RequestRejectedError. */
+  private async explainRefusal(error: unknown, rolloutId: string, action: string): Promise<unknown> {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FailureType.RequestRejected) {
+      return new RequestRejectedError(rolloutId, action, error.cause.message);
+    }
+    const execution = await this.handle(rolloutId)
+      .describe()
+      .then((description) => description.status.name)
+      .catch(() => undefined);
+    if (execution && execution !== 'RUNNING') return new RequestRejectedError(rolloutId, action, `the rollout has already ended (workflow ${execution.toLowerCase()})`);
+    return error;
+  }
+
+  /**
+   * Every rollout targets the devices of its fleet that are not yet on its firmware, so two that run
+   * at once on one task queue (one worker pool, one fleet) overlap. Visibility is eventually
+   * consistent, so two starts within its lag can both pass: see the README.
+   */
+  private async refuseOverlap(rolloutId: string): Promise<void> {
+    const running = await this.list({ running: true, taskQueue: this.taskQueue });
+    const others = running.filter((row) => row.workflowId !== rolloutWorkflowId(rolloutId)).map((row) => row.rolloutId);
+    if (others.length > 0) throw new OverlappingRolloutError(rolloutId, others);
+  }
+}
+
+function listing(execution: WorkflowExecutionInfo): RolloutListing {
+  const attributes = execution.typedSearchAttributes;
+  const optional = { firmwareVersion: attributes.get(FirmwareVersionKey), state: attributes.get(RolloutStateKey), currentStage: attributes.get(CurrentStageKey) };
+  return {
+    rolloutId: attributes.get(RolloutIdKey) ?? execution.workflowId,
+    workflowId: execution.workflowId,
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    execution: execution.status.name,
+    startedAt: execution.startTime.toISOString(),
+    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
+  };
 }

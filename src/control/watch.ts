@@ -1,20 +1,23 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { RolloutStatus, StageStatus } from '../contracts/status';
+import { isFinished, type RolloutStatus, type StageStatus } from '../contracts/status';
 import type { RolloutClient } from './rolloutClient';
-
-const FINISHED = new Set(['completed', 'rolled_back']);
 
 export const describeStage = ({ name, state, batchesDone, batches, counts }: StageStatus): string =>
   `${name.padEnd(8)} ${state.padEnd(10)} batches ${batchesDone}/${batches}  ok ${counts.succeeded}  failed ${counts.failed}  deferred ${counts.deferred}  rolled back ${counts.rolled_back}  pending ${counts.pending}`;
 
-/** Follows a rollout until it finishes: progress bars on a terminal, one line per change elsewhere. */
-export async function watchRollout(client: RolloutClient, rolloutId: string, intervalMs = 500): Promise<RolloutStatus> {
-  const view = process.stdout.isTTY ? new BarView() : new LineView();
+export type WatchFormat = 'auto' | 'json';
+
+/**
+ * Follows a rollout until it finishes: progress bars on a terminal, one line per change elsewhere,
+ * or one JSON status per change (`json`).
+ */
+export async function watchRollout(client: RolloutClient, rolloutId: string, { intervalMs = 500, format = 'auto' }: { intervalMs?: number; format?: WatchFormat } = {}): Promise<RolloutStatus> {
+  const view = format === 'json' ? new JsonLinesView() : process.stdout.isTTY ? new BarView() : new LineView();
   try {
     for (;;) {
       const status = await client.status(rolloutId);
       view.render(status);
-      if (FINISHED.has(status.state)) return status;
+      if (isFinished(status.state)) return status;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   } finally {
@@ -27,16 +30,32 @@ interface View {
   stop(): void;
 }
 
-class LineView implements View {
+/** Prints only what changed, so a log of a long rollout stays readable. */
+abstract class ChangesView implements View {
   private last = '';
 
   render(status: RolloutStatus): void {
-    const line = `[${status.state}] ${status.stages.filter((stage) => stage.state !== 'pending').map(describeStage).join(' | ')}`;
+    const line = this.line(status);
     if (line !== this.last) console.log(line);
     this.last = line;
   }
 
   stop(): void {}
+
+  protected abstract line(status: RolloutStatus): string;
+}
+
+class LineView extends ChangesView {
+  protected line(status: RolloutStatus): string {
+    const waiting = status.pendingDecision ? ` waiting for ${status.pendingDecision.options.join('|')} on ${status.pendingDecision.stage}` : '';
+    return `[${status.state}]${waiting} ${status.stages.filter((stage) => stage.state !== 'pending').map(describeStage).join(' | ')}`;
+  }
+}
+
+class JsonLinesView extends ChangesView {
+  protected line(status: RolloutStatus): string {
+    return JSON.stringify(status);
+  }
 }
 
 class BarView implements View {

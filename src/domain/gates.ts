@@ -46,16 +46,18 @@ export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCou
 }
 
 /**
- * Devices a rollback returned to their previous version stop counting as succeeded. A batch cancelled
- * at its timeout may have devices the fleet saw succeed that it still counted as pending: those come
- * out of pending.
+ * Devices a batch rollback returned to their previous version count as rolled back, whether the
+ * batch had already counted them as succeeded or, cut short, still as pending. Whatever the cut-short
+ * batch left pending after that never finished its update: it counts as failed.
  */
 export function settleRollback(batch: DeviceCounts, rolledBack: number): DeviceCounts {
-  const fromSucceeded = Math.min(batch.succeeded, rolledBack);
+  const fromSucceeded = Math.min(rolledBack, batch.succeeded);
+  const fromPending = Math.min(rolledBack - fromSucceeded, batch.pending);
   return {
     ...batch,
-    pending: batch.pending - (rolledBack - fromSucceeded),
     succeeded: batch.succeeded - fromSucceeded,
-    rolled_back: batch.rolled_back + rolledBack,
+    pending: 0,
+    failed: batch.failed + batch.pending - fromPending,
+    rolled_back: batch.rolled_back + fromSucceeded + fromPending,
   };
 }

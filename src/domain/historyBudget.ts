@@ -19,6 +19,8 @@ export const PROGRESS_REPORTS_PER_BATCH = 10;
 export const PROGRESS_REPORTS_PER_STAGE = 200;
 /** Health polls one run of a stage's monitoring window makes before it continues as new. */
 export const HEALTH_POLLS_PER_RUN = 300;
+/** Health polls while a pause waits for its decision deadline: enough to see a trend, few enough for history. */
+export const POLLS_PER_DEADLINE = 24;
 /** Fleet reads a batch makes at most while it waits for its pipelining milestone. */
 export const MILESTONE_POLLS_PER_BATCH = 30;
 /** Devices one update activity handles, with one bulk fleet call per step (the HTTP fleet's chunk size). */
@@ -81,8 +83,13 @@ export const STAGE_EVENTS_PER_BATCH = (() => {
 /** A stage run that starts batches: at most `batchesPerRun` of them. */
 export const stageRunHistoryBound = (batchesPerRun: number): number => RUN_ENDS + WORKFLOW_TASK + batchesPerRun * STAGE_EVENTS_PER_BATCH;
 
-/** A run of the monitoring window: a timer, a health activity and two workflow tasks per poll. */
-export const MONITORING_RUN_HISTORY_BOUND = RUN_ENDS + WORKFLOW_TASK + HEALTH_POLLS_PER_RUN * (TIMER + ACTIVITY + 2 * WORKFLOW_TASK);
+/**
+ * A run of the monitoring window: a timer, a health activity and two workflow tasks per poll, and one
+ * pause with its deadline polls and the pause and resume reports to the rollout (each further pause
+ * needs an operator's resume, which the bound does not count).
+ */
+export const MONITORING_RUN_HISTORY_BOUND =
+  RUN_ENDS + WORKFLOW_TASK + (HEALTH_POLLS_PER_RUN + POLLS_PER_DEADLINE) * (TIMER + ACTIVITY + 2 * WORKFLOW_TASK) + 2 * (SIGNAL_SENT + WORKFLOW_TASK);
 
 /**
  * A rollout of `stages` stages: the snapshot and the final rollback activities, and per stage the

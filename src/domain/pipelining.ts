@@ -1,5 +1,6 @@
 import type { DeviceCounts } from '../contracts/status';
 import type { OperationState } from '../fleet/provider';
+import { successRate } from './gates';
 
 const PROGRESS: readonly OperationState[] = ['queued', 'downloading', 'downloaded', 'installing', 'rebooting', 'succeeded'];
 
@@ -19,9 +20,13 @@ export interface BatchInFlight {
 /** Devices of a batch whose update has not ended yet. */
 export const stillInFlight = (batch: BatchInFlight): number => (batch.ended ? 0 : batch.counts.pending);
 
-/** The seed's pipelining: the next batch may start once enough of the current one is downloaded. */
-export const pipelineReady = (batch: BatchInFlight, fraction: number): boolean =>
-  batch.ended || batch.reachedMilestone >= Math.ceil(fraction * batch.devices);
+/**
+ * The seed's pipelining: the next batch may start once enough of the current one is downloaded,
+ * and only while the devices it has settled so far would pass its gate: a batch on its way to a
+ * hold or a rollback is waited for.
+ */
+export const pipelineReady = (batch: BatchInFlight, fraction: number, successThreshold: number): boolean =>
+  batch.reachedMilestone >= Math.ceil(fraction * batch.devices) && successRate(batch.counts) >= successThreshold;
 
 /**
  * Whether `next` devices may start now without the rollout exceeding `maxConcurrent` operations in

@@ -31,6 +31,13 @@ export function batchRange(stageDevices: number, batchSize: number, batchIndex: 
 /** Plan durations are real-world durations; a speed-up plays them faster without changing the plan. */
 export const scaled = (millis: number, speedup: number): number => Math.max(1, Math.round(millis / speedup));
 
+/**
+ * A speed-up shortens waits, not the system's own latency: a timeout never drops below ten real
+ * seconds, or a 30-minute operation timeout played 1200× faster would cut off healthy updates.
+ */
+const MIN_REAL_TIMEOUT_MS = 10_000;
+export const scaledTimeout = (millis: number, speedup: number): number => Math.max(Math.min(millis, MIN_REAL_TIMEOUT_MS), scaled(millis, speedup));
+
 /** The seed's `min(300·2^n, 3600)` s as a Temporal retry policy. */
 export function deviceRetryPolicy(retry: RetrySettings, speedup: number, nonRetryableErrorTypes: string[]) {
   return {

@@ -137,6 +137,11 @@ export class MemoryFleet implements FleetProvider {
     Object.assign(this.record(deviceId).vitals, vitals);
   }
 
+  /** Crashes the device reports on whatever image it runs (health counts them on the new firmware only). */
+  setCrashCount(deviceId: string, crashCount: number): void {
+    this.record(deviceId).crashCount = crashCount;
+  }
+
   setOnline(deviceId: string, online: boolean): void {
     this.record(deviceId).device.online = online;
   }

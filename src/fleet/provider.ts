@@ -44,11 +44,16 @@ export const Vitals = z.object({
 });
 export type Vitals = z.infer<typeof Vitals>;
 
+/** A signed firmware image; `src/artifacts/verify.ts` defines the signature format. */
 export const FirmwareRef = z.object({
   version: z.string(),
-  url: z.string(),
-  sha256: z.string(),
+  url: z.url({ protocol: /^https?$/ }),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'write the SHA-256 as 64 hex digits'),
   sizeBytes: z.number().int().nonnegative(),
+  /** Base64 Ed25519 signature over the raw SHA-256 digest of the image. */
+  signature: z.string().min(1),
+  /** Names the worker-trusted public key that verifies `signature`. */
+  keyId: z.string().min(1),
 });
 export type FirmwareRef = z.infer<typeof FirmwareRef>;
 

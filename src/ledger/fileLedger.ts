@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeviceOutcome } from '../contracts/status';
+import type { FirmwareQuarantine } from '../domain/policy/quarantine';
 import type { Ledger, StageTargets, TargetDevice } from './ledger';
 
 /**
@@ -51,6 +52,20 @@ export class FileLedger implements Ledger {
       latest.set(outcome.deviceId, outcome);
     }
     return [...latest.values()];
+  }
+
+  async quarantine(record: FirmwareQuarantine): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    await appendFile(this.quarantineFile(), JSON.stringify(record) + '\n');
+  }
+
+  async quarantined(): Promise<FirmwareQuarantine[]> {
+    const text = await readFile(this.quarantineFile(), 'utf8').catch(ifMissing(''));
+    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as FirmwareQuarantine);
+  }
+
+  private quarantineFile(): string {
+    return path.join(this.directory, 'quarantined-firmware.jsonl');
   }
 
   private async requireTargets(rolloutId: string): Promise<StageTargets[]> {

@@ -1,4 +1,5 @@
 import type { DeviceOutcome } from '../contracts/status';
+import type { FirmwareQuarantine } from '../domain/policy/quarantine';
 
 export interface TargetDevice {
   id: string;
@@ -24,4 +25,7 @@ export interface Ledger {
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
+  /** Firmware no rollout may ship again, across all rollouts. */
+  quarantine(record: FirmwareQuarantine): Promise<void>;
+  quarantined(): Promise<FirmwareQuarantine[]>;
 }

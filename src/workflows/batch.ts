@@ -7,7 +7,7 @@ import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
 import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../domain/historyBudget';
 import type { PreflightRules } from '../domain/preflight';
-import { scaled } from '../domain/planMath';
+import { scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { updateInGroups } from './deviceUpdates';
 
@@ -71,7 +71,7 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
   const { rolloutId, stageIndex, offset, devices, stage, speedup } = input;
   const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
   if (needed <= 0 || stage.batchSize >= stage.maxConcurrent) return;
-  const timeoutAt = Date.now() + scaled(stage.batchTimeout, speedup);
+  const timeoutAt = Date.now() + scaledTimeout(stage.batchTimeout, speedup);
   if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
   for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && Date.now() < timeoutAt; poll++) {
     const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone: stage.pipelineState });
@@ -82,7 +82,7 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
 
 /** The gate is judged at the batch timeout on the counts of that moment, which only the batch knows exactly. */
 async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
-  if (!(await condition(updatesEnded, scaled(input.stage.batchTimeout, input.speedup)))) progress.timedOut();
+  if (!(await condition(updatesEnded, scaledTimeout(input.stage.batchTimeout, input.speedup)))) progress.timedOut();
 }
 
 /**

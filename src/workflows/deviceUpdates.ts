@@ -1,11 +1,11 @@
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeviceAttempt, DeviceAttemptResult } from '../activities/update';
+import { isRetryableEnd, type DeviceAttempt, type DeviceAttemptResult } from '../contracts/deviceAttempts';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
-import { chunks } from '../domain/chunks';
+import { chunks } from '../lib/chunks';
 import { DEVICES_PER_UPDATE_ACTIVITY } from '../domain/historyBudget';
-import { deviceRetryPolicy, retryBackoff, scaled } from '../domain/planMath';
+import { deviceRetryPolicy, retryBackoff, scaled, scaledTimeout } from '../domain/planMath';
 import type { BatchInput } from './batch';
 import { mapWithConcurrency } from './concurrency';
 
@@ -35,8 +35,8 @@ async function updateGroup(input: BatchInput, deviceIds: string[]): Promise<Devi
     const results = await attemptGroup(input, pending);
     pending = [];
     for (const result of results) {
-      if (result.end === 'succeeded' || result.end === 'rejected' || attempt >= retry.maximumAttempts) outcomes.push(outcomeOf(input, result, attempt));
-      else pending.push({ deviceId: result.deviceId, failedGeneration: result.generation });
+      if (isRetryableEnd(result.end) && attempt < retry.maximumAttempts) pending.push({ deviceId: result.deviceId, failedGeneration: result.generation });
+      else outcomes.push(outcomeOf(input, result, attempt));
     }
   }
   return outcomes;
@@ -49,7 +49,7 @@ async function updateGroup(input: BatchInput, deviceIds: string[]): Promise<Devi
 async function attemptGroup(input: BatchInput, devices: DeviceAttempt[]): Promise<DeviceAttemptResult[]> {
   const { stage, speedup, retry } = input;
   const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
-  const operationTimeoutMs = scaled(stage.operationTimeout, speedup);
+  const operationTimeoutMs = scaledTimeout(stage.operationTimeout, speedup);
   const { updateDevices } = proxyActivities<Activities>({
     // The activity ends itself at the operation timeout; this only catches one that hangs.
     startToCloseTimeout: operationTimeoutMs + 2 * maxPollIntervalMs,

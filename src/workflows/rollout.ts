@@ -1,51 +1,64 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   proxyActivities,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from '../contracts/failures';
+import { ARTIFACT_REJECTIONS, FailureType } from '../contracts/failures';
 import { stageWorkflowId } from '../contracts/ids';
 import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
+import { measuredBaseline } from '../domain/health/observation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
-import { stageWorkflow, type StageResult } from './stage';
+import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
-const { snapshotTargets, rollbackRollout } = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
+} as const;
+const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
+const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
+const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
+const { sampleFleetHealth } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "measure the fleet's health baseline" });
+/** Enough gateways to estimate a crash rate of a few per thousand gateway-hours. */
+const BASELINE_SAMPLE_DEVICES = 500;
+const { quarantineFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'quarantine the firmware so no rollout ships it again' });
 
 /**
  * A rollout: snapshots its targets, runs each stage of the plan as a child workflow, and answers
- * operators' pause, resume and rollback at any point. The workflow id is `rollout:<rolloutId>`.
+ * operators' pause, resume, approve, rollback and abort at any point. The workflow id is `rollout:<rolloutId>`.
  */
 export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutReport> {
   const input = parseInput(rawInput);
   const { plan } = input;
   const control = new RolloutControl(input);
   control.install();
+  await verifyFirmware(plan.firmware);
 
   const sizes = await snapshotTargets({
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
     stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
+    versionPolicy: plan.versionPolicy,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
+  const judged = await withFleetBaseline(input);
 
+  let nextStageFactor: number | undefined;
   for (const [index, size] of sizes.entries()) {
     if (size.devices === 0) continue;
-    await control.untilRunnable();
-    if (control.rollbackRequested) break;
-    const result = await runStage(input, control, index, size.devices);
+    const result = await runStageInParts(judged, control, index, size.devices, nextStageFactor);
     if (!result) break;
     control.stageCompleted(index, result.counts);
+    nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
 
   if (control.rollbackRequested) {
@@ -55,27 +68,70 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
       rolloutId: plan.rolloutId,
       maxConcurrent: first.maxConcurrent,
       maxPollIntervalMs: scaled(first.healthCheckInterval, input.speedup),
+      versionPolicy: plan.versionPolicy,
     });
   }
-  const state = control.rollbackRequested ? 'rolled_back' : 'completed';
-  control.finished(state);
+  const state = control.finished();
+  await condition(allHandlersFinished);
   return {
     rolloutId: plan.rolloutId,
     state,
     stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
-    elapsedMs: new Date().getTime() - workflowInfo().startTime.getTime(),
+    elapsedMs: (new Date().getTime() - workflowInfo().startTime.getTime()) * input.speedup,
   };
 }
 
-/** Runs one stage as a child workflow; a rollback request cancels it and yields undefined. */
-async function runStage(input: ParsedRolloutInput, control: RolloutControl, index: number, devices: number): Promise<StageResult | undefined> {
+/**
+ * Runs a stage; after a pause that its deadline resolved, the stage is taken in two parts, the first
+ * `factor` of its batches monitored on their own. Undefined when the rollout is being rolled back.
+ */
+async function runStageInParts(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  factor: number | undefined,
+): Promise<StageResult | undefined> {
+  const batches = batchCount(devices, resolveStage(input.plan, index).batchSize);
+  const firstPartBatches = factor === undefined ? batches : Math.max(1, Math.ceil(batches * factor));
+  let result: StageResult | undefined;
+  for (const part of firstPartBatches < batches ? [1, 2] : [1]) {
+    await control.untilStageMayStart(index);
+    if (control.stopRequested) return undefined;
+    const resumeFrom = result && { nextBatch: result.batchesDone, counts: result.counts };
+    result = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
+    if (!result) return undefined;
+    if (result.monitoring.verdict === 'roll_back') {
+      await rollBackForHealth(input, control, result);
+      return undefined;
+    }
+  }
+  return result;
+}
+
+/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
+async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
+  if (result.monitoring.verdict !== 'roll_back') return;
+  const { reason, quarantine } = result.monitoring;
+  control.rollBackBecause({ at: new Date().toISOString(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
+  if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+}
+
+/** Runs one stage (or one part of it) as a child workflow; a rollback or abort request cancels it and yields undefined. */
+async function runStage(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  { part, untilBatch, progress }: { part: number; untilBatch?: number; progress?: StageInput['progress'] },
+): Promise<StageResult | undefined> {
   const { plan } = input;
   const stage = resolveStage(plan, index);
   const scope = new CancellationScope();
   try {
     return await scope.run(async () => {
       const handle = await startChild(stageWorkflow, {
-        workflowId: stageWorkflowId(plan.rolloutId, stage.name),
+        workflowId: stageWorkflowId(plan.rolloutId, stage.name, part),
         args: [
           {
             rolloutId: plan.rolloutId,
@@ -86,8 +142,12 @@ async function runStage(input: ParsedRolloutInput, control: RolloutControl, inde
             firmware: plan.firmware,
             retry: plan.retry,
             preflight: plan.preflight,
+            health: plan.health,
+            versionPolicy: plan.versionPolicy,
             speedup: input.speedup,
             paused: control.isPaused,
+            ...(untilBatch === undefined ? {} : { untilBatch }),
+            ...(progress ? { progress } : {}),
           },
         ],
         staticSummary: `stage ${stage.name}: ${devices} devices`,
@@ -96,9 +156,17 @@ async function runStage(input: ParsedRolloutInput, control: RolloutControl, inde
       return handle.result();
     });
   } catch (error) {
-    if (isCancellation(error) && control.rollbackRequested) return undefined;
+    if (isCancellation(error) && control.stopRequested) return undefined;
     throw error;
   }
+}
+
+/** The plan with the health baseline measured on this fleet, when the plan asks for it. */
+async function withFleetBaseline(input: ParsedRolloutInput): Promise<ParsedRolloutInput> {
+  const { health } = input.plan;
+  if (!health.measureBaseline) return input;
+  const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES });
+  return { ...input, plan: { ...input.plan, health: { ...health, baseline: measuredBaseline(sample, health.baseline) } } };
 }
 
 function parseInput(raw: RolloutInput): ParsedRolloutInput {

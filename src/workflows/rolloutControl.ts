@@ -1,47 +1,77 @@
-import { condition, setHandler, type CancellationScope, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, type CancellationScope, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { FailureType } from '../contracts/failures';
 import {
-  OperatorAction,
-  pauseSignal,
-  resumeSignal,
-  rollbackSignal,
+  operatorMessages,
+  STAGE_PROGRESS_DESCRIPTION,
   stagePausedSignal,
   stageProgressSignal,
+  STATUS_QUERY_DESCRIPTION,
   statusQuery,
+  type OperatorAck,
+  type OperatorActionName,
+  type OperatorMessage,
   type StageProgress,
 } from '../contracts/messages';
+import { resolveStage } from '../contracts/plan';
 import type { ParsedRolloutInput } from '../contracts/rollout';
-import { emptyCounts, type RolloutStatus, type StageStatus } from '../contracts/status';
+import {
+  emptyCounts,
+  type AuditEntry,
+  type Decision,
+  type DeviceCounts,
+  type FinalState,
+  type RollbackScope,
+  type RolloutState,
+  type RolloutStatus,
+  type StageStatus,
+} from '../contracts/status';
 import type { StageSize } from '../domain/planMath';
+import { judgeRequest, type ControlFacts } from './operatorRequests';
+import { renderDashboard } from './rolloutDashboard';
+import { RolloutMetrics } from './rolloutMetrics';
+import { RolloutSearchAttributes } from './rolloutSearchAttributes';
 import type { stageWorkflow } from './stage';
+import { refreshFigures, successRateBetween } from './statusFigures';
+
+type StopKind = 'rollback' | 'abort';
 
 /**
- * What operators see and steer in a running rollout: its status, the audit trail, pause, resume
- * and rollback. The rollout's flow asks it whether to go on; operators change it through messages.
+ * What operators see and steer in a running rollout: its status and audit trail, and pause,
+ * resume, approve, rollback and abort as signals and as updates. The rollout's flow asks it whether
+ * to go on; every change is published to the Web UI (current details, search attributes) and to
+ * metrics.
  */
 export class RolloutControl {
   readonly status: RolloutStatus;
   private paused = false;
-  private rollbackWanted = false;
+  private stopWanted: StopKind | undefined;
+  private rollbackScope: RollbackScope | undefined;
+  private approval: { stage: string; given: boolean } | undefined;
+  private targetsKnown = false;
+  private finalState: FinalState | undefined;
   private runningStage: { handle: ChildWorkflowHandle<typeof stageWorkflow>; scope: CancellationScope } | undefined;
+  private readonly metrics: RolloutMetrics;
+  private readonly searchAttributes = new RolloutSearchAttributes();
 
-  constructor(input: ParsedRolloutInput) {
+  constructor(private readonly input: ParsedRolloutInput) {
     const { plan } = input;
+    this.metrics = new RolloutMetrics(plan.rolloutId);
     this.status = {
       rolloutId: plan.rolloutId,
       firmwareVersion: plan.firmware.version,
       state: 'starting',
+      devices: emptyCounts(),
       stages: plan.stages.map((stage) => ({ name: stage.name, devices: 0, batches: 0, batchesDone: 0, state: 'pending', counts: emptyCounts() })),
       decisions: [],
-      audit: [{ at: now(), action: 'start', by: input.startedBy }],
+      audit: [{ at: now(), action: 'start', by: input.startedBy, via: 'start' }],
     };
   }
 
   install(): void {
-    setHandler(statusQuery, () => this.status);
-    setHandler(pauseSignal, this.audited('pause', () => this.setPaused(true)));
-    setHandler(resumeSignal, this.audited('resume', () => this.setPaused(false)));
-    setHandler(rollbackSignal, this.audited('rollback', () => this.requestRollback()));
-    setHandler(stageProgressSignal, (progress) => this.recordProgress(progress));
+    setHandler(statusQuery, () => this.status, { description: STATUS_QUERY_DESCRIPTION });
+    for (const message of Object.values(operatorMessages)) this.installOperatorMessage(message);
+    setHandler(stageProgressSignal, (progress) => this.recordProgress(progress), { description: STAGE_PROGRESS_DESCRIPTION });
+    this.publish();
   }
 
   get isPaused(): boolean {
@@ -49,12 +79,27 @@ export class RolloutControl {
   }
 
   get rollbackRequested(): boolean {
-    return this.rollbackWanted;
+    return this.stopWanted === 'rollback';
   }
 
-  /** Resolves once the rollout may start its next stage, or a rollback was asked for. */
-  untilRunnable(): Promise<void> {
-    return condition(() => !this.paused || this.rollbackWanted);
+  /** A rollback or an abort was asked for: start no further stage. */
+  get stopRequested(): boolean {
+    return this.stopWanted !== undefined;
+  }
+
+  /** What the operator asked the rollback to cover; the rollout performs `all` until the engine supports narrower scopes. */
+  get requestedRollbackScope(): RollbackScope | undefined {
+    return this.rollbackScope;
+  }
+
+  /**
+   * Resolves once stage `index` may start: not paused and, for a stage the plan marks
+   * `advance: manual`, approved by an operator. Also resolves when a rollback or abort was asked for.
+   */
+  async untilStageMayStart(index: number): Promise<void> {
+    if (resolveStage(this.input.plan, index).advance === 'manual') this.askForApproval(this.stage(index));
+    await condition(() => this.stopRequested || (!this.paused && this.approval?.given !== false));
+    this.approval = undefined;
   }
 
   targetsSnapshotted(sizes: StageSize[], batchesOf: (index: number, devices: number) => number): void {
@@ -64,63 +109,222 @@ export class RolloutControl {
       stage.batches = batchesOf(index, size.devices);
       stage.counts = emptyCounts(size.devices);
     });
-    this.status.state = 'running';
+    this.targetsKnown = true;
+    this.publish();
   }
 
   stageStarted(index: number, handle: ChildWorkflowHandle<typeof stageWorkflow>, scope: CancellationScope): void {
     this.status.currentStage = this.stage(index).name;
     this.stage(index).state = 'running';
     this.runningStage = { handle, scope };
+    this.publish();
+    // A pause that arrived while the child was being started reached no stage yet.
+    if (this.paused) void this.tellStage(true);
   }
 
-  stageCompleted(index: number, counts: StageStatus['counts']): void {
+  stageCompleted(index: number, counts: DeviceCounts): void {
     const stage = this.stage(index);
     stage.counts = counts;
     stage.batchesDone = stage.batches;
     stage.state = 'completed';
     this.runningStage = undefined;
+    this.publish();
+  }
+
+  /** The rollout's own rollback, decided at a gate rather than asked for by an operator. */
+  rollBackBecause(decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    this.stop('rollback', 'all');
   }
 
   rollingBack(): void {
     this.runningStage = undefined;
-    this.status.state = 'rolling_back';
+    this.publish();
   }
 
-  finished(state: 'completed' | 'rolled_back'): void {
-    this.status.state = state;
-    if (state === 'rolled_back') for (const stage of this.status.stages) if (stage.state !== 'pending') stage.state = 'rolled_back';
+  /** Ends the rollout's status in its final state and returns that state. */
+  finished(): FinalState {
+    const final: FinalState = this.stopWanted === 'rollback' ? 'rolled_back' : this.stopWanted === 'abort' ? 'aborted' : 'completed';
+    for (const stage of this.status.stages) {
+      if (final === 'rolled_back' && stage.state !== 'pending') stage.state = 'rolled_back';
+      if (final === 'aborted' && stage.state !== 'pending' && stage.state !== 'completed') stage.state = 'aborted';
+    }
+    this.finalState = final;
+    this.runningStage = undefined;
     delete this.status.currentStage;
+    delete this.status.pendingDecision;
+    this.publish();
+    return final;
+  }
+
+  private installOperatorMessage(message: OperatorMessage): void {
+    const options = { description: message.description };
+    setHandler(message.signal, (raw: unknown) => this.onSignal(message, raw), options);
+    setHandler(message.update, (raw: unknown) => this.onUpdate(message, raw), { ...options, validator: (raw: unknown) => void this.acceptedOrThrow(message, raw) });
+  }
+
+  /** A signal cannot be refused to its sender, so a refusal goes into the audit trail instead. */
+  private async onSignal(message: OperatorMessage, raw: unknown): Promise<void> {
+    const verdict = judgeRequest(message, raw, this.facts());
+    if ('rejected' in verdict) {
+      this.status.audit.push({ at: now(), action: message.name, by: verdict.by, via: 'signal', rejected: verdict.rejected });
+      this.publish();
+      return;
+    }
+    await this.perform(message.name, verdict.request, 'signal');
+  }
+
+  private async onUpdate(message: OperatorMessage, raw: unknown): Promise<OperatorAck> {
+    const accepted = await this.perform(message.name, this.acceptedOrThrow(message, raw), 'update');
+    return { accepted, state: this.status.state };
+  }
+
+  /** Throwing an ApplicationFailure rejects just the update; the rollout goes on. */
+  private acceptedOrThrow(message: OperatorMessage, raw: unknown) {
+    const verdict = judgeRequest(message, raw, this.facts());
+    if ('rejected' in verdict) throw ApplicationFailure.nonRetryable(verdict.rejected, FailureType.RequestRejected);
+    return verdict.request;
+  }
+
+  private async perform(
+    action: OperatorActionName,
+    request: { by: string; reason?: string | undefined; scope?: RollbackScope },
+    via: AuditEntry['via'],
+  ): Promise<AuditEntry> {
+    const entry: AuditEntry = { at: now(), action, by: request.by, via, ...(request.reason ? { reason: request.reason } : {}) };
+    this.status.audit.push(entry);
+    this.metrics.decisionTaken('operator', action);
+    switch (action) {
+      case 'pause':
+        await this.setPaused(true);
+        break;
+      case 'resume':
+        await this.setPaused(false);
+        break;
+      case 'approve':
+        entry.stage = this.approve();
+        break;
+      case 'rollback':
+        entry.scope = request.scope ?? 'all';
+        this.stop('rollback', entry.scope);
+        break;
+      case 'abort':
+        this.stop('abort');
+        break;
+    }
+    return entry;
   }
 
   private async setPaused(paused: boolean): Promise<void> {
     this.paused = paused;
-    if (this.status.state === 'running' || this.status.state === 'paused') this.status.state = paused ? 'paused' : 'running';
-    await this.runningStage?.handle.signal(stagePausedSignal, { paused });
+    if (!paused) this.releaseHeldStage();
+    this.publish();
+    await this.tellStage(paused);
   }
 
-  private requestRollback(): void {
-    this.rollbackWanted = true;
+  /** A failure here must not escape a handler (it would fail the task); a stage that just ended needs no telling. */
+  private async tellStage(paused: boolean): Promise<void> {
+    await this.runningStage?.handle.signal(stagePausedSignal, { paused }).catch((error: unknown) => log.warn('the stage did not get the pause change', { paused, error }));
+  }
+
+  private releaseHeldStage(): void {
+    for (const stage of this.status.stages) if (stage.state === 'held') stage.state = 'running';
+    if (this.status.pendingDecision?.kind === 'resume_or_roll_back') delete this.status.pendingDecision;
+  }
+
+  private askForApproval(stage: StageStatus): void {
+    stage.state = 'awaiting_approval';
+    this.approval = { stage: stage.name, given: false };
+    this.status.currentStage = stage.name;
+    this.status.pendingDecision = {
+      kind: 'approve_stage',
+      stage: stage.name,
+      since: now(),
+      reason: 'the plan sets advance: manual for this stage',
+      options: [operatorMessages.approve.name, operatorMessages.rollback.name, operatorMessages.abort.name],
+    };
+    this.publish();
+  }
+
+  /** Returns the stage approved; the request was judged against `approval`, so it is there. */
+  private approve(): string {
+    const approval = this.approval!;
+    approval.given = true;
+    delete this.status.pendingDecision;
+    this.publish();
+    return approval.stage;
+  }
+
+  private stop(kind: StopKind, scope?: RollbackScope): void {
+    this.stopWanted = kind;
+    this.rollbackScope = scope;
+    delete this.status.pendingDecision;
+    this.publish();
     this.runningStage?.scope.cancel();
   }
 
-  private async recordProgress(progress: StageProgress): Promise<void> {
+  private recordProgress(progress: StageProgress): void {
     const stage = this.status.stages.find((candidate) => candidate.name === progress.stage);
     if (!stage) return;
+    const ratio = successRateBetween(stage.counts, progress.counts);
     stage.batchesDone = progress.batchesDone;
     stage.counts = progress.counts;
-    if (progress.decision) {
-      this.status.decisions.push(progress.decision);
-      stage.state = 'held';
-      await this.setPaused(true);
+    if (ratio !== undefined) {
+      this.status.lastBatchSuccessRate = ratio;
+      this.metrics.batchSucceeded(stage.name, ratio);
     }
+    if (stage.state === 'running' && stage.batchesDone >= stage.batches) stage.state = 'monitoring';
+    if (progress.decision?.action === 'continue') this.gateReleased(progress.decision);
+    else if (progress.decision) this.gateStopped(stage, progress.decision);
+    this.publish();
   }
 
-  private audited(action: string, handler: () => Promise<void> | void) {
-    return async (raw: OperatorAction) => {
-      const operator = OperatorAction.parse(raw);
-      this.status.audit.push({ at: now(), action, by: operator.by, ...(operator.reason ? { reason: operator.reason } : {}) });
-      await handler();
+  /** The stage resumed itself: a pause's decision deadline passed with its metrics stable. */
+  private gateReleased(decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    this.paused = false;
+    this.releaseHeldStage();
+  }
+
+  /** The stage paused itself at a gate; the rollout pauses with it and waits for an operator. */
+  private gateStopped(stage: StageStatus, decision: Decision): void {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    stage.state = 'held';
+    this.paused = true;
+    this.status.pendingDecision = {
+      kind: 'resume_or_roll_back',
+      stage: stage.name,
+      since: decision.at,
+      reason: `${decision.gate}: ${decision.action.replaceAll('_', ' ')}, ${decision.reason}`,
+      options: [operatorMessages.resume.name, operatorMessages.rollback.name, operatorMessages.abort.name],
+      ...(decision.deadline ? { deadline: decision.deadline } : {}),
     };
+  }
+
+  private facts(): ControlFacts {
+    return { state: this.status.state, awaitingApproval: this.approval && !this.approval.given ? this.approval.stage : undefined };
+  }
+
+  private currentState(): RolloutState {
+    if (this.finalState) return this.finalState;
+    if (this.stopWanted === 'rollback') return 'rolling_back';
+    if (this.stopWanted === 'abort') return 'aborting';
+    if (this.paused) return 'paused';
+    if (this.approval && !this.approval.given) return 'awaiting_approval';
+    return this.targetsKnown ? 'running' : 'starting';
+  }
+
+  /** Brings the derived parts of the status up to date and shows them in the Web UI and metrics. */
+  private publish(): void {
+    const { status } = this;
+    status.state = this.currentState();
+    refreshFigures(status);
+    setCurrentDetails(renderDashboard(status));
+    this.searchAttributes.publish(status);
+    this.metrics.deviceCounts(status.devices);
   }
 
   private stage(index: number): StageStatus {
@@ -130,4 +334,5 @@ export class RolloutControl {
   }
 }
 
-export const now = (): string => new Date().toISOString();
+/** Workflow time, so replays see the same instant. */
+const now = (): string => new Date().toISOString();

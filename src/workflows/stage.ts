@@ -11,20 +11,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StageHealth } from '../activities/health';
 import { batchProgressSignal } from '../contracts/engineMessages';
 import { batchWorkflowId } from '../contracts/ids';
 import { stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
-import type { ResolvedStage, RetrySettings } from '../contracts/plan';
+import type { HealthSettings, ResolvedStage, RetrySettings } from '../contracts/plan';
 import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
-import { HEALTH_POLLS_PER_RUN, PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
+import { PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
+import type { VersionPolicy } from '../domain/policy/versionPolicy';
 import { batchCount, batchRange, scaled } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { batchWorkflow } from './batch';
+import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePauses } from './monitoring';
 
 export interface StageInput {
   rolloutId: string;
@@ -35,34 +36,34 @@ export interface StageInput {
   firmware: FirmwareRef;
   retry: RetrySettings;
   preflight: PreflightRules;
+  health: HealthSettings;
+  versionPolicy: VersionPolicy;
   speedup: number;
   paused: boolean;
-  /** Carried across continue-as-new. */
+  /** Runs the stage's batches up to this one (exclusive), for a stage taken in two parts. */
+  untilBatch?: number;
+  /** Carried across continue-as-new, and into a stage's second part. */
   progress?: StageRunProgress;
 }
 
 interface StageRunProgress {
   nextBatch: number;
   counts: DeviceCounts;
+  startedAt?: number;
   /** Present once the monitoring window has begun. */
-  monitoring?: { pollsDone: number; health?: StageHealth };
+  monitoring?: MonitorProgress;
 }
 
 export interface StageResult {
   stage: string;
   devices: number;
   counts: DeviceCounts;
-  health: StageHealth | undefined;
+  /** Batches run so far: where a second part of the stage starts. */
+  batchesDone: number;
+  monitoring: MonitorOutcome;
 }
 
-/**
- * Health polls never come faster than this in real time, whatever the speed-up: a demo playing a
- * 6-hour window in 18 s polls 18 times, not 360. At speed-up 1 the plan's interval always wins.
- */
-const MIN_REAL_HEALTH_POLL_MS = 1_000;
-
-
-const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
+const { rollbackBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -71,6 +72,9 @@ const { checkStageHealth, rollbackBatch } = proxyActivities<Activities>({
 interface RunningBatch extends BatchInFlight {
   index: number;
   scope: CancellationScope;
+  /** The batch gate has spoken: a hold or rollback has already paused the stage. */
+  judged: boolean;
+  /** The batch says its timeout passed with updates still going. */
   timedOut: boolean;
 }
 
@@ -78,30 +82,37 @@ interface RunningBatch extends BatchInFlight {
  * One stage of a rollout. Batches start a durable gap apart; the next one may start before the
  * current one ends (once enough of it is downloaded), but never beyond `maxConcurrent` devices in
  * flight. Each batch is judged by the batch gate when it ends or times out; then a monitoring window
- * of periodic health polls follows. A run starts at most `batchesPerRun` batches and the window runs
- * in runs of its own, each continued as new, so every run's history is bounded whatever the stage's size.
+ * of periodic health polls follows.
  */
 export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
-  const health = await run.monitor();
-  return { stage: input.stage.name, devices: input.devices, counts: run.counts, health };
+  await run.continueAsNewBeforeMonitoring();
+  const monitoring = await monitorStage(
+    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
+    run,
+    input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
+    (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
+  );
+  return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }
 
-class StageRun {
+class StageRun implements StagePauses {
   counts: DeviceCounts;
   private paused: boolean;
   private readonly running = new Map<number, RunningBatch>();
   private readonly batchTotal: number;
   private readonly reportEvery: number;
+  batchesDone = 0;
+  readonly startedAt: number;
   private readonly firstBatchOfRun: number;
-  private batchesDone = 0;
 
   constructor(private readonly input: StageInput) {
     this.paused = input.paused;
     this.counts = input.progress?.counts ?? emptyCounts(input.devices);
-    this.batchTotal = batchCount(input.devices, input.stage.batchSize);
+    this.startedAt = input.progress?.startedAt ?? new Date().getTime();
+    this.batchTotal = Math.min(input.untilBatch ?? Infinity, batchCount(input.devices, input.stage.batchSize));
     this.firstBatchOfRun = input.progress?.nextBatch ?? 0;
     this.batchesDone = this.firstBatchOfRun;
     this.reportEvery = Math.max(1, Math.ceil(this.batchTotal / PROGRESS_REPORTS_PER_STAGE));
@@ -115,13 +126,27 @@ class StageRun {
     });
   }
 
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  async pause(decision: Decision): Promise<void> {
+    this.paused = true;
+    await this.report(decision);
+  }
+
+  async resume(decision: Decision): Promise<void> {
+    this.paused = false;
+    await this.report(decision);
+  }
+
   async batches(): Promise<void> {
     const { stage } = this.input;
     const judged: Promise<void>[] = [];
     for (let index = this.firstBatchOfRun; index < this.batchTotal; index++) {
       if (workflowInfo().continueAsNewSuggested || index - this.firstBatchOfRun >= stage.batchesPerRun) {
         await Promise.all(judged);
-        await this.continueAsNew({ nextBatch: index, counts: this.counts });
+        await this.continueAsNew(index);
       }
       await condition(() => !this.paused);
       const range = batchRange(this.input.devices, stage.batchSize, index);
@@ -139,7 +164,8 @@ class StageRun {
     const previous = this.running.get(index - 1);
     await Promise.all([
       sleep(scaled(stage.batchGap, speedup), { summary: `gap before batch ${index + 1} of ${stage.name}` }),
-      condition(() => !previous || pipelineReady(previous, stage.pipelineFraction)),
+      // Pipelining starts early only while the previous batch runs; once it ended, its gate decides.
+      condition(() => !previous || previous.judged || (!previous.ended && pipelineReady(previous, stage.pipelineFraction, stage.successThreshold))),
     ]);
     await condition(() => !this.paused && fitsConcurrency(this.inFlight(), devices, stage.maxConcurrent));
   }
@@ -151,7 +177,7 @@ class StageRun {
   private async runBatch(index: number, range: { offset: number; devices: number }): Promise<void> {
     const { stage } = this.input;
     const scope = new CancellationScope();
-    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false, timedOut: false };
+    const batch: RunningBatch = { index, scope, devices: range.devices, reachedMilestone: 0, counts: emptyCounts(range.devices), ended: false, judged: false, timedOut: false };
     this.running.set(index, batch);
     const result = scope.run(() => this.startBatch(index, range).then((handle) => handle.result()));
     const ended = result.then(
@@ -161,10 +187,14 @@ class StageRun {
         if (!isCancellation(error)) throw error;
       },
     );
+    // The batch times itself out: only it knows its exact counts at that moment.
     await condition(() => batch.ended || batch.timedOut);
-    const verdict = batchGate(batch.counts, stage, { final: batch.ended });
+    const endedInTime = batch.ended;
+    const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    if (verdict.action !== 'continue') this.paused = true;
+    batch.judged = true;
     if (verdict.action === 'roll_back') {
-      if (!batch.ended) scope.cancel();
+      if (!endedInTime) scope.cancel();
       await ended;
       await this.rollBack(batch);
     } else {
@@ -195,19 +225,19 @@ class StageRun {
       devices: range.devices,
       maxConcurrent: stage.maxConcurrent,
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
+      versionPolicy: this.input.versionPolicy,
     });
     batch.counts = settleRollback(batch.counts, rolledBack);
   }
 
   /** A held or rolled-back batch pauses the stage and tells the rollout why; operators resume it. */
   private async afterGate(index: number, verdict: GateVerdict): Promise<void> {
-    const isLast = this.batchesDone === this.batchTotal;
+    const isLast = this.batchesDone === batchCount(this.input.devices, this.input.stage.batchSize);
     if (verdict.action === 'continue') {
       if (isLast || this.batchesDone % this.reportEvery === 0) await this.report();
       return;
     }
-    this.paused = true;
-    await this.report({
+    await this.pause({
       at: new Date().toISOString(),
       stage: this.input.stage.name,
       gate: `batch ${index + 1}`,
@@ -221,34 +251,13 @@ class StageRun {
     await getExternalWorkflowHandle(this.input.rolloutWorkflowId).signal(stageProgressSignal, progress);
   }
 
-  /**
-   * Waits out the monitoring window on durable timers, polling stage health every interval. The
-   * window starts in a run of its own, so a run never holds both batches and polls.
-   */
-  async monitor(): Promise<StageHealth | undefined> {
-    const { stage, speedup } = this.input;
-    const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
-    const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
-    const interval = scaled(stage.monitorWindow / polls, speedup);
-    const firstPollOfRun = this.input.progress?.monitoring?.pollsDone ?? 0;
-    let health = this.input.progress?.monitoring?.health;
-    for (let poll = firstPollOfRun + 1; poll <= polls; poll++) {
-      const ranBatches = this.batchesDone > this.firstBatchOfRun;
-      if (ranBatches || workflowInfo().continueAsNewSuggested || poll - 1 - firstPollOfRun >= HEALTH_POLLS_PER_RUN) {
-        await this.continueAsNew({ nextBatch: this.batchTotal, counts: this.counts, monitoring: { pollsDone: poll - 1, health } });
-      }
-      await sleep(interval, { summary: `monitoring ${stage.name}: health check ${poll} of ${polls}` });
-      health = await checkStageHealth({
-        rolloutId: this.input.rolloutId,
-        stageIndex: this.input.stageIndex,
-        devices: this.input.devices,
-        firmwareVersion: this.input.firmware.version,
-      });
-    }
-    return health;
+  /** The monitoring window runs in a run of its own, so no run holds both batches and health polls. */
+  async continueAsNewBeforeMonitoring(): Promise<void> {
+    if (this.batchesDone > this.firstBatchOfRun) await this.continueAsNew(this.batchesDone);
   }
 
-  private continueAsNew(progress: StageRunProgress): Promise<never> {
+  continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
+    const progress: StageRunProgress = { nextBatch, counts: this.counts, startedAt: this.startedAt, ...(monitoring ? { monitoring } : {}) };
     return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress });
   }
 }

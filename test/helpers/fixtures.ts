@@ -5,13 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { PlanInput } from '../../src/contracts/plan';
 import type { FirmwareRef } from '../../src/fleet/provider';
 import { FileLedger } from '../../src/ledger/fileLedger';
+import { signedFirmware } from './artifacts';
 
-export const firmware = (version = '2.0.0'): FirmwareRef => ({
-  version,
-  url: `http://127.0.0.1/firmware/${version}.bin`,
-  sha256: 'a'.repeat(64),
-  sizeBytes: 150 * 1024 * 1024,
-});
+export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);
 
 export const uniqueRolloutId = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
 import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+import { testTrustedKeys } from './artifacts';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -18,10 +21,18 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'ERRO
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  timeSkipping ??= ensureTestServer().then((executable) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } }),
-  );
+  timeSkipping ??= ensureTestServer().then(async (executable) => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
+    await registerRolloutSearchAttributes(env);
+    return env;
+  });
   return timeSkipping;
+}
+
+/** The Java test server takes no search attributes on its command line, but accepts them through the operator API. */
+async function registerRolloutSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(ROLLOUT_SEARCH_ATTRIBUTES.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 export function localEnv(): Promise<TestWorkflowEnvironment> {
@@ -29,7 +40,7 @@ export function localEnv(): Promise<TestWorkflowEnvironment> {
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: executable },
-        searchAttributes: [],
+        searchAttributes: ROLLOUT_SEARCH_ATTRIBUTES,
       },
     }),
   );
@@ -51,7 +62,7 @@ export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomU
 /** A fresh worker on its own task queue, running only while `body` runs. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  dependencies: ActivityDependencies,
+  { trustedKeys = testTrustedKeys, ...dependencies }: Omit<ActivityDependencies, 'trustedKeys'> & Partial<Pick<ActivityDependencies, 'trustedKeys'>>,
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
@@ -60,7 +71,7 @@ export async function withWorker<T>(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(dependencies),
+    activities: createActivities({ ...dependencies, trustedKeys }),
   });
   return worker.runUntil(body(taskQueue));
 }

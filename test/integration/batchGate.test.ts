@@ -14,7 +14,9 @@ async function withFailingFirstBatch(failing: number, body: (client: RolloutClie
   devices.slice(0, failing).forEach((device) => fleet.failNextUpdates(device.id, 1, 'FLASH_WRITE_ERROR'));
   const plan = planFor('gate', {
     stages: [{ name: 'wave', devices: 20, monitorWindow: '10 minutes' }],
-    defaults: { batchSize: 10, batchGap: '10 minutes', batchTimeout: '2 hours' },
+    // Pipelining only once every device of batch 1 has settled, when its success rate is known to be
+    // below the gate: batch 2 must then wait for batch 1's gate, which is what these tests are about.
+    defaults: { batchSize: 10, batchGap: '10 minutes', batchTimeout: '2 hours', pipelineState: 'succeeded', pipelineFraction: 1 },
     retry: { maximumAttempts: 1 },
   });
   await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {

@@ -3,6 +3,7 @@ import { rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
 import { Plan } from '../../src/contracts/plan';
 import {
   batchHistoryBound,
+  HEALTH_POLLS_PER_RUN,
   HISTORY_BYTE_LIMIT,
   MONITORING_RUN_HISTORY_BOUND,
   rolloutHistoryBound,
@@ -20,6 +21,9 @@ const BATCH_SIZE = 50;
 const BATCHES_PER_RUN = 20;
 const MAX_CONCURRENT = 2 * BATCH_SIZE;
 const WAVE_BATCHES = (DEVICES - 100) / BATCH_SIZE;
+/** 360 health checks at the default 60 s: more than one monitoring run holds. */
+const WAVE_WINDOW = '6 hours';
+const WAVE_MONITORING_RUNS = Math.ceil(360 / HEALTH_POLLS_PER_RUN);
 
 /** The bound `historyBudget` derives for a run, by what the run did. */
 function boundOf(run: RunHistory): number {
@@ -36,7 +40,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
     const planInput = planFor('bounded', {
       stages: [
         { name: 'canary', devices: 100, monitorWindow: '30 minutes' },
-        { name: 'wave', devices: DEVICES - 100, monitorWindow: '30 minutes' },
+        { name: 'wave', devices: DEVICES - 100, monitorWindow: WAVE_WINDOW },
       ],
       defaults: { batchSize: BATCH_SIZE, maxConcurrent: MAX_CONCURRENT, batchesPerRun: BATCHES_PER_RUN },
     });
@@ -51,7 +55,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
     assert.equal(report.stages.reduce((sum, stage) => sum + stage.counts.succeeded, 0), DEVICES);
     assert.equal(fleet.acceptedCommands().size, DEVICES);
     const waveRuns = histories.filter((run) => run.workflowId === stageWorkflowId(plan.rolloutId, 'wave'));
-    assert.equal(waveRuns.length, Math.ceil(WAVE_BATCHES / BATCHES_PER_RUN) + 1, 'a run per 20 batches, then one for the monitoring window');
+    assert.equal(waveRuns.length, Math.ceil(WAVE_BATCHES / BATCHES_PER_RUN) + WAVE_MONITORING_RUNS, 'a run per 20 batches, then runs of the monitoring window');
     for (const run of histories) {
       const where = `${run.workflowId} run ${run.run}`;
       assert.ok(run.events <= boundOf(run), `${where}: ${run.events} events, bound ${boundOf(run)}`);

@@ -9,8 +9,9 @@ import { HttpFleet, type HttpFleetOptions } from '../../src/fleet/http/httpFleet
 import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import type { FirmwareRef, FleetProvider, RollbackCommand, UpdateCommand } from '../../src/fleet/provider';
+import { firmware } from '../helpers/fixtures';
 
-const FIRMWARE: FirmwareRef = { version: '2.0.0', url: 'https://firmware.example/2.0.0.bin', sha256: 'a'.repeat(64), sizeBytes: 4096 };
+const FIRMWARE: FirmwareRef = firmware();
 /** Slashes and spaces, to prove the correlation id survives the trip through the URL path. */
 const CORRELATION_ID = 'rollout/42 canary';
 

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { rolloutWorkflowId } from '../../src/contracts/ids';
+import { operatorMessages } from '../../src/contracts/messages';
 import { RolloutClient } from '../../src/control/rolloutClient';
+import { ensureTemporalCli } from '../../src/devenv/temporalBinaries';
 import { generateDevices } from '../../src/fleet/generateDevices';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
@@ -9,8 +14,8 @@ import { localEnv, withWorker } from '../helpers/temporal';
 const sentCommands = (fleet: MemoryFleet) => [...fleet.acceptedCommands().values()].reduce((sum, count) => sum + count, 0);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('operators steering a rollout with signals (dev server)', () => {
-  it('pause stops new batches, resume goes on, rollback returns every updated device to its previous version', async () => {
+describe('operators steering a rollout with signals, as the Web UI and the Temporal CLI send them (dev server)', () => {
+  it('pause stops new batches, a refused signal is only recorded, resume goes on, rollback returns every updated device', async () => {
     const env = await localEnv();
     const devices = generateDevices({ count: 25 });
     const fleet = new MemoryFleet({ devices, phases: { queued: 50, downloading: 200, downloaded: 50, installing: 100, rebooting: 100 } });
@@ -23,29 +28,49 @@ describe('operators steering a rollout with signals (dev server)', () => {
     });
     await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
-      await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
+      const handle = await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
       const status = () => client.status(plan.rolloutId);
 
       await waitFor(async () => (await status()).stages[1]!.batchesDone >= 1, 'the first wave batch');
-      await client.pause(plan.rolloutId, { by: 'alice', reason: 'crash reports' });
-      assert.equal((await status()).state, 'paused');
+      await handle.signal(operatorMessages.pause.signal, { by: 'alice', reason: 'crash reports' });
+      await waitFor(async () => (await status()).state === 'paused', 'the rollout to pause');
       await pause(1_500); // lets the batch in flight finish
       const whilePaused = sentCommands(fleet);
       await pause(3_000); // three batch gaps at this speed-up
       assert.equal(sentCommands(fleet), whilePaused, 'no new batch starts while paused');
       assert.ok(whilePaused < 25, `sent ${whilePaused} before pausing`);
 
-      await client.resume(plan.rolloutId, { by: 'alice', reason: 'false alarm' });
+      await handle.signal(operatorMessages.resume.signal, { reason: 'forgot to say who I am' } as never);
+      await waitFor(async () => (await status()).audit.length === 3, 'the refused resume in the audit trail');
+      assert.equal((await status()).state, 'paused', 'a refused signal changes nothing');
+
+      await signalWithTemporalCli(env.address, plan.rolloutId, operatorMessages.resume.name, { by: 'carol', reason: 'false alarm' });
       await waitFor(() => sentCommands(fleet) > whilePaused, 'the rollout to go on after resume');
-      await client.rollback(plan.rolloutId, { by: 'bob', reason: 'bad build' });
+      await handle.signal(operatorMessages.rollback.signal, { by: 'bob', reason: 'bad build', scope: 'stage' });
       const report = await client.result(plan.rolloutId);
 
       assert.equal(report.state, 'rolled_back');
       const final = await status();
       assert.equal(final.state, 'rolled_back');
-      assert.deepEqual(final.audit.map(({ action, by }) => [action, by]), [['start', 'release-bot'], ['pause', 'alice'], ['resume', 'alice'], ['rollback', 'bob']]);
+      assert.deepEqual(
+        final.audit.map(({ action, by, via, rejected }) => [action, by, via, rejected?.replace(/:.*/, '')]),
+        [
+          ['start', 'release-bot', 'start', undefined],
+          ['pause', 'alice', 'signal', undefined],
+          ['resume', 'unknown', 'signal', 'invalid resume input'],
+          ['resume', 'carol', 'signal', undefined],
+          ['rollback', 'bob', 'signal', undefined],
+        ],
+      );
+      assert.equal(final.audit[4]!.scope, 'stage', 'the requested scope is recorded (performed as all for now)');
       assert.deepEqual(devices.filter((device) => fleet.device(device.id).firmwareVersion !== '1.0.0').map((device) => device.id), [], 'every device back on 1.0.0');
       assert.equal(fleet.acceptedCommands('rollback').size, sentCommands(fleet), 'one rollback per updated device');
     });
   });
 });
+
+async function signalWithTemporalCli(address: string, rolloutId: string, name: string, input: object): Promise<void> {
+  const temporal = await ensureTemporalCli();
+  const args = ['workflow', 'signal', '--address', address, '--workflow-id', rolloutWorkflowId(rolloutId), '--name', name, '--input', JSON.stringify(input)];
+  await promisify(execFile)(temporal, args);
+}

@@ -20,8 +20,8 @@ class InFlightRecordingFleet extends MemoryFleet {
 
 const inBatch1 = (deviceId: string) => deviceId <= 'gw-00025';
 
-// Downloads finish after 0.3 s, the install after 2 s more: long past the 1 s gap at this speed-up.
-const PHASES = { queued: 50, downloading: 250, downloaded: 500, installing: 1000, rebooting: 500 };
+// Downloads finish after 0.3 s, the update 3.5 s later: long past the 1 s gap at this speed-up.
+const PHASES = { queued: 50, downloading: 250, downloaded: 500, installing: 2500, rebooting: 500 };
 
 async function rollOut(defaults: PlanInput['defaults']): Promise<InFlightRecordingFleet> {
   const env = await localEnv();

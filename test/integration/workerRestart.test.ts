@@ -9,6 +9,7 @@ import { startDevServer, type RunningDevServer } from '../../src/devenv/devConfi
 import { generateDevices } from '../../src/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import { writeTestTrustedKeys } from '../helpers/artifacts';
 import { planFor } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
@@ -36,6 +37,7 @@ describe('a worker killed with SIGKILL in the middle of a rollout (dev server, p
 
   it('finishes the rollout on a new worker, and no device is sent a second update', async () => {
     const env = {
+      FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: `restart-${process.pid}`,
       FLEET_URL: served.url,

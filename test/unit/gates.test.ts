@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { emptyCounts } from '../../src/contracts/status';
 import { batchGate, settleBatch, settleRollback, successRate } from '../../src/domain/gates';
 import { preflightDeferral, PreflightRules } from '../../src/domain/preflight';
+import { pipelineReady } from '../../src/domain/pipelining';
 
 const thresholds = { successThreshold: 0.8, rollbackThreshold: 0.7 };
 const batch = (succeeded: number, failed: number, deferred = 0) => ({ ...emptyCounts(), succeeded, failed, deferred });
@@ -10,6 +11,15 @@ describe('batch gate', () => {
   it('continues at 80 % and above', () => assert.equal(batchGate(batch(20, 5), thresholds).action, 'continue'));
   it('holds between 70 % and 80 %', () => assert.equal(batchGate(batch(18, 7), thresholds).action, 'hold'));
   it('rolls back below 70 %', () => assert.equal(batchGate(batch(17, 8), thresholds).action, 'roll_back'));
+  it('counts a cut-short batch: rolled-back devices from succeeded then pending, the rest of pending as failed', () => {
+    const cutShort = { ...emptyCounts(), pending: 9, succeeded: 16 };
+    assert.deepEqual(settleRollback(cutShort, 19), { pending: 0, succeeded: 0, failed: 6, deferred: 0, rolled_back: 19 });
+  });
+  it('judges a batch that timed out with devices still updating as not (yet) successful', () => {
+    const timedOut = { ...emptyCounts(), pending: 10, succeeded: 15 };
+    assert.equal(batchGate(timedOut, thresholds, { final: false }).action, 'roll_back');
+    assert.equal(batchGate({ ...timedOut, pending: 4, succeeded: 21 }, thresholds, { final: false }).action, 'continue');
+  });
   it('does not count deferred devices as failures', () => {
     assert.equal(successRate(batch(20, 0, 5)), 1);
     assert.equal(batchGate(batch(20, 0, 5), thresholds).action, 'continue');
@@ -17,7 +27,7 @@ describe('batch gate', () => {
   it('moves settled devices out of pending, and rolled-back ones out of succeeded', () => {
     const stage = settleBatch(emptyCounts(50), batch(20, 3, 2));
     assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0 });
-    assert.deepEqual(settleRollback(stage, 20), { pending: 25, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
+    assert.deepEqual(settleRollback(batch(20, 3, 2), 20), { pending: 0, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
   });
   it('takes rolled-back devices a batch cancelled at its timeout still counted as pending out of pending', () => {
     const cancelled = { ...emptyCounts(10), pending: 6, succeeded: 4 };
@@ -36,5 +46,22 @@ describe('preflight', () => {
     assert.match(preflightDeferral({ ...healthy, connectivityStable: false }, rules)!, /connectivity/);
     assert.match(preflightDeferral({ ...healthy, criticalProcesses: ['pump-control'] }, rules)!, /pump-control/);
     assert.equal(preflightDeferral({ ...healthy, online: false }, rules), 'offline');
+  });
+});
+
+describe('pipelining', () => {
+  const inFlight = (reachedMilestone: number, succeeded: number, failed: number) => ({
+    devices: 10,
+    reachedMilestone,
+    counts: { ...emptyCounts(), pending: 10 - succeeded - failed, succeeded, failed },
+    ended: false,
+  });
+  it('starts the next batch once 80 % of the current one reached the milestone', () => {
+    assert.equal(pipelineReady(inFlight(7, 0, 0), 0.8, 0.8), false);
+    assert.equal(pipelineReady(inFlight(8, 0, 0), 0.8, 0.8), true);
+  });
+  it('waits for the gate of a batch whose settled devices would not pass it', () => {
+    assert.equal(pipelineReady(inFlight(9, 6, 3), 0.8, 0.8), false);
+    assert.equal(pipelineReady(inFlight(9, 8, 1), 0.8, 0.8), true);
   });
 });

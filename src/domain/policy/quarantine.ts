@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { compare, valid } from 'semver';
 import { z } from 'zod';
+import { FailureType } from '../../contracts/failures';
 import { SemVer } from './versionPolicy';
 
 /** Failure type thrown by `assertNotQuarantined`: retrying cannot un-quarantine a firmware. */
-export const FIRMWARE_QUARANTINED = 'FirmwareQuarantined';
+export const FIRMWARE_QUARANTINED = FailureType.FirmwareQuarantined;
 
 const IsoTime = z.iso.datetime();
 const isoAt = (atMs: number): string => new Date(atMs).toISOString();

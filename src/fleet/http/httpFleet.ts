@@ -24,6 +24,7 @@ import {
   type FirmwareRequest,
 } from './contract';
 import { FleetHttpClient, FleetHttpClientOptions } from './fleetHttpClient';
+import { chunks } from '../../lib/chunks';
 
 export const HttpFleetOptions = FleetHttpClientOptions.extend({
   maxDevicesPerRequest: z.number().int().min(1).max(MAX_DEVICES_PER_REQUEST).default(MAX_DEVICES_PER_REQUEST),
@@ -88,9 +89,7 @@ export class HttpFleet implements FleetProvider {
    */
   private async inBatches<T, R>(items: T[], send: (batch: T[]) => Promise<R[]>): Promise<R[]> {
     const results: R[] = [];
-    for (let start = 0; start < items.length; start += this.maxDevicesPerRequest) {
-      results.push(...(await send(items.slice(start, start + this.maxDevicesPerRequest))));
-    }
+    for (const batch of chunks(items, this.maxDevicesPerRequest)) results.push(...(await send(batch)));
     return results;
   }
 }

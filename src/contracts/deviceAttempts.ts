@@ -1,0 +1,25 @@
+/** What the batch workflow and the update activity tell each other about one device's attempt. */
+
+export interface DeviceAttempt {
+  deviceId: string;
+  /** The generation of this device's last failed operation that the workflow knows of; 0 before its first attempt. */
+  failedGeneration: number;
+}
+
+/**
+ * How one device's attempt ended. `failed` and `timed_out` are worth another attempt; `rejected` (the
+ * fleet created no operation) and `unrecoverable` (the device rolled itself back, or needs a person)
+ * are not: retrying would push the image onto a device that refused it.
+ */
+export type AttemptEnd = 'succeeded' | 'failed' | 'timed_out' | 'rejected' | 'unrecoverable';
+
+export const isRetryableEnd = (end: AttemptEnd): boolean => end === 'failed' || end === 'timed_out';
+
+export interface DeviceAttemptResult {
+  deviceId: string;
+  end: AttemptEnd;
+  /** The generation of the device's latest operation (0 if it has none). */
+  generation: number;
+  operationId?: string;
+  reason?: string;
+}

@@ -1,0 +1,62 @@
+import type { OperatorAck } from '../contracts/messages';
+import type { AuditEntry, RolloutStatus, StageStatus } from '../contracts/status';
+import type { DeviceDetail, DevicePage } from './deviceDetail';
+import type { RolloutListing, RolloutReportView } from './rolloutClient';
+
+/** Plain-text views of the CLI's results; `--json` prints the same objects as JSON instead. */
+
+export function formatTable(rows: readonly object[]): string {
+  if (rows.length === 0) return '(none)';
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (row: object, column: string) => String((row as Record<string, unknown>)[column] ?? '');
+  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row, column).length)));
+  const line = (cells: string[]) => cells.map((text, index) => text.padEnd(widths[index]!)).join('  ').trimEnd();
+  return [line(columns), ...rows.map((row) => line(columns.map((column) => cell(row, column))))].join('\n');
+}
+
+const percent = (ratio: number | undefined) => (ratio === undefined ? '-' : `${Math.round(ratio * 1000) / 10}%`);
+
+const stageRows = (stages: StageStatus[]) =>
+  stages.map(({ name, devices, batchesDone, batches, state, counts, successRate }) => ({ stage: name, devices, batches: `${batchesDone}/${batches}`, state, ...counts, success: percent(successRate) }));
+
+const auditLine = (entry: AuditEntry) =>
+  `${entry.at}  ${entry.action} by ${entry.by} (${entry.via})${entry.reason ? `: ${entry.reason}` : ''}${entry.rejected ? `  REFUSED: ${entry.rejected}` : ''}`;
+
+export function formatStatus(status: RolloutStatus): string {
+  const where = status.currentStage ? `  stage ${status.currentStage}${status.currentBatch ? ` batch ${status.currentBatch.number}/${status.currentBatch.of}` : ''}` : '';
+  const pending = status.pendingDecision;
+  return [
+    `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,
+    ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
+    formatTable(stageRows(status.stages)),
+    ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`),
+    ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}`),
+  ].join('\n');
+}
+
+export function formatReport({ execution, status, result }: RolloutReportView): string {
+  const elapsed = result ? `  plan time ${Math.round(result.elapsedMs / 60_000)} min` : '';
+  return [
+    `${status.rolloutId}  firmware ${status.firmwareVersion}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
+    formatTable(stageRows(status.stages)),
+    'decisions:',
+    ...(status.decisions.length ? status.decisions.map((decision) => `  ${decision.at}  ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`) : ['  (none)']),
+    'audit trail:',
+    ...status.audit.map((entry) => `  ${auditLine(entry)}`),
+  ].join('\n');
+}
+
+export const formatAck = (rolloutId: string, ack: OperatorAck): string => `${ack.accepted.action} accepted by ${rolloutId}: now ${ack.state}`;
+
+export const formatListing = (rows: RolloutListing[]): string =>
+  formatTable(rows.map(({ rolloutId, firmwareVersion, state, currentStage, execution, startedAt }) => ({ rollout: rolloutId, firmware: firmwareVersion, state, stage: currentStage, workflow: execution.toLowerCase(), started: startedAt })));
+
+export const formatDevicePage = (page: DevicePage): string =>
+  [formatTable(page.devices.map(deviceRow)), `${page.devices.length} of ${page.total} devices`].join('\n');
+
+export const formatDevice = (device: DeviceDetail): string =>
+  Object.entries(device)
+    .map(([key, value]) => `${key.padEnd(12)} ${value}`)
+    .join('\n');
+
+const deviceRow = ({ deviceId, stage, state, attempts, fromVersion, reason }: DeviceDetail) => ({ device: deviceId, stage, state, attempts, from: fromVersion, reason });
