@@ -2,7 +2,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
 import { checkRolloutVersions, deviceEligibility, type DeviceEligibility, type VersionPolicy } from '../domain/policy/versionPolicy';
+import { windowIndexFor, type CohortWindow } from '../domain/maintenanceWindow';
 import type { TargetDevice } from '../ledger/ledger';
+import type { Device } from '../fleet/provider';
 import type { StageSize } from '../domain/planMath';
 import type { ActivityDependencies } from './index';
 
@@ -14,6 +16,7 @@ export interface SnapshotInput {
   /** Requested stage sizes, in plan order. */
   stages: StageSize[];
   versionPolicy: VersionPolicy;
+  maintenanceWindows: CohortWindow[];
 }
 
 export function createTargetActivities({ fleet, ledger, fleetApiVersion }: ActivityDependencies) {
@@ -21,10 +24,10 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * Snapshots the target set once, when the rollout starts: devices not yet on the firmware, in id
    * order, cut into stages. Returns the actual stage sizes (the fleet may be smaller than the plan).
    */
-  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy }: SnapshotInput): Promise<StageSize[]> {
+  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows }: SnapshotInput): Promise<StageSize[]> {
     assertPlanVersions(firmwareVersion, versionPolicy);
     const wanted = stages.reduce((total, stage) => total + stage.devices, 0);
-    const { candidates, exclusions } = await readCandidates(firmwareVersion, versionPolicy, wanted);
+    const { candidates, exclusions } = await readCandidates(firmwareVersion, versionPolicy, maintenanceWindows, wanted);
     await ledger.recordOutcomes(rolloutId, exclusions);
     let next = 0;
     const saved = await ledger.saveTargets(
@@ -45,10 +48,11 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
   }
 
   /**
-   * Pages through the inventory, keeping only what the ledger needs of each eligible device, until
-   * `wanted` are found; heartbeats every page, as a large fleet takes many pages.
+   * Pages through the inventory, keeping only what the ledger needs of each eligible device (its
+   * maintenance window, as batches never see the device's attributes), until `wanted` are found;
+   * heartbeats every page, as a large fleet takes many pages.
    */
-  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, wanted: number) {
+  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, windows: CohortWindow[], wanted: number) {
     const candidates: TargetDevice[] = [];
     const exclusions: DeviceOutcome[] = [];
     let cursor: string | undefined;
@@ -56,7 +60,7 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
       const page = await fleet.inventory({ limit: INVENTORY_PAGE, ...(cursor ? { cursor } : {}) });
       for (const device of page.devices) {
         const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
-        if (verdict.eligible) candidates.push({ id: device.id, fromVersion: device.firmwareVersion });
+        if (verdict.eligible) candidates.push(target(device, windows));
         else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict));
       }
       cursor = page.nextCursor;
@@ -66,6 +70,11 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
   }
 
   return { snapshotTargets };
+}
+
+function target(device: Device, windows: CohortWindow[]): TargetDevice {
+  const window = windowIndexFor(device, windows);
+  return { id: device.id, fromVersion: device.firmwareVersion, ...(window === undefined ? {} : { window }) };
 }
 
 /** A device the version policy keeps out of the rollout, with the reason for the report. */

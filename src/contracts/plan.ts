@@ -3,6 +3,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
 import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
+import { CohortWindow } from '../domain/maintenanceWindow';
 import { VersionPolicy } from '../domain/policy/versionPolicy';
 import { DeadlinePolicy } from '../domain/health/deadline';
 import { HealthBaseline, HealthPolicy } from '../domain/health/triggers';
@@ -139,6 +140,8 @@ export const Plan = z
     preflight: PreflightRules.prefault({}),
     health: HealthSettings.prefault({}),
     versionPolicy: VersionPolicy.prefault({}),
+    /** Devices of a listed cohort get update commands only while its window is open; a device takes the first window whose cohort it is in. */
+    maintenanceWindows: z.array(CohortWindow).default([]),
   })
   .strict()
   .superRefine((plan, ctx) => {
@@ -149,7 +152,7 @@ export const Plan = z
       }
       seen.add(stage.name);
       const { batchSize, maxConcurrent } = resolveStage(plan, index);
-      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts });
+      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
       if (events > HISTORY_EVENT_LIMIT) {
         ctx.addIssue({
           code: 'custom',

@@ -48,6 +48,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     firmwareVersion: plan.firmware.version,
     stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
     versionPolicy: plan.versionPolicy,
+    maintenanceWindows: plan.maintenanceWindows,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
   const judged = await withFleetBaseline(input);
@@ -144,6 +145,7 @@ async function runStage(
             preflight: plan.preflight,
             health: plan.health,
             versionPolicy: plan.versionPolicy,
+            maintenanceWindows: plan.maintenanceWindows,
             speedup: input.speedup,
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Plan, resolveStage } from '../../src/contracts/plan';
+import { Plan, resolveStage, type PlanInput } from '../../src/contracts/plan';
 import { InvalidInputError, parseOrThrow } from '../../src/contracts/validation';
 import { backoffSchedule, batchCount, batchRange, plannedWaitMs, stageSizes } from '../../src/domain/planMath';
 import { planFor } from '../helpers/fixtures';
@@ -42,6 +42,31 @@ describe('plan schema', () => {
         assert.deepEqual(paths.sort(), ['stages[0].devices', 'stages[1].batchGap', 'stages[1].name']);
         assert.match(error.message, /"soon" is not a duration: write e\.g\. "20 minutes"/);
         assert.match(error.message, /lower-case letters/);
+        return true;
+      },
+    );
+  });
+
+  it('has no maintenance windows unless the plan names some, and names the window field that is wrong', () => {
+    assert.deepEqual(Plan.parse(planFor('anytime')).maintenanceWindows, []);
+    const bad = planFor('windows', {
+      maintenanceWindows: [
+        { cohort: { region: 'eu-west' }, window: { cron: '0 2 * *', duration: '2 hours', timeZone: 'Europe/Berlin' } },
+        { cohort: { colour: 'red' }, window: { cron: '0 2 * * *', duration: 'later', timeZone: 'Berlin' } },
+      ],
+    } as Partial<PlanInput>);
+    assert.throws(
+      () => parseOrThrow(Plan, bad, 'plan'),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        assert.deepEqual(error.issues.map((issue) => issue.path).sort(), [
+          'maintenanceWindows[0].window.cron',
+          'maintenanceWindows[1].cohort',
+          'maintenanceWindows[1].window.duration',
+          'maintenanceWindows[1].window.timeZone',
+        ]);
+        assert.match(error.message, /five-field cron expression/);
+        assert.match(error.message, /not an IANA time zone: write e\.g\. "Europe\/Berlin"/);
         return true;
       },
     );
