@@ -26,14 +26,14 @@ export class FleetObserver {
   ) {}
 
   async observe(status: RolloutStatus): Promise<Observation> {
-    const metrics = await this.sim.metrics();
-    this.samples.push(sampleOf(status, metrics));
+    const [metrics, fleet] = await Promise.all([this.sim.metrics(), this.sim.outcome(status.firmwareVersion)]);
+    this.samples.push(sampleOf(status, metrics, fleet));
     const { management, devices, clock } = metrics;
     if (status.state === 'paused' && status.pendingDecision && this.rules.stopWhenHeld) this.stoppedBy = 'held';
     if (clock.planTimeMs > this.rules.limitMs) this.stoppedBy = 'limit';
     return {
       gauge: { label: 'mgmt CPU', percent: management.cpuPercent },
-      text: `peak ${Math.round(management.peakCpuPercent)} % · operations in flight ${management.operationsInFlight} · online ${devices.online}/${devices.total} · plan time ${planHours(clock.planTimeMs)}`,
+      text: `peak ${Math.round(management.peakCpuPercent)} % · operations in flight ${management.operationsInFlight} · on ${status.firmwareVersion} ${fleet.updated} · online ${devices.online}/${devices.total} · plan time ${planHours(clock.planTimeMs)}`,
       stop: this.stoppedBy !== undefined,
     };
   }

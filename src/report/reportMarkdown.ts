@@ -15,10 +15,12 @@ export function markdownTable(rows: readonly Record<string, string | number>[]):
 
 /** How the rollout ended, or where the demo stopped it. */
 export function ending(report: RolloutReport): string {
-  const held = report.decisions.at(-1);
-  if (report.stoppedBy === 'held' && held) return `${report.state}: held for an operator at ${held.stage} (${held.reason}); the demo stopped there`;
-  if (report.stoppedBy === 'limit') return `${report.state}: still running after ${planHours(report.run.planTimeMs)} of plan time; the demo stopped there`;
-  return report.state;
+  const state = report.state.replaceAll('_', ' ');
+  const last = report.decisions.at(-1);
+  if (report.stoppedBy === 'limit') return `${state}: still running after ${planHours(report.run.planTimeMs)} of plan time; the demo stopped there`;
+  if (!last) return state;
+  const decided = `${last.stage} ${last.gate}: ${last.action.replaceAll('_', ' ')} (${last.reason})`;
+  return report.stoppedBy === 'held' ? `${state}: held for an operator after ${decided}; the demo stopped there` : `${state} after ${decided}`;
 }
 
 /** Where the fleet ended up, in one line: the demo's first line of its summary and the chart's title. */

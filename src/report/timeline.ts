@@ -1,24 +1,29 @@
 import { z } from 'zod';
 import { DeviceCounts, RolloutState, type RolloutStatus } from '../contracts/status';
 import type { SimMetrics } from '../simulator/metrics';
+import type { FleetOutcome } from '../simulator/outcome';
 
 /** The rollout and the fleet's management service at one moment of plan time. */
 export const TimelineSample = z.object({
   planTimeMs: z.number().nonnegative(),
   state: RolloutState,
   stage: z.string().optional(),
+  /** Devices by state as the workflow counts them. */
   devices: DeviceCounts,
+  /** Gateways on the target firmware and working, as the simulator knows them (after a rollback, fewer than the workflow's succeeded). */
+  onTarget: z.number().int(),
   cpuPercent: z.number(),
   operationsInFlight: z.number().int(),
   online: z.number().int(),
 });
 export type TimelineSample = z.infer<typeof TimelineSample>;
 
-export const sampleOf = (status: RolloutStatus, metrics: SimMetrics): TimelineSample => ({
+export const sampleOf = (status: RolloutStatus, metrics: SimMetrics, fleet: FleetOutcome): TimelineSample => ({
   planTimeMs: metrics.clock.planTimeMs,
   state: status.state,
   ...(status.currentStage ? { stage: status.currentStage } : {}),
   devices: status.devices,
+  onTarget: fleet.updated,
   cpuPercent: metrics.management.cpuPercent,
   operationsInFlight: metrics.management.operationsInFlight,
   online: metrics.devices.online,
@@ -41,4 +46,15 @@ export function stageSpans(samples: readonly TimelineSample[]): StageSpan[] {
     }
   }
   return spans;
+}
+
+export const StateChange = z.object({ state: RolloutState, atMs: z.number() });
+export type StateChange = z.infer<typeof StateChange>;
+
+/** Moments the rollout left its normal course (paused, rolling back) or ended, as the samples saw them. */
+export function stateChanges(samples: readonly TimelineSample[]): StateChange[] {
+  return samples.flatMap((sample, index) => {
+    const changed = index > 0 && sample.state !== samples[index - 1]!.state;
+    return changed && sample.state !== 'running' ? [{ state: sample.state, atMs: sample.planTimeMs }] : [];
+  });
 }

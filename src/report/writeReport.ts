@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ending, headline, reportMarkdown, runLine } from './reportMarkdown';
 import type { RolloutReport } from './rolloutReport';
-import { stageSpans, type TimelineSample } from './timeline';
+import { stageSpans, stateChanges, type TimelineSample } from './timeline';
 import { renderTimelineChart } from './timelineChart';
 
 export interface WrittenReport {
@@ -25,7 +25,7 @@ export async function writeReport(dir: string, report: RolloutReport, samples: r
     svg: path.join(dir, 'timeline.svg'),
     png: path.join(dir, 'timeline.png'),
   };
-  const chart = renderTimelineChart({ title: `${ending(report)}\n${headline(report)}`, subtitle: runLine(report), samples, spans: stageSpans(samples) });
+  const chart = renderTimelineChart({ title: `${ending(report)}\n${headline(report)}`, subtitle: runLine(report), samples, spans: stageSpans(samples), changes: stateChanges(samples) });
   await Promise.all([
     writeFile(files.markdown, reportMarkdown(report, path.basename(files.png))),
     writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`),

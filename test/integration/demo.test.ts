@@ -57,6 +57,7 @@ describe('the demo, end to end', function () {
     const last = samples.at(-1)!;
     assert.equal(last.state, 'completed');
     assert.equal(sum(Object.values(last.devices)), devices);
+    assert.equal(last.onTarget, report.fleet.updated);
     assert.ok(samples.some((sample) => sample.stage === 'pilot'));
     assert.ok(report.fleet.peakCpuPercent >= Math.max(...samples.map((sample) => sample.cpuPercent)));
   });

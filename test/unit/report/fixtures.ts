@@ -41,7 +41,7 @@ export const status = (changes: Partial<RolloutStatus> = {}): RolloutStatus => (
   ...changes,
 });
 
-const fleetOutcome: FleetOutcome = {
+export const fleetOutcome: FleetOutcome = {
   targetVersion: '2.0.0',
   devices: 7,
   updated: 2,
