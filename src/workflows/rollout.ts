@@ -15,7 +15,7 @@ import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
 import { measuredBaseline } from '../domain/health/observation';
-import { batchCount, scaled, stageSizes } from '../domain/planMath';
+import { batchCount, scaled } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
@@ -46,7 +46,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   const sizes = await snapshotTargets({
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
-    stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
+    stages: plan.stages,
     versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
   });
