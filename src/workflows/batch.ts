@@ -22,6 +22,8 @@ export interface BatchInput {
   retry: RetrySettings;
   preflight: PreflightRules;
   speedup: number;
+  /** A batch of a catch-up round reads its devices from the round's list instead of its stage's targets. */
+  catchUpRound?: number;
 }
 
 export interface BatchResult {
@@ -38,14 +40,14 @@ const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivitie
  * outcomes. Tells its stage how far it got as the batch passes the pipelining state and as devices end.
  */
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
-  const { rolloutId, stageIndex, offset, devices, stage } = input;
+  const { rolloutId, stageIndex, offset, devices, stage, catchUpRound } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
   let updatesEnded = false;
   const timeout = reportTimeout(input, () => updatesEnded, progress);
   // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
   timeout.catch(() => undefined);
 
-  const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
+  const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
   const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
   progress.ended(deferredOutcomes);
   const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
@@ -68,13 +70,13 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
  * the progress reports count.
  */
 async function watchMilestone(input: BatchInput, deferred: number, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
-  const { rolloutId, stageIndex, offset, devices, stage, speedup } = input;
+  const { rolloutId, stageIndex, offset, devices, stage, speedup, catchUpRound } = input;
   const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
   if (needed <= 0 || stage.batchSize >= stage.maxConcurrent) return;
   const timeoutAt = Date.now() + scaledTimeout(stage.batchTimeout, speedup);
   if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
   for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && Date.now() < timeoutAt; poll++) {
-    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone: stage.pipelineState });
+    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, catchUpRound, milestone: stage.pipelineState });
     if (reached >= needed) return progress.milestoneReached(reached + deferred);
     if (await condition(updatesEnded, Math.min(scaled(stage.healthCheckInterval, speedup), Math.max(1, timeoutAt - Date.now())))) return;
   }

@@ -60,7 +60,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[]): Promis
     summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
   });
   try {
-    return await updateDevices({ rolloutId: input.rolloutId, devices, firmware: input.firmware, maxPollIntervalMs, operationTimeoutMs });
+    return await updateDevices({ rolloutId: input.rolloutId, devices, firmware: input.firmware, maxPollIntervalMs, operationTimeoutMs, catchUpRound: input.catchUpRound });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const cause = error.cause;

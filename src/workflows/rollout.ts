@@ -16,6 +16,7 @@ import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../co
 import { fieldPath } from '../contracts/validation';
 import { measuredBaseline } from '../domain/health/observation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
+import { catchUpMissed } from './rolloutCatchUp';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
@@ -60,6 +61,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     control.stageCompleted(index, result.counts);
     nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
+  const missed = control.stopRequested ? undefined : await catchUpMissed(judged, control);
 
   if (control.rollbackRequested) {
     control.rollingBack();
@@ -78,6 +80,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     state,
     stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
     elapsedMs: (new Date().getTime() - workflowInfo().startTime.getTime()) * input.speedup,
+    ...(missed && state === 'completed' ? { missed } : {}),
   };
 }
 
