@@ -23,7 +23,6 @@ export const CatchUpProgress = z.object({
   batches: z.number().int().nonnegative(),
   batchesDone: z.number().int().nonnegative(),
   counts: DeviceCounts,
-  running: z.boolean(),
   nextRecheckAt: z.string().optional(),
   decision: Decision.optional(),
 });

@@ -67,7 +67,7 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
     const devices = await selectCatchUpRound({ rolloutId: input.rollout.rolloutId, round, quarantineAfterAttempts: input.quarantineAfterAttempts });
     const recheckAt = new Date().getTime() + scaled(input.recheckInterval, input.rollout.speedup);
     if (devices === 0 || recheckAt >= input.closesAt) return { rounds: round - 1 };
-    if (round === firstRound || round % reportEvery === 0) await phase.report({ round, devices, running: false, nextRecheckAt: new Date(recheckAt).toISOString() });
+    if (round === firstRound || round % reportEvery === 0) await phase.report({ round, devices, nextRecheckAt: new Date(recheckAt).toISOString() });
     await sleep(recheckAt - new Date().getTime(), { summary: `re-check ${devices} devices in round ${round}` });
     await condition(() => !phase.paused);
     if (new Date().getTime() >= input.closesAt) return { rounds: round - 1 };
@@ -107,7 +107,7 @@ class CatchUpPhase {
     this.round = undefined;
   }
 
-  async report(progress: Pick<CatchUpProgress, 'round' | 'devices' | 'running' | 'nextRecheckAt'>): Promise<void> {
+  async report(progress: Pick<CatchUpProgress, 'round' | 'devices' | 'nextRecheckAt'>): Promise<void> {
     const batches = batchCount(progress.devices, this.input.rollout.stage.batchSize);
     await this.rollout.signal(catchUpProgressSignal, { ...progress, batches, batchesDone: 0, counts: emptyCounts(progress.devices) });
   }
@@ -116,6 +116,6 @@ class CatchUpPhase {
     this.paused = decision!.action !== 'continue';
     const devices = Object.values(counts).reduce((sum, count) => sum + count, 0);
     const batches = batchCount(devices, this.input.rollout.stage.batchSize);
-    await this.rollout.signal(catchUpProgressSignal, { round, devices, batches, batchesDone, counts, running: true, decision: decision! });
+    await this.rollout.signal(catchUpProgressSignal, { round, devices, batches, batchesDone, counts, decision: decision! });
   }
 }

@@ -303,10 +303,11 @@ export class RolloutControl {
     this.publish();
   }
 
-  private recordCatchUp({ decision, running, nextRecheckAt, ...round }: CatchUpProgress): void {
+  /** The phase stays `running` from its start to its end; between rounds it shows when it re-checks next. */
+  private recordCatchUp({ decision, nextRecheckAt, ...round }: CatchUpProgress): void {
     const catchUp = this.status.catchUp;
     if (!catchUp) return;
-    Object.assign(catchUp, round, { state: running ? 'running' : 'pending' });
+    Object.assign(catchUp, round);
     if (nextRecheckAt) catchUp.nextRecheckAt = nextRecheckAt;
     else delete catchUp.nextRecheckAt;
     if (decision) this.gateDecided(catchUp, decision);
