@@ -1,5 +1,4 @@
 import {
-  condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
@@ -69,8 +68,7 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
     if (devices === 0 || recheckAt >= input.closesAt) return { rounds: round - 1 };
     if (round === firstRound || round % reportEvery === 0) await phase.report({ round, devices, nextRecheckAt: new Date(recheckAt).toISOString() });
     await sleep(recheckAt - new Date().getTime(), { summary: `re-check ${devices} devices in round ${round}` });
-    await condition(() => !phase.paused);
-    if (new Date().getTime() >= input.closesAt) return { rounds: round - 1 };
+    // A paused rollout starts the round paused: its stage waits to start batches until the resume reaches it.
     await phase.runRound(round, devices);
   }
 }
