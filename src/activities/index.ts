@@ -7,6 +7,7 @@ import { createHealthActivities } from './health';
 import { createRollbackActivities } from './rollback';
 import { createMilestoneActivities } from './milestone';
 import { createArtifactActivities } from './artifacts';
+import { createCatchUpActivities } from './catchUp';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
@@ -31,6 +32,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createHealthActivities(dependencies),
     ...createRollbackActivities(dependencies),
     ...createArtifactActivities(dependencies),
+    ...createCatchUpActivities(dependencies),
   };
 }
 

@@ -1,21 +1,18 @@
 import { reached } from '../domain/pipelining';
 import type { OperationState } from '../fleet/provider';
+import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './index';
 
-export interface MilestoneCountInput {
-  rolloutId: string;
-  stageIndex: number;
-  offset: number;
-  devices: number;
+export interface MilestoneCountInput extends BatchSlice {
   /** The stage's pipelining state, e.g. `downloaded`. */
   milestone: OperationState;
 }
 
 export function createMilestoneActivities({ fleet, ledger }: ActivityDependencies) {
   /** How many of a batch's updates have got as far as the pipelining state (ended ones count): one bulk read. */
-  async function countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone }: MilestoneCountInput): Promise<number> {
-    const deviceIds = (await ledger.stageDevices(rolloutId, stageIndex, offset, devices)).map((device) => device.id);
-    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+  async function countReachedMilestone({ milestone, ...slice }: MilestoneCountInput): Promise<number> {
+    const deviceIds = (await batchDevices(ledger, slice)).map((device) => device.id);
+    const operations = await fleet.latestOperations({ correlationId: slice.rolloutId, deviceIds });
     return operations.filter((operation) => reached(operation.state, milestone)).length;
   }
 

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { checkRollbackTarget, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { isTerminal, type Operation } from '../fleet/provider';
+import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './index';
 import { chunks } from '../lib/chunks';
 import { pollUntil } from './polling';
@@ -13,11 +14,7 @@ export interface RollbackInput {
   versionPolicy: VersionPolicy;
 }
 
-export interface RollbackBatchInput extends RollbackInput {
-  stageIndex: number;
-  offset: number;
-  devices: number;
-}
+export type RollbackBatchInput = RollbackInput & BatchSlice;
 
 export interface RollbackResult {
   rolledBack: number;
@@ -34,8 +31,8 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
   }
 
   /** Rolls back one batch (it fell below its rollback threshold): the batch's range of the stage's targets. */
-  async function rollbackBatch({ stageIndex, offset, devices, ...input }: RollbackBatchInput): Promise<RollbackResult> {
-    const batch = await ledger.stageDevices(input.rolloutId, stageIndex, offset, devices);
+  async function rollbackBatch({ stageIndex, offset, devices, catchUpRound, ...input }: RollbackBatchInput): Promise<RollbackResult> {
+    const batch = await batchDevices(ledger, { rolloutId: input.rolloutId, stageIndex, offset, devices, catchUpRound });
     return rollbackDevices(input, batch.map((device) => device.id));
   }
 

@@ -7,14 +7,11 @@ import type { FirmwareRef, Operation } from '../fleet/provider';
 import { isTerminal } from '../fleet/provider';
 import type { DeviceOutcome } from '../contracts/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../contracts/deviceAttempts';
+import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './index';
 import { pollUntil } from './polling';
 
-export interface PreflightBatchInput {
-  rolloutId: string;
-  stageIndex: number;
-  offset: number;
-  devices: number;
+export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
 }
 
@@ -39,6 +36,8 @@ export interface UpdateDevicesInput {
    * retry after the fleet failed, or a worker that picked it up late) sends no command.
    */
   sendBeforeMs?: number;
+  /** In a catch-up round the devices' earlier failed updates were seen when the round was selected. */
+  catchUpRound?: number | undefined;
 }
 
 export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
@@ -46,8 +45,8 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
    * ready ones come by the maintenance window the snapshot gave them.
    */
-  async function preflightBatch({ rolloutId, stageIndex, offset, devices, rules }: PreflightBatchInput): Promise<PreflightBatchResult> {
-    const targets = await ledger.stageDevices(rolloutId, stageIndex, offset, devices);
+  async function preflightBatch({ rules, ...slice }: PreflightBatchInput): Promise<PreflightBatchResult> {
+    const targets = await batchDevices(ledger, slice);
     const windowOf = new Map(targets.map((target) => [target.id, target.window]));
     const vitals = await fleet.vitals(targets.map((target) => target.id));
     const ready: string[] = [];
@@ -71,13 +70,14 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
+    const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
-      if (operation && !retriesFailure(operation, failedGeneration)) return [];
+      if (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
@@ -98,6 +98,12 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
         ? { deviceId, end: 'window_closed', generation: failedBefore.get(deviceId) ?? 0, reason: `the maintenance window closed before ${deviceId} was sent its command` }
         : attemptResult(deviceId, final.get(deviceId)),
     );
+  }
+
+  async function failuresSeenBefore(rolloutId: string, catchUpRound: number | undefined): Promise<Map<string, number>> {
+    if (catchUpRound === undefined) return new Map();
+    const devices = await ledger.catchUpRoundDevices(rolloutId, catchUpRound, 0, Number.MAX_SAFE_INTEGER);
+    return new Map(devices.map((device) => [device.id, device.failedGeneration]));
   }
 
   async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {

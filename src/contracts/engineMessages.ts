@@ -1,6 +1,6 @@
 import { defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import { DeviceCounts } from './status';
+import { Decision, DeviceCounts } from './status';
 
 /** A batch tells its stage how far it is, so the stage can pipeline the next batch and judge the gate. */
 export const BatchProgress = z.object({
@@ -14,3 +14,17 @@ export const BatchProgress = z.object({
 });
 export type BatchProgress = z.infer<typeof BatchProgress>;
 export const batchProgressSignal = defineSignal<[BatchProgress]>('batchProgress');
+
+/** The catch-up phase tells its rollout where it stands: after a round's selection, and when a gate decided. */
+export const CatchUpProgress = z.object({
+  round: z.number().int().nonnegative(),
+  /** Devices of the round (selected, then updating); its counts once it ran. */
+  devices: z.number().int().nonnegative(),
+  batches: z.number().int().nonnegative(),
+  batchesDone: z.number().int().nonnegative(),
+  counts: DeviceCounts,
+  nextRecheckAt: z.string().optional(),
+  decision: Decision.optional(),
+});
+export type CatchUpProgress = z.infer<typeof CatchUpProgress>;
+export const catchUpProgressSignal = defineSignal<[CatchUpProgress]>('catchUpProgress');

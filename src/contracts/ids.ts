@@ -5,8 +5,11 @@ export const rolloutWorkflowId = (rolloutId: string): string => `rollout:${rollo
 /** A stage taken in two parts (after a pause resolved by its deadline) runs its second part as `part 2`. */
 export const stageWorkflowId = (rolloutId: string, stageName: string, part = 1): string =>
   `rollout:${rolloutId}/stage:${stageName}${part > 1 ? `/part:${part}` : ''}`;
-export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex: number): string =>
-  `rollout:${rolloutId}/stage:${stageName}/batch:${batchIndex + 1}`;
+/** Catch-up rounds run their batches under the round's id. */
+export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex: number, catchUpRound?: number): string =>
+  `rollout:${rolloutId}/stage:${stageName}${catchUpRound === undefined ? '' : `/round:${catchUpRound}`}/batch:${batchIndex + 1}`;
+export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/catch-up`;
+export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
 
 /** `rolloutId/deviceId/generation`; the generation advances only after an operation ended in failure. */
 export const updateIdempotencyKey = (rolloutId: string, deviceId: string, generation: number): string =>

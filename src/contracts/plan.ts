@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
-import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
+import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_CATCH_UP_ROUNDS, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
 import { CohortWindow } from '../domain/maintenanceWindow';
 import { CohortSelector } from '../domain/cohorts';
@@ -152,6 +152,26 @@ export const HealthSettings = z
   .strict();
 export type HealthSettings = z.infer<typeof HealthSettings>;
 
+/**
+ * Devices that missed their turn (deferred by preflight, or unreachable when their batch ran) are
+ * re-checked after the last stage, every `recheckInterval` until `rolloutWindow` (counted from the
+ * rollout's start) closes. `recheckInterval` defaults to the retry backoff's cap: the longest wait
+ * between two tries the plan already accepts, and short against gateways that are off for hours.
+ */
+export const CatchUpSettings = z
+  .object({
+    rolloutWindow: DurationMs.prefault('7 days'),
+    recheckInterval: DurationMs.prefault('1 hour'),
+    /**
+     * Failed updates (commands that ended in failure, across the rollout) after which a device is
+     * quarantined for support; defaults to `retry.maximumAttempts`, so a device that failed every
+     * attempt of its batch is not tried again, while one that was only unreachable keeps its budget.
+     */
+    quarantineAfterAttempts: z.number().int().positive().optional(),
+  })
+  .strict();
+export type CatchUpSettings = z.infer<typeof CatchUpSettings>;
+
 export const Plan = z
   .object({
     rolloutId: RolloutIdSchema,
@@ -169,9 +189,18 @@ export const Plan = z
     versionPolicy: VersionPolicy.prefault({}),
     /** Devices of a listed cohort get update commands only while its window is open; a device takes the first window whose cohort it is in. */
     maintenanceWindows: z.array(CohortWindow).default([]),
+    catchUp: CatchUpSettings.prefault({}),
   })
   .strict()
   .superRefine((plan, ctx) => {
+    const { rolloutWindow, recheckInterval } = plan.catchUp;
+    if (recheckInterval === 0 || rolloutWindow / recheckInterval > MAX_CATCH_UP_ROUNDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['catchUp', 'recheckInterval'],
+        message: `at most ${MAX_CATCH_UP_ROUNDS} re-checks fit in the rollout window: make recheckInterval at least ${Math.ceil(rolloutWindow / MAX_CATCH_UP_ROUNDS / 60_000)} minutes`,
+      });
+    }
     const seen = new Set<string>();
     plan.stages.forEach((stage, index) => {
       if (seen.has(stage.name)) {
@@ -202,3 +231,6 @@ export function resolveStage(plan: Plan, index: number): ResolvedStage {
   const overrides = Object.fromEntries(Object.entries(stage).filter(([, value]) => value !== undefined));
   return { ...plan.defaults, ...overrides } as ResolvedStage;
 }
+
+/** Failed updates after which a device is quarantined: the plan's own setting, else its retry budget. */
+export const quarantineAfterAttempts = (plan: Plan): number => plan.catchUp.quarantineAfterAttempts ?? plan.retry.maximumAttempts;

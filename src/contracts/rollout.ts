@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MissReason } from '../domain/policy/quarantine';
 import { Plan } from './plan';
 import { DeviceCounts, FinalState } from './status';
 
@@ -19,11 +20,28 @@ export const StageReport = z.object({
   counts: DeviceCounts,
 });
 
+/** Devices that ended the rollout without its firmware, grouped by why; a few of each group by name. */
+export const MissedGroup = z.object({
+  reason: MissReason,
+  devices: z.number().int().nonnegative(),
+  /** The first devices of the group (`rollout devices` lists all), each with its specific cause. */
+  examples: z.array(z.object({ deviceId: z.string(), detail: z.string() })),
+});
+export type MissedGroup = z.infer<typeof MissedGroup>;
+
+export const MissedReport = z.object({
+  total: z.number().int().nonnegative(),
+  groups: z.array(MissedGroup),
+});
+export type MissedReport = z.infer<typeof MissedReport>;
+
 export const RolloutReport = z.object({
   rolloutId: z.string(),
   state: FinalState,
   stages: z.array(StageReport),
   /** Workflow time from start to end, in milliseconds of plan time. */
   elapsedMs: z.number().nonnegative(),
+  /** Who missed a completed rollout and why, after its catch-up phase. */
+  missed: MissedReport.optional(),
 });
 export type RolloutReport = z.infer<typeof RolloutReport>;

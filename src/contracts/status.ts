@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CohortSelector } from '../domain/cohorts';
 
-/** Where one device ended up in a batch. */
-export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded']);
+/** Where one device ended up in a batch; `quarantined`: it failed too many updates and goes to support. */
+export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded', 'quarantined']);
 export type DeviceOutcomeState = z.infer<typeof DeviceOutcomeState>;
 
 export const DeviceOutcome = z.object({
@@ -12,6 +12,9 @@ export const DeviceOutcome = z.object({
   attempts: z.number().int().nonnegative(),
   reason: z.string().optional(),
   operationId: z.string().optional(),
+  /** For a quarantined device: the fleet's error code of its last failed update, and the firmware it runs. */
+  errorCode: z.string().optional(),
+  currentVersion: z.string().optional(),
 });
 export type DeviceOutcome = z.infer<typeof DeviceOutcome>;
 
@@ -40,6 +43,18 @@ export const StageStatus = z.object({
   successRate: z.number().min(0).max(1).optional(),
 });
 export type StageStatus = z.infer<typeof StageStatus>;
+
+/** The phase after the last stage that re-checks devices that missed their turn; its name wherever a stage name goes. */
+export const CATCH_UP = 'catch-up';
+
+/** The catch-up phase as a stage row: devices and counts are those of its latest round. */
+export const CatchUpStatus = StageStatus.extend({
+  round: z.number().int().nonnegative(),
+  windowClosesAt: z.string(),
+  /** When the next round re-checks, while the phase waits for it. */
+  nextRecheckAt: z.string().optional(),
+});
+export type CatchUpStatus = z.infer<typeof CatchUpStatus>;
 
 /** How a rollout ends. `aborted`: stopped by an operator without rolling anything back. */
 export const FinalState = z.enum(['completed', 'rolled_back', 'aborted']);
@@ -113,6 +128,8 @@ export const RolloutStatus = z.object({
   /** The success rate of the batches the latest stage report covered (one batch unless a stage has more than 200). */
   lastBatchSuccessRate: z.number().min(0).max(1).optional(),
   stages: z.array(StageStatus),
+  /** Present once the last stage passed and the rollout re-checks the devices that missed their turn. */
+  catchUp: CatchUpStatus.optional(),
   pendingDecision: PendingDecision.optional(),
   decisions: z.array(Decision),
   audit: z.array(AuditEntry),

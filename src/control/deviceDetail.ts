@@ -15,6 +15,9 @@ export const DeviceDetail = z.object({
   attempts: z.number().int().nonnegative(),
   reason: z.string().optional(),
   operationId: z.string().optional(),
+  /** For a quarantined device: what support needs to start. */
+  errorCode: z.string().optional(),
+  currentVersion: z.string().optional(),
 });
 export type DeviceDetail = z.infer<typeof DeviceDetail>;
 
@@ -59,6 +62,8 @@ function detail(target: TargetDevice & { stage: string }, outcome: DeviceOutcome
     attempts: outcome?.attempts ?? 0,
     ...(outcome?.reason ? { reason: outcome.reason } : {}),
     ...(outcome?.operationId ? { operationId: outcome.operationId } : {}),
+    ...(outcome?.errorCode ? { errorCode: outcome.errorCode } : {}),
+    ...(outcome?.currentVersion ? { currentVersion: outcome.currentVersion } : {}),
   };
 }
 

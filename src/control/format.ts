@@ -1,5 +1,6 @@
 import type { OperatorAck } from '../contracts/messages';
-import type { AuditEntry, RolloutStatus, StageStatus } from '../contracts/status';
+import type { MissedReport } from '../contracts/rollout';
+import type { AuditEntry, RolloutStatus } from '../contracts/status';
 import type { DeviceDetail, DevicePage } from './deviceDetail';
 import type { RolloutListing, RolloutReportView } from './rolloutClient';
 
@@ -16,8 +17,9 @@ export function formatTable(rows: readonly object[]): string {
 
 const percent = (ratio: number | undefined) => (ratio === undefined ? '-' : `${Math.round(ratio * 1000) / 10}%`);
 
-const stageRows = (stages: StageStatus[]) =>
-  stages.map(({ name, devices, batchesDone, batches, state, counts, successRate }) => ({ stage: name, devices, batches: `${batchesDone}/${batches}`, state, ...counts, success: percent(successRate) }));
+/** The plan's stages, then the catch-up phase once it began (its counts are its latest round's). */
+const stageRows = ({ stages, catchUp }: RolloutStatus) =>
+  [...stages, ...(catchUp ? [catchUp] : [])].map(({ name, devices, batchesDone, batches, state, counts, successRate }) => ({ stage: name, devices, batches: `${batchesDone}/${batches}`, state, ...counts, success: percent(successRate) }));
 
 const auditLine = (entry: AuditEntry) =>
   `${entry.at}  ${entry.action} by ${entry.by} (${entry.via})${entry.reason ? `: ${entry.reason}` : ''}${entry.rejected ? `  REFUSED: ${entry.rejected}` : ''}`;
@@ -33,7 +35,7 @@ export function formatStatus(status: RolloutStatus): string {
   return [
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,
     ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
-    formatTable(stageRows(status.stages)),
+    formatTable(stageRows(status)),
     ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`),
     ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}`),
   ].join('\n');
@@ -43,12 +45,24 @@ export function formatReport({ execution, status, result }: RolloutReportView): 
   const elapsed = result ? `  plan time ${Math.round(result.elapsedMs / 60_000)} min` : '';
   return [
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
-    formatTable(stageRows(status.stages)),
+    formatTable(stageRows(status)),
+    ...(result?.missed ? missedLines(result.missed) : []),
     'decisions:',
     ...(status.decisions.length ? status.decisions.map((decision) => `  ${decision.at}  ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`) : ['  (none)']),
     'audit trail:',
     ...status.audit.map((entry) => `  ${auditLine(entry)}`),
   ].join('\n');
+}
+
+/** Who missed the rollout, by reason with counts, naming the first devices of each reason. */
+function missedLines({ total, groups }: MissedReport): string[] {
+  const lines = [`missed the rollout: ${total} devices${total ? ` (all of them: rollout devices <id> --state <state>)` : ''}`];
+  for (const { reason, devices, examples } of groups) {
+    lines.push(`  ${reason.replaceAll('_', ' ')}: ${devices}`);
+    lines.push(...examples.map(({ deviceId, detail }) => `    ${deviceId}  ${detail}`));
+    if (devices > examples.length) lines.push(`    … and ${devices - examples.length} more`);
+  }
+  return lines;
 }
 
 export const formatAck = (rolloutId: string, ack: OperatorAck): string => `${ack.accepted.action} accepted by ${rolloutId}: now ${ack.state}`;

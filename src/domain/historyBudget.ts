@@ -35,6 +35,12 @@ export const DEVICES_PER_UPDATE_ACTIVITY = 100;
 export const MAX_BATCH_SIZE = 1_000;
 export const MAX_BATCHES_PER_RUN = 100;
 export const MAX_STAGES = 12;
+/** Re-checks of missed devices that fit in one rollout window (the seed's 7 days hourly are 168). */
+export const MAX_CATCH_UP_ROUNDS = 1_000;
+/** Catch-up rounds one run of the catch-up workflow holds before it continues as new. */
+export const CATCH_UP_ROUNDS_PER_RUN = 10;
+/** Reports the catch-up phase sends its rollout at most, whatever the number of rounds (plus one per gate decision). */
+export const CATCH_UP_REPORTS_PER_ROLLOUT = 50;
 
 const WORKFLOW_TASK = 3;
 const ACTIVITY = 3; // scheduled, started, completed (retries add none)
@@ -99,9 +105,21 @@ export const MONITORING_RUN_HISTORY_BOUND =
 
 /**
  * A rollout of `stages` stages: the snapshot and the final rollback activities, and per stage the
- * child and its progress reports (one per gate decision besides), each waking it once.
+ * child and its progress reports (one per gate decision besides), each waking it once; then the
+ * catch-up child with its reports and the activity that reports who missed the rollout.
  */
 export function rolloutHistoryBound(stages: number, gateDecisions = 0): number {
   const perStage = CHILD + 2 * WORKFLOW_TASK + (PROGRESS_REPORTS_PER_STAGE + 1) * (1 + WORKFLOW_TASK);
-  return RUN_ENDS + WORKFLOW_TASK + 2 * (ACTIVITY + WORKFLOW_TASK) + stages * perStage + gateDecisions * (1 + WORKFLOW_TASK);
+  const catchUp = CHILD + 2 * WORKFLOW_TASK + CATCH_UP_REPORTS_PER_ROLLOUT * (1 + WORKFLOW_TASK) + ACTIVITY + WORKFLOW_TASK;
+  return RUN_ENDS + WORKFLOW_TASK + 2 * (ACTIVITY + WORKFLOW_TASK) + stages * perStage + catchUp + gateDecisions * (1 + WORKFLOW_TASK);
 }
+
+/**
+ * A run of the catch-up phase: per round the selection activity, the wait for the re-check, the
+ * round's child (a stage, which reports to the catch-up like to a rollout) and one report to the rollout.
+ */
+export const CATCH_UP_RUN_HISTORY_BOUND = (() => {
+  const stageReports = (PROGRESS_REPORTS_PER_STAGE + 1) * (1 + WORKFLOW_TASK);
+  const perRound = ACTIVITY + TIMER + CHILD + SIGNAL_SENT + 4 * WORKFLOW_TASK + stageReports;
+  return RUN_ENDS + WORKFLOW_TASK + CATCH_UP_ROUNDS_PER_RUN * perRound;
+})();

@@ -14,9 +14,12 @@ export const PreflightRules = z
   .strict();
 export type PreflightRules = z.infer<typeof PreflightRules>;
 
+/** The deferral of a device that is not connected, as opposed to one that is not ready. */
+export const OFFLINE = 'offline';
+
 /** Why the device is not ready now, or undefined when it is. */
 export function preflightDeferral(vitals: Vitals, rules: PreflightRules): string | undefined {
-  if (!vitals.online) return 'offline';
+  if (!vitals.online) return OFFLINE;
   if (vitals.cpuPercent >= rules.maxCpuPercent) return `cpu ${vitals.cpuPercent}% ≥ ${rules.maxCpuPercent}%`;
   if (vitals.diskFreeMb <= rules.minDiskFreeMb) return `disk free ${vitals.diskFreeMb} MB ≤ ${rules.minDiskFreeMb} MB`;
   if (vitals.batteryPercent !== null && vitals.batteryPercent <= rules.minBatteryPercent) {

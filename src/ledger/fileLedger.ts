@@ -2,11 +2,11 @@ import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import type { DeviceOutcome } from '../contracts/status';
 import type { FirmwareQuarantine } from '../domain/policy/quarantine';
-import type { Ledger, StageTargets, TargetDevice } from './ledger';
+import type { CatchUpDevice, Ledger, StageTargets, TargetDevice } from './ledger';
 
 /**
- * A ledger in plain files, one folder per rollout: `targets.json` written once (atomically) and
- * `outcomes.jsonl` appended. Embedded and dependency-free; survives worker restarts.
+ * A ledger in plain files, one folder per rollout: `targets.json` and each `catch-up-<round>.json`
+ * written once (atomically), and `outcomes.jsonl` appended. Embedded and dependency-free; survives worker restarts.
  */
 export class FileLedger implements Ledger {
   private readonly targetsCache = new Map<string, StageTargets[]>();
@@ -16,13 +16,22 @@ export class FileLedger implements Ledger {
   async saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]> {
     const existing = await this.readTargets(rolloutId);
     if (existing) return existing;
-    const file = this.targetsFile(rolloutId);
-    await mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(stages));
-    await rename(temporary, file);
+    await writeAtomically(this.targetsFile(rolloutId), stages);
     this.targetsCache.set(rolloutId, stages);
     return stages;
+  }
+
+  async saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]> {
+    const existing = await this.readCatchUpRound(rolloutId, round);
+    if (existing) return existing;
+    await writeAtomically(this.catchUpRoundFile(rolloutId, round), devices);
+    return devices;
+  }
+
+  async catchUpRoundDevices(rolloutId: string, round: number, offset: number, limit: number): Promise<CatchUpDevice[]> {
+    const devices = await this.readCatchUpRound(rolloutId, round);
+    if (!devices) throw new Error(`ledger has no catch-up round ${round} for rollout ${rolloutId}`);
+    return devices.slice(offset, offset + limit);
   }
 
   async stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]> {
@@ -84,6 +93,15 @@ export class FileLedger implements Ledger {
     return targets;
   }
 
+  private async readCatchUpRound(rolloutId: string, round: number): Promise<CatchUpDevice[] | undefined> {
+    const text = await readFile(this.catchUpRoundFile(rolloutId, round), 'utf8').catch(ifMissing(undefined));
+    return text === undefined ? undefined : (JSON.parse(text) as CatchUpDevice[]);
+  }
+
+  private catchUpRoundFile(rolloutId: string, round: number): string {
+    return path.join(this.directory, rolloutId, `catch-up-${round}.json`);
+  }
+
   private targetsFile(rolloutId: string): string {
     return path.join(this.directory, rolloutId, 'targets.json');
   }
@@ -91,6 +109,14 @@ export class FileLedger implements Ledger {
   private outcomesFile(rolloutId: string): string {
     return path.join(this.directory, rolloutId, 'outcomes.jsonl');
   }
+}
+
+/** Whole or not at all: a reader never sees half a file. */
+async function writeAtomically(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(value));
+  await rename(temporary, file);
 }
 
 function ifMissing<T>(fallback: T): (error: NodeJS.ErrnoException) => T {

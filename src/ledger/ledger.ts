@@ -9,6 +9,11 @@ export interface TargetDevice {
   window?: number;
 }
 
+/** A device a catch-up round re-checks, with the last of its failed updates the rollout has seen (0 for none). */
+export interface CatchUpDevice extends TargetDevice {
+  failedGeneration: number;
+}
+
 export interface StageTargets {
   stage: string;
   devices: TargetDevice[];
@@ -24,6 +29,9 @@ export interface Ledger {
   stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
   /** Every target of the rollout, by id, with the stage it belongs to. */
   targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>>;
+  /** Stores the devices a catch-up round re-checks, once; a second call for the same round keeps the first and returns it. */
+  saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]>;
+  catchUpRoundDevices(rolloutId: string, round: number, offset: number, limit: number): Promise<CatchUpDevice[]>;
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;

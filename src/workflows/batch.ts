@@ -24,6 +24,8 @@ export interface BatchInput {
   preflight: PreflightRules;
   maintenanceWindows: CohortWindow[];
   speedup: number;
+  /** A batch of a catch-up round reads its devices from the round's list instead of its stage's targets. */
+  catchUpRound?: number;
 }
 
 export interface BatchResult {
@@ -40,7 +42,7 @@ const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivitie
  * outcomes. Tells its stage how far it got as the batch passes the pipelining state and as devices end.
  */
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
-  const { rolloutId, stageIndex, offset, devices, stage } = input;
+  const { rolloutId, stageIndex, offset, devices, stage, catchUpRound } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
   const waits = new WindowWaits();
   let updatesEnded = false;
@@ -49,7 +51,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   timeout.catch(() => undefined);
 
   // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
-  const { ready, readyInWindow = [], deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
+  const { ready, readyInWindow = [], deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
   const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
   progress.ended(deferredOutcomes);
   const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
@@ -72,13 +74,13 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
  * the progress reports count.
  */
 async function watchMilestone(input: BatchInput, deferred: number, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
-  const { rolloutId, stageIndex, offset, devices, stage, speedup } = input;
+  const { rolloutId, stageIndex, offset, devices, stage, speedup, catchUpRound } = input;
   const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
   if (needed <= 0 || stage.batchSize >= stage.maxConcurrent) return;
   const timeoutAt = Date.now() + scaledTimeout(stage.batchTimeout, speedup);
   if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
   for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && Date.now() < timeoutAt; poll++) {
-    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, milestone: stage.pipelineState });
+    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, catchUpRound, milestone: stage.pipelineState });
     if (reached >= needed) return progress.milestoneReached(reached + deferred);
     if (await condition(updatesEnded, Math.min(scaled(stage.healthCheckInterval, speedup), Math.max(1, timeoutAt - Date.now())))) return;
   }

@@ -124,7 +124,15 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
     summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
   });
   try {
-    return await updateDevices({ rolloutId: input.rolloutId, devices, firmware: input.firmware, maxPollIntervalMs, operationTimeoutMs, ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }) });
+    return await updateDevices({
+      rolloutId: input.rolloutId,
+      devices,
+      firmware: input.firmware,
+      maxPollIntervalMs,
+      operationTimeoutMs,
+      catchUpRound: input.catchUpRound,
+      ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
+    });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const cause = error.cause;

@@ -1,3 +1,4 @@
 export { rolloutWorkflow } from './rollout';
 export { stageWorkflow } from './stage';
 export { batchWorkflow } from './batch';
+export { catchUpWorkflow } from './catchUp';

@@ -15,7 +15,8 @@ import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
 import { measuredBaseline } from '../domain/health/observation';
-import { batchCount, scaled } from '../domain/planMath';
+import { batchCount, scaled, stageSizes } from '../domain/planMath';
+import { catchUpMissed } from './rolloutCatchUp';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
@@ -61,6 +62,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     control.stageCompleted(index, result.counts);
     nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
+  const missed = control.stopRequested ? undefined : await catchUpMissed(judged, control);
 
   if (control.rollbackRequested) {
     control.rollingBack();
@@ -79,6 +81,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     state,
     stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
     elapsedMs: (new Date().getTime() - workflowInfo().startTime.getTime()) * input.speedup,
+    ...(missed && state === 'completed' ? { missed } : {}),
   };
 }
 

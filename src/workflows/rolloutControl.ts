@@ -1,4 +1,5 @@
-import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, type CancellationScope, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, type CancellationScope, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
+import { catchUpProgressSignal, type CatchUpProgress } from '../contracts/engineMessages';
 import { FailureType } from '../contracts/failures';
 import {
   operatorMessages,
@@ -15,6 +16,7 @@ import {
 import { resolveStage } from '../contracts/plan';
 import type { ParsedRolloutInput } from '../contracts/rollout';
 import {
+  CATCH_UP,
   emptyCounts,
   type AuditEntry,
   type Decision,
@@ -30,7 +32,6 @@ import { judgeRequest, type ControlFacts } from './operatorRequests';
 import { renderDashboard } from './rolloutDashboard';
 import { RolloutMetrics } from './rolloutMetrics';
 import { RolloutSearchAttributes } from './rolloutSearchAttributes';
-import type { stageWorkflow } from './stage';
 import { refreshFigures, successRateBetween } from './statusFigures';
 
 type StopKind = 'rollback' | 'abort';
@@ -49,7 +50,8 @@ export class RolloutControl {
   private approval: { stage: string; given: boolean } | undefined;
   private targetsKnown = false;
   private finalState: FinalState | undefined;
-  private runningStage: { handle: ChildWorkflowHandle<typeof stageWorkflow>; scope: CancellationScope } | undefined;
+  /** The running stage, or the catch-up phase: what pause changes are told to and a stop cancels. */
+  private runningStage: { handle: ChildWorkflowHandle<Workflow>; scope: CancellationScope } | undefined;
   private readonly metrics: RolloutMetrics;
   private readonly searchAttributes = new RolloutSearchAttributes();
 
@@ -71,6 +73,7 @@ export class RolloutControl {
     setHandler(statusQuery, () => this.status, { description: STATUS_QUERY_DESCRIPTION });
     for (const message of Object.values(operatorMessages)) this.installOperatorMessage(message);
     setHandler(stageProgressSignal, (progress) => this.recordProgress(progress), { description: STAGE_PROGRESS_DESCRIPTION });
+    setHandler(catchUpProgressSignal, (progress) => this.recordCatchUp(progress), { description: STAGE_PROGRESS_DESCRIPTION });
     this.publish();
   }
 
@@ -113,9 +116,30 @@ export class RolloutControl {
     this.publish();
   }
 
-  stageStarted(index: number, handle: ChildWorkflowHandle<typeof stageWorkflow>, scope: CancellationScope): void {
-    this.status.currentStage = this.stage(index).name;
+  stageStarted(index: number, handle: ChildWorkflowHandle<Workflow>, scope: CancellationScope): void {
     this.stage(index).state = 'running';
+    this.childStarted(this.stage(index).name, handle, scope);
+  }
+
+  /** The last stage passed: devices that missed their turn are re-checked until the window closes. */
+  catchUpStarted(handle: ChildWorkflowHandle<Workflow>, scope: CancellationScope, windowClosesAt: Date): void {
+    this.status.catchUp = { name: CATCH_UP, devices: 0, batches: 0, batchesDone: 0, state: 'running', counts: emptyCounts(), round: 0, windowClosesAt: windowClosesAt.toISOString() };
+    this.childStarted(CATCH_UP, handle, scope);
+  }
+
+  /** Each stage's devices by where they ended, now that the catch-up phase tried the missed ones again. */
+  catchUpEnded(stageCounts: DeviceCounts[]): void {
+    stageCounts.forEach((counts, index) => (this.stage(index).counts = counts));
+    if (this.status.catchUp) {
+      this.status.catchUp.state = 'completed';
+      delete this.status.catchUp.nextRecheckAt;
+    }
+    this.runningStage = undefined;
+    this.publish();
+  }
+
+  private childStarted(name: string, handle: ChildWorkflowHandle<Workflow>, scope: CancellationScope): void {
+    this.status.currentStage = name;
     this.runningStage = { handle, scope };
     this.publish();
     // A pause that arrived while the child was being started reached no stage yet.
@@ -146,7 +170,7 @@ export class RolloutControl {
   /** Ends the rollout's status in its final state and returns that state. */
   finished(): FinalState {
     const final: FinalState = this.stopWanted === 'rollback' ? 'rolled_back' : this.stopWanted === 'abort' ? 'aborted' : 'completed';
-    for (const stage of this.status.stages) {
+    for (const stage of this.allStages()) {
       if (final === 'rolled_back' && stage.state !== 'pending') stage.state = 'rolled_back';
       if (final === 'aborted' && stage.state !== 'pending' && stage.state !== 'completed') stage.state = 'aborted';
     }
@@ -229,7 +253,7 @@ export class RolloutControl {
   }
 
   private releaseHeldStage(): void {
-    for (const stage of this.status.stages) if (stage.state === 'held') stage.state = 'running';
+    for (const stage of this.allStages()) if (stage.state === 'held') stage.state = 'running';
     if (this.status.pendingDecision?.kind === 'resume_or_roll_back') delete this.status.pendingDecision;
   }
 
@@ -275,9 +299,24 @@ export class RolloutControl {
       this.metrics.batchSucceeded(stage.name, ratio);
     }
     if (stage.state === 'running' && stage.batchesDone >= stage.batches) stage.state = 'monitoring';
-    if (progress.decision?.action === 'continue') this.gateReleased(progress.decision);
-    else if (progress.decision) this.gateStopped(stage, progress.decision);
+    if (progress.decision) this.gateDecided(stage, progress.decision);
     this.publish();
+  }
+
+  /** The phase stays `running` from its start to its end; between rounds it shows when it re-checks next. */
+  private recordCatchUp({ decision, nextRecheckAt, ...round }: CatchUpProgress): void {
+    const catchUp = this.status.catchUp;
+    if (!catchUp) return;
+    Object.assign(catchUp, round);
+    if (nextRecheckAt) catchUp.nextRecheckAt = nextRecheckAt;
+    else delete catchUp.nextRecheckAt;
+    if (decision) this.gateDecided(catchUp, decision);
+    this.publish();
+  }
+
+  private gateDecided(stage: StageStatus, decision: Decision): void {
+    if (decision.action === 'continue') this.gateReleased(decision);
+    else this.gateStopped(stage, decision);
   }
 
   /** The stage resumed itself: a pause's decision deadline passed with its metrics stable. */
@@ -325,6 +364,10 @@ export class RolloutControl {
     setCurrentDetails(renderDashboard(status));
     this.searchAttributes.publish(status);
     this.metrics.deviceCounts(status.devices);
+  }
+
+  private allStages(): StageStatus[] {
+    return [...this.status.stages, ...(this.status.catchUp ? [this.status.catchUp] : [])];
   }
 
   private stage(index: number): StageStatus {

@@ -1,4 +1,4 @@
-import type { AuditEntry, Decision, PendingDecision, RolloutStatus, StageStatus } from '../contracts/status';
+import type { AuditEntry, CatchUpStatus, Decision, PendingDecision, RolloutStatus, StageStatus } from '../contracts/status';
 
 /**
  * The markdown the Web UI shows as the rollout's "Current Details": what it waits for, the last
@@ -12,7 +12,8 @@ export function renderDashboard(status: RolloutStatus): string {
     lastOperatorLine(status.audit.at(-1)),
     lastDecisionLine(status.decisions.at(-1)),
     progressLine(status),
-    stageTable(status.stages),
+    status.catchUp && catchUpLine(status.catchUp),
+    stageTable([...status.stages, ...(status.catchUp ? [status.catchUp] : [])]),
   ]
     .filter((part): part is string => !!part)
     .join('\n\n');
@@ -40,6 +41,11 @@ function stageTable(stages: StageStatus[]): string {
     `| ${name} | ${state.replaceAll('_', ' ')} | ${batchesDone} of ${batches} | ${counts.succeeded} | ${counts.failed} | ${counts.deferred} | ${counts.rolled_back} | ${counts.pending} | ${percent(successRate)} |`,
   );
   return [...header, ...rows].join('\n');
+}
+
+function catchUpLine({ state, round, devices, nextRecheckAt, windowClosesAt }: CatchUpStatus): string {
+  const next = nextRecheckAt ? ` · round ${round}: ${devices} devices re-checked at ${nextRecheckAt}` : round > 0 ? ` · round ${round}: ${devices} devices` : '';
+  return `**Catch-up** (devices that missed their turn) ${state.replaceAll('_', ' ')}${next} · window closes at ${windowClosesAt}`;
 }
 
 function lastDecisionLine(decision: Decision | undefined): string | undefined {

@@ -30,6 +30,7 @@ import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePaus
 
 export interface StageInput {
   rolloutId: string;
+  /** Where the stage reports its progress: its rollout, or for a catch-up round the catch-up phase. */
   rolloutWorkflowId: string;
   stageIndex: number;
   stage: ResolvedStage;
@@ -46,6 +47,8 @@ export interface StageInput {
   untilBatch?: number;
   /** Carried across continue-as-new, and into a stage's second part. */
   progress?: StageRunProgress;
+  /** A round of the catch-up phase: its batches update the round's list of devices. */
+  catchUpRound?: number;
 }
 
 interface StageRunProgress {
@@ -90,14 +93,19 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
+  // A catch-up round updates a firmware that every stage's monitoring window has judged already.
+  const monitoring: MonitorOutcome = input.catchUpRound === undefined ? await monitor(input, run) : { verdict: 'passed', health: undefined };
+  return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
+}
+
+async function monitor(input: StageInput, run: StageRun): Promise<MonitorOutcome> {
   await run.continueAsNewBeforeMonitoring();
-  const monitoring = await monitorStage(
+  return monitorStage(
     { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
     run,
     input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
     (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
   );
-  return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }
 
 class StageRun implements StagePauses {
@@ -211,18 +219,19 @@ class StageRun implements StagePauses {
   private startBatch(index: number, range: { offset: number; devices: number }) {
     const { progress: _progress, paused: _paused, rolloutWorkflowId: _parent, ...shared } = this.input;
     return startChild(batchWorkflow, {
-      workflowId: batchWorkflowId(this.input.rolloutId, this.input.stage.name, index),
+      workflowId: batchWorkflowId(this.input.rolloutId, this.input.stage.name, index, this.input.catchUpRound),
       args: [{ ...shared, batchIndex: index, offset: range.offset, devices: range.devices }],
       staticSummary: `${this.input.stage.name}: batch ${index + 1}, ${range.devices} devices`,
     });
   }
 
   private async rollBack(batch: RunningBatch): Promise<void> {
-    const { stage, speedup, rolloutId, stageIndex } = this.input;
+    const { stage, speedup, rolloutId, stageIndex, catchUpRound } = this.input;
     const range = batchRange(this.input.devices, stage.batchSize, batch.index);
     const { rolledBack } = await rollbackBatch({
       rolloutId,
       stageIndex,
+      catchUpRound,
       offset: range.offset,
       devices: range.devices,
       maxConcurrent: stage.maxConcurrent,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Plan } from '../../src/contracts/plan';
 import {
   batchHistoryBound,
+  CATCH_UP_RUN_HISTORY_BOUND,
   HISTORY_EVENT_LIMIT,
   MAX_BATCHES_PER_RUN,
   MAX_BATCH_SIZE,
@@ -21,6 +22,7 @@ describe('history budget', () => {
     assert.ok(stageRunHistoryBound(MAX_BATCHES_PER_RUN) < HISTORY_EVENT_LIMIT, `stage run: ${stageRunHistoryBound(MAX_BATCHES_PER_RUN)}`);
     assert.ok(MONITORING_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `monitoring run: ${MONITORING_RUN_HISTORY_BOUND}`);
     assert.ok(rolloutHistoryBound(MAX_STAGES) < HISTORY_EVENT_LIMIT, `rollout: ${rolloutHistoryBound(MAX_STAGES)}`);
+    assert.ok(CATCH_UP_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `catch-up run: ${CATCH_UP_RUN_HISTORY_BOUND}`);
   });
 
   it('refuses plans beyond those limits, naming the field', () => {

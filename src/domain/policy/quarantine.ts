@@ -98,6 +98,10 @@ export const MissReason = z.enum([
   'version_policy',
   'device_quarantined',
   'no_stage',
+  /** Its update failed in a way retrying cannot fix (it rolled itself back, or needs a person). */
+  'update_failed',
+  /** A batch gate rolled it back and the rollout went on. */
+  'rolled_back',
 ]);
 export type MissReason = z.infer<typeof MissReason>;
 
