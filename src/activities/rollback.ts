@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { matches, type CohortSelector } from '../domain/cohorts';
+import { inventoryPages } from '../fleet/inventoryPages';
 import { checkRollbackTarget, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { isTerminal, type Operation } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
@@ -19,6 +21,10 @@ export interface RollbackBatchInput extends RollbackInput {
   devices: number;
 }
 
+export interface RollbackCohortInput extends RollbackInput {
+  cohort: CohortSelector;
+}
+
 export interface RollbackResult {
   rolledBack: number;
   failed: number;
@@ -33,10 +39,26 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
     return rollbackDevices(input, [...targets.keys()]);
   }
 
-  /** Rolls back one batch (it fell below its rollback threshold): the batch's range of the stage's targets. */
+  /** Rolls back a range of one stage's targets: a batch that fell below its rollback threshold, or the whole stage. */
   async function rollbackBatch({ stageIndex, offset, devices, ...input }: RollbackBatchInput): Promise<RollbackResult> {
     const batch = await ledger.stageDevices(input.rolloutId, stageIndex, offset, devices);
     return rollbackDevices(input, batch.map((device) => device.id));
+  }
+
+  /**
+   * Withdraws the rollout's targets in `cohort` from it, so no batch updates them any more, then rolls
+   * back those it updated. Withdrawing first means a batch still running cannot start one of them after
+   * the rollback has looked.
+   */
+  async function rollbackCohort({ cohort, ...input }: RollbackCohortInput): Promise<RollbackResult & { withdrawn: number }> {
+    const targets = await ledger.targets(input.rolloutId);
+    const members: string[] = [];
+    for await (const devices of inventoryPages(fleet)) {
+      members.push(...devices.filter((device) => targets.has(device.id) && matches(device, cohort)).map((device) => device.id));
+      Context.current().heartbeat({ members: members.length });
+    }
+    await ledger.withdraw(input.rolloutId, members);
+    return { ...(await rollbackDevices(input, members)), withdrawn: members.length };
   }
 
   /**
@@ -74,7 +96,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
     return result;
   }
 
-  return { rollbackRollout, rollbackBatch };
+  return { rollbackRollout, rollbackBatch, rollbackCohort };
 }
 
 const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>

@@ -21,6 +21,8 @@ export interface PreflightBatchInput {
 export interface PreflightBatchResult {
   ready: string[];
   deferred: { deviceId: string; reason: string }[];
+  /** Taken out of the rollout by a cohort rollback before their turn. */
+  withdrawn: string[];
 }
 
 export interface UpdateDevicesInput {
@@ -36,9 +38,10 @@ export interface UpdateDevicesInput {
 export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) {
   /** Reads a batch's devices from the ledger and checks their vitals against the preflight rules. */
   async function preflightBatch({ rolloutId, stageIndex, offset, devices, rules }: PreflightBatchInput): Promise<PreflightBatchResult> {
+    const withdrawn = await ledger.withdrawn(rolloutId);
     const targets = await ledger.stageDevices(rolloutId, stageIndex, offset, devices);
-    const vitals = await fleet.vitals(targets.map((target) => target.id));
-    const result: PreflightBatchResult = { ready: [], deferred: [] };
+    const result: PreflightBatchResult = { ready: [], deferred: [], withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id) };
+    const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
     for (const deviceVitals of vitals) {
       const reason = preflightDeferral(deviceVitals, rules);
       if (reason) result.deferred.push({ deviceId: deviceVitals.deviceId, reason });
@@ -58,9 +61,10 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
+    const withdrawn = await ledger.withdrawn(rolloutId);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
-      if (operation && !retriesFailure(operation, failedGeneration)) return [];
+      if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, failedGeneration))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
@@ -73,7 +77,12 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
       (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
       maxPollIntervalMs,
     );
-    return deviceIds.map((deviceId) => attemptResult(deviceId, final.get(deviceId)));
+    return deviceIds.map((deviceId) => {
+      const operation = final.get(deviceId);
+      // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
+      if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation: operation ? generationOf(operation.idempotencyKey) : 0 };
+      return attemptResult(deviceId, operation);
+    });
   }
 
   async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {

@@ -45,6 +45,12 @@ export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCou
   };
 }
 
+/** Devices rolled back after their batch was settled move from succeeded to rolled back. */
+export function settleLateRollback(counts: DeviceCounts, rolledBack: number): DeviceCounts {
+  const moved = Math.min(counts.succeeded, rolledBack);
+  return { ...counts, succeeded: counts.succeeded - moved, rolled_back: counts.rolled_back + moved };
+}
+
 /**
  * Devices a batch rollback returned to their previous version count as rolled back, whether the
  * batch had already counted them as succeeded or, cut short, still as pending. Whatever the cut-short

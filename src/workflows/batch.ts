@@ -10,6 +10,7 @@ import type { PreflightRules } from '../domain/preflight';
 import { scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { updateInGroups } from './deviceUpdates';
+import { withdrawnOutcome } from '../contracts/deviceAttempts';
 
 export interface BatchInput {
   rolloutId: string;
@@ -45,15 +46,18 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
   timeout.catch(() => undefined);
 
-  const { ready, deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
-  const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
-  progress.ended(deferredOutcomes);
-  const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
+  const { ready, deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
+  const notUpdated = [
+    ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
+    ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
+  ];
+  progress.ended(notUpdated);
+  const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
   const updated = await updateInGroups(input, ready, (outcomes) => progress.ended(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
-  const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
+  const outcomes: DeviceOutcome[] = [...updated, ...notUpdated];
   await recordOutcomes({ rolloutId, outcomes });
   await progress.flushed();
   return { counts: progress.counts };

@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
@@ -13,11 +14,11 @@ import {
 import type { Activities } from '../activities';
 import { batchProgressSignal } from '../contracts/engineMessages';
 import { batchWorkflowId } from '../contracts/ids';
-import { stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
+import { batchRollbackSignal, stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
 import type { HealthSettings, ResolvedStage, RetrySettings } from '../contracts/plan';
 import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
-import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
+import { batchGate, settleBatch, settleLateRollback, settleRollback, type GateVerdict } from '../domain/gates';
 import { PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { PreflightRules } from '../domain/preflight';
@@ -76,6 +77,8 @@ interface RunningBatch extends BatchInFlight {
   judged: boolean;
   /** The batch says its timeout passed with updates still going. */
   timedOut: boolean;
+  /** Why an operator asked to roll this batch back, if one did. */
+  rollbackRequested?: string;
 }
 
 /**
@@ -88,6 +91,8 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
+  // A gate that held or rolled back the last batch waits for an operator like any other: monitoring is no verdict on it.
+  await condition(() => !run.isPaused());
   await run.continueAsNewBeforeMonitoring();
   const monitoring = await monitorStage(
     { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
@@ -95,6 +100,7 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
     input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
     (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
   );
+  await condition(allHandlersFinished);
   return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }
 
@@ -120,6 +126,7 @@ class StageRun implements StagePauses {
 
   install(): void {
     setHandler(stagePausedSignal, ({ paused }) => void (this.paused = paused));
+    setHandler(batchRollbackSignal, ({ reason }) => this.rollBackLatestBatch(reason));
     setHandler(batchProgressSignal, ({ batchIndex, reachedMilestone, counts, timedOut }) => {
       const batch = this.running.get(batchIndex);
       if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts, timedOut });
@@ -188,9 +195,11 @@ class StageRun implements StagePauses {
       },
     );
     // The batch times itself out: only it knows its exact counts at that moment.
-    await condition(() => batch.ended || batch.timedOut);
+    await condition(() => batch.ended || batch.timedOut || batch.rollbackRequested !== undefined);
     const endedInTime = batch.ended;
-    const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    const verdict: GateVerdict = batch.rollbackRequested
+      ? { action: 'roll_back', reason: batch.rollbackRequested }
+      : batchGate(batch.counts, stage, { final: endedInTime });
     if (verdict.action !== 'continue') this.paused = true;
     batch.judged = true;
     if (verdict.action === 'roll_back') {
@@ -215,9 +224,30 @@ class StageRun implements StagePauses {
     });
   }
 
+  /**
+   * An operator's rollback of the current batch: the latest running one is judged at once with that
+   * verdict; with none running, the latest that ran is rolled back and the stage pauses.
+   */
+  private async rollBackLatestBatch(reason: string): Promise<void> {
+    const running = [...this.running.values()].at(-1);
+    if (running) {
+      running.rollbackRequested = reason;
+      return;
+    }
+    if (this.batchesDone === 0) return;
+    const index = this.batchesDone - 1;
+    this.counts = settleLateRollback(this.counts, await this.rollBackRange(index));
+    await this.afterGate(index, { action: 'roll_back', reason });
+  }
+
   private async rollBack(batch: RunningBatch): Promise<void> {
+    batch.counts = settleRollback(batch.counts, await this.rollBackRange(batch.index));
+  }
+
+  /** Rolls back batch `index`'s devices; returns how many went back. */
+  private async rollBackRange(index: number): Promise<number> {
     const { stage, speedup, rolloutId, stageIndex } = this.input;
-    const range = batchRange(this.input.devices, stage.batchSize, batch.index);
+    const range = batchRange(this.input.devices, stage.batchSize, index);
     const { rolledBack } = await rollbackBatch({
       rolloutId,
       stageIndex,
@@ -227,7 +257,7 @@ class StageRun implements StagePauses {
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
       versionPolicy: this.input.versionPolicy,
     });
-    batch.counts = settleRollback(batch.counts, rolledBack);
+    return rolledBack;
   }
 
   /** A held or rolled-back batch pauses the stage and tells the rollout why; operators resume it. */
