@@ -10,7 +10,7 @@ import { loadPlanFile } from '../src/control/planFile';
 import { loadDevConfig, startDevServer } from '../src/devenv/devConfig';
 import { createLogger, PinoTemporalLogger } from '../src/logger';
 import { PROFILE_NAMES } from '../src/simulator/profiles';
-import { serveBenchFirmware } from './benchFirmware';
+import { serveSignedFirmware } from '../src/artifacts/signedFirmware';
 import { resultsTable, summaryTable, type RunResult } from './measurement';
 import { runScriptedOperator } from './scriptedOperator';
 import { runStagedRollout, type BenchTemporal } from './stagedRollout';
@@ -38,7 +38,7 @@ type BenchOptions = z.infer<typeof BenchOptions>;
 /** Bulk, naive and staged on the same simulator and seeds; prints Markdown tables for docs/BENCHMARKS.md. */
 async function main(options: BenchOptions): Promise<void> {
   const plan = await loadPlanFile(options.plan);
-  const benchFirmware = await serveBenchFirmware(Plan.parse(plan).firmware.version, options.imageMb * MIB);
+  const benchFirmware = await serveSignedFirmware(Plan.parse(plan).firmware.version, options.imageMb * MIB, 'bench');
   const settleMs = options.settleMinutes * MINUTE;
   const temporal = options.strategies.includes('staged') ? await startBenchTemporal() : undefined;
   const results: RunResult[] = [];

@@ -15,7 +15,7 @@ import { serveSimulator } from '../src/simulator/serveSimulator';
 import { SimulatedFleet } from '../src/simulator/simulatedFleet';
 import { SimulatorClient } from '../src/simulator/simulatorClient';
 import { createRolloutWorker } from '../src/worker';
-import type { BenchFirmware } from './benchFirmware';
+import type { SignedFirmware } from '../src/artifacts/signedFirmware';
 import { measure, type RunResult } from './measurement';
 
 const STATUS_POLL_MS = 250;
@@ -33,7 +33,7 @@ export interface StagedRun {
   profile: ProfileName;
   plan: PlanInput;
   /** The image the plan ships, and the keys the worker trusts for it. */
-  firmware: BenchFirmware;
+  firmware: SignedFirmware;
   speedup: number;
   settleMs: number;
   /** A rollout still running after this much plan time is stopped and reported as stuck. */

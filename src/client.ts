@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { loadConfig } from './config';
 import { RollbackScope, RolloutState } from './contracts/status';
 import { InvalidInputError, parseOrThrow } from './contracts/validation';
@@ -76,6 +77,8 @@ async function withClient<T>(body: (client: RolloutClient) => Promise<T>): Promi
   }
 }
 
+const FleetSize = z.coerce.number().int('a whole number of devices, e.g. 250000').nonnegative();
+
 const jsonOption = () => new Option('--json', 'print JSON for scripts');
 const byOption = () => new Option('--by <who>', 'who is acting, kept in the audit trail').default(process.env.USER ?? 'cli');
 const reasonOption = (required: boolean) => new Option('--reason <text>', 'why, kept in the audit trail').makeOptionMandatory(required);
@@ -97,9 +100,15 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
   program
     .command('plan <file>')
     .description('validate a plan file and show its stages, batches and waits (starts nothing)')
+    .option('--fleet-size <n>', 'eligible devices in the fleet: what percent stages are shares of')
     .addOption(jsonOption())
-    .action(async (file: string, options: JsonOptions) => {
-      const summary = summarizePlan(await loadPlanFile(file));
+    .action(async (file: string, options: JsonOptions & { fleetSize?: string }) => {
+      const plan = await loadPlanFile(file);
+      const fleetSize = options.fleetSize === undefined ? undefined : parseOrThrow(FleetSize, options.fleetSize, '--fleet-size');
+      if (fleetSize === undefined && plan.stages?.some((stage) => stage.percent !== undefined)) {
+        throw new InvalidInputError('--fleet-size', [{ path: '--fleet-size', message: 'the plan has percent stages: pass the number of eligible devices, e.g. --fleet-size 250000' }]);
+      }
+      const summary = summarizePlan(plan, { ...(fleetSize !== undefined && { fleetSize }) });
       print(summary, options.json, () => formatTable(summary));
     });
 

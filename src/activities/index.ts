@@ -15,6 +15,11 @@ export interface ActivityDependencies {
   trustedKeys: TrustedKeys;
   /** The device-management server's API version, for the plan's compatibility matrix. */
   fleetApiVersion?: string;
+  /**
+   * What time it is for maintenance windows, which workflows judge on the server's clock: the
+   * worker's own clock by default; under time skipping, tests pass the test server's.
+   */
+  clock?: () => Promise<number>;
 }
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */

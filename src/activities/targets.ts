@@ -1,9 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
-import { checkRolloutVersions, deviceEligibility, type DeviceEligibility, type VersionPolicy } from '../domain/policy/versionPolicy';
+import { checkRolloutVersions, deviceEligibility, type VersionPolicy } from '../domain/policy/versionPolicy';
+import { windowIndexFor, type CohortWindow } from '../domain/maintenanceWindow';
 import type { TargetDevice } from '../ledger/ledger';
+import type { Device } from '../fleet/provider';
 import type { StageSize } from '../domain/planMath';
+import { StageAllocator } from '../domain/stageAllocation';
+import type { Plan } from '../contracts/plan';
 import type { ActivityDependencies } from './index';
 
 const INVENTORY_PAGE = 1000;
@@ -11,29 +15,24 @@ const INVENTORY_PAGE = 1000;
 export interface SnapshotInput {
   rolloutId: string;
   firmwareVersion: string;
-  /** Requested stage sizes, in plan order. */
-  stages: StageSize[];
+  stages: Plan['stages'];
   versionPolicy: VersionPolicy;
+  maintenanceWindows: CohortWindow[];
 }
 
 export function createTargetActivities({ fleet, ledger, fleetApiVersion }: ActivityDependencies) {
   /**
-   * Snapshots the target set once, when the rollout starts: devices not yet on the firmware, in id
-   * order, cut into stages. Returns the actual stage sizes (the fleet may be smaller than the plan).
+   * Snapshots the target set once, when the rollout starts: devices not yet on the firmware, placed
+   * in stages by count, cumulative percent or cohort. Returns the actual stage sizes (the fleet may be
+   * smaller than the plan) and reports the eligible devices no stage takes.
    */
-  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy }: SnapshotInput): Promise<StageSize[]> {
+  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows }: SnapshotInput): Promise<StageSize[]> {
     assertPlanVersions(firmwareVersion, versionPolicy);
-    const wanted = stages.reduce((total, stage) => total + stage.devices, 0);
-    const { candidates, exclusions } = await readCandidates(firmwareVersion, versionPolicy, wanted);
-    await ledger.recordOutcomes(rolloutId, exclusions);
-    let next = 0;
+    const { allocation, exclusions } = await readCandidates(firmwareVersion, versionPolicy, maintenanceWindows, new StageAllocator<TargetDevice>({ stages }));
+    await ledger.recordOutcomes(rolloutId, [...exclusions, ...allocation.uncovered.map(uncovered)]);
     const saved = await ledger.saveTargets(
       rolloutId,
-      stages.map(({ stage, devices }) => {
-        const slice = candidates.slice(next, next + devices);
-        next += slice.length;
-        return { stage, devices: slice };
-      }),
+      stages.map((stage, index) => ({ stage: stage.name, devices: allocation.stages[index]! })),
     );
     return saved.map((stage) => ({ stage: stage.stage, devices: stage.devices.length }));
   }
@@ -45,34 +44,40 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
   }
 
   /**
-   * Pages through the inventory, keeping only what the ledger needs of each eligible device, until
-   * `wanted` are found; heartbeats every page, as a large fleet takes many pages.
+   * Pages through the inventory, keeping only what the ledger needs of each eligible device (its
+   * maintenance window, as batches never see the device's attributes), until the allocator has enough
+   * (count stages) or the fleet ends (percent and cohort stages); heartbeats every page, as a large
+   * fleet takes many pages.
    */
-  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, wanted: number) {
-    const candidates: TargetDevice[] = [];
+  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, windows: CohortWindow[], allocator: StageAllocator<TargetDevice>) {
     const exclusions: DeviceOutcome[] = [];
+    let candidates = 0;
     let cursor: string | undefined;
     do {
       const page = await fleet.inventory({ limit: INVENTORY_PAGE, ...(cursor ? { cursor } : {}) });
       for (const device of page.devices) {
         const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
-        if (verdict.eligible) candidates.push({ id: device.id, fromVersion: device.firmwareVersion });
-        else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict));
+        if (verdict.eligible) {
+          allocator.add(device, target(device, windows));
+          candidates += 1;
+        } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
       }
       cursor = page.nextCursor;
-      Context.current().heartbeat({ candidates: candidates.length });
-    } while (cursor && candidates.length < wanted);
-    return { candidates, exclusions };
+      Context.current().heartbeat({ candidates });
+    } while (cursor && !allocator.hasEnough);
+    return { allocation: allocator.allocate(), exclusions };
   }
 
   return { snapshotTargets };
 }
 
-/** A device the version policy keeps out of the rollout, with the reason for the report. */
-const excluded = (verdict: Extract<DeviceEligibility, { eligible: false }>): DeviceOutcome => ({
-  deviceId: verdict.deviceId,
-  stage: '',
-  state: 'excluded',
-  attempts: 0,
-  reason: verdict.message,
-});
+function target(device: Device, windows: CohortWindow[]): TargetDevice {
+  const window = windowIndexFor(device, windows);
+  return { id: device.id, fromVersion: device.firmwareVersion, ...(window === undefined ? {} : { window }) };
+}
+
+/** A device kept out of the rollout, with the reason for the report. */
+const excluded = (deviceId: string, reason: string): DeviceOutcome => ({ deviceId, stage: '', state: 'excluded', attempts: 0, reason });
+
+const uncovered = ({ id }: TargetDevice): DeviceOutcome =>
+  excluded(id, 'no stage selects it: add a stage for its cohort, or end the plan with a stage of percent: 100');

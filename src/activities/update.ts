@@ -19,7 +19,10 @@ export interface PreflightBatchInput {
 }
 
 export interface PreflightBatchResult {
+  /** Ready devices that may be updated any time. */
   ready: string[];
+  /** Ready devices whose cohort has a maintenance window, by the window's index in the plan. */
+  readyInWindow: { window: number; deviceIds: string[] }[];
   deferred: { deviceId: string; reason: string }[];
   /** Taken out of the rollout by a cohort rollback before their turn. */
   withdrawn: string[];
@@ -33,21 +36,40 @@ export interface UpdateDevicesInput {
   maxPollIntervalMs: number;
   /** An operation still going this long after the attempt began counts as timed out, in real milliseconds. */
   operationTimeoutMs: number;
+  /**
+   * When the devices' maintenance window closes: a try of this activity that runs later (Temporal's
+   * retry after the fleet failed, or a worker that picked it up late) sends no command.
+   */
+  sendBeforeMs?: number;
 }
 
-export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) {
-  /** Reads a batch's devices from the ledger and checks their vitals against the preflight rules. */
+export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
+  /**
+   * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
+   * ready ones come by the maintenance window the snapshot gave them.
+   */
   async function preflightBatch({ rolloutId, stageIndex, offset, devices, rules }: PreflightBatchInput): Promise<PreflightBatchResult> {
     const withdrawn = await ledger.withdrawn(rolloutId);
     const targets = await ledger.stageDevices(rolloutId, stageIndex, offset, devices);
-    const result: PreflightBatchResult = { ready: [], deferred: [], withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id) };
+    const windowOf = new Map(targets.map((target) => [target.id, target.window]));
     const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
+    const ready: string[] = [];
+    const readyInWindow = new Map<number, string[]>();
+    const deferred: PreflightBatchResult['deferred'] = [];
     for (const deviceVitals of vitals) {
+      const { deviceId } = deviceVitals;
       const reason = preflightDeferral(deviceVitals, rules);
-      if (reason) result.deferred.push({ deviceId: deviceVitals.deviceId, reason });
-      else result.ready.push(deviceVitals.deviceId);
+      const window = windowOf.get(deviceId);
+      if (reason) deferred.push({ deviceId, reason });
+      else if (window === undefined) ready.push(deviceId);
+      else readyInWindow.set(window, [...(readyInWindow.get(window) ?? []), deviceId]);
     }
-    return result;
+    return {
+      ready,
+      readyInWindow: [...readyInWindow].map(([window, deviceIds]) => ({ window, deviceIds })),
+      deferred,
+      withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id),
+    };
   }
 
   /**
@@ -57,7 +79,7 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
@@ -68,7 +90,8 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
-    if (commands.length > 0) {
+    const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
+    if (commands.length > 0 && unsent.length === 0) {
       Context.current().cancellationSignal.throwIfAborted();
       await fleet.startUpdates(commands);
     }
@@ -77,10 +100,14 @@ export function createUpdateActivities({ fleet, ledger }: ActivityDependencies) 
       (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
       maxPollIntervalMs,
     );
+    const failedBefore = new Map(devices.map(({ deviceId, failedGeneration }) => [deviceId, failedGeneration]));
+    const closedOn = new Set(unsent.map((command) => command.deviceId));
     return deviceIds.map((deviceId) => {
       const operation = final.get(deviceId);
+      const generation = failedBefore.get(deviceId) ?? 0;
       // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
-      if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation: operation ? generationOf(operation.idempotencyKey) : 0 };
+      if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation };
+      if (closedOn.has(deviceId)) return { deviceId, end: 'window_closed', generation, reason: `the maintenance window closed before ${deviceId} was sent its command` };
       return attemptResult(deviceId, operation);
     });
   }

@@ -8,14 +8,15 @@ export interface DeviceAttempt {
 }
 
 /**
- * How one device's attempt ended. `failed` and `timed_out` are worth another attempt; `rejected` (the
- * fleet created no operation) and `unrecoverable` (the device rolled itself back, or needs a person)
- * are not: retrying would push the image onto a device that refused it. `withdrawn`: a cohort
- * rollback took the device out of the rollout before it got the image.
+ * How one device's attempt ended. `failed`, `timed_out` and `window_closed` (its maintenance window
+ * closed before the command went out) are worth another attempt; `rejected` (the fleet created no
+ * operation) and `unrecoverable` (the device rolled itself back, or needs a person) are not:
+ * retrying would push the image onto a device that refused it. `withdrawn`: a cohort rollback took
+ * the device out of the rollout before it got the image.
  */
-export type AttemptEnd = 'succeeded' | 'failed' | 'timed_out' | 'rejected' | 'unrecoverable' | 'withdrawn';
+export type AttemptEnd = 'succeeded' | 'failed' | 'timed_out' | 'window_closed' | 'rejected' | 'unrecoverable' | 'withdrawn';
 
-export const isRetryableEnd = (end: AttemptEnd): boolean => end === 'failed' || end === 'timed_out';
+export const isRetryableEnd = (end: AttemptEnd): boolean => end === 'failed' || end === 'timed_out' || end === 'window_closed';
 
 export interface DeviceAttemptResult {
   deviceId: string;

@@ -3,6 +3,9 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { FirmwareRef, OperationState } from '../fleet/provider';
 import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../domain/historyBudget';
 import { PreflightRules } from '../domain/preflight';
+import { CohortWindow } from '../domain/maintenanceWindow';
+import { CohortSelector } from '../domain/cohorts';
+import { checkStageSequence } from './stageSequence';
 import { VersionPolicy } from '../domain/policy/versionPolicy';
 import { DeadlinePolicy } from '../domain/health/deadline';
 import { HealthBaseline, HealthPolicy } from '../domain/health/triggers';
@@ -78,14 +81,38 @@ export type StageSettings = z.infer<typeof StageSettings>;
 /** A stage's own settings: no defaults here, so whatever a stage leaves out comes from the plan. */
 const StageSettingsOverrides = z.object(stageSettingFields).partial();
 
+/** What a stage takes from the eligible fleet: each stage has exactly one of these. */
+const STAGE_KINDS = ['devices', 'percent', 'select'] as const;
+
 export const Stage = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes, e.g. "wave-1"'),
-    devices: z.number().int().positive(),
+    /** A fixed number of devices, in id order, from those no earlier stage took. */
+    devices: z.number().int().positive().optional(),
+    /** Cumulative: the share of the eligible fleet on the new firmware once this stage is done, as in 1 → 5 → 25 → 100. */
+    percent: z
+      .number()
+      .positive('write a share above 0, e.g. 1 for 1 % of the fleet')
+      .max(100, 'at most 100: percent is the share of the eligible fleet done once this stage ends')
+      .optional(),
+    /** A cohort: every eligible device the selector matches that no earlier stage took. */
+    select: CohortSelector.optional(),
     monitorWindow: DurationMs.prefault('1 hour'),
   })
   .extend(StageSettingsOverrides.shape)
-  .strict();
+  .strict()
+  .superRefine((stage, ctx) => {
+    const kinds = STAGE_KINDS.filter((kind) => stage[kind] !== undefined);
+    if (kinds.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `stage "${stage.name}" takes no devices: give it one of devices (a count, e.g. 5), percent (a cumulative share of the fleet, e.g. 25) or select (a cohort, e.g. { ring: internal })`,
+      });
+    }
+    for (const kind of kinds.slice(1)) {
+      ctx.addIssue({ code: 'custom', path: [kind], message: `stage "${stage.name}" has both ${kinds[0]} and ${kind}: give each stage exactly one of devices, percent or select` });
+    }
+  });
 export type Stage = z.infer<typeof Stage>;
 
 /** Per-device retries of a failed update: the seed's `min(300·2^n, 3600)` seconds. */
@@ -133,12 +160,15 @@ export const Plan = z
       .array(Stage)
       .min(1)
       .max(MAX_STAGES, `at most ${MAX_STAGES} stages keep the rollout's workflow history under Temporal's limit`)
+      .superRefine(checkStageSequence)
       .prefault(SEED_STAGES.map((stage) => ({ ...stage }))),
     defaults: StageSettings.strict().prefault({}),
     retry: RetrySettings.prefault({}),
     preflight: PreflightRules.prefault({}),
     health: HealthSettings.prefault({}),
     versionPolicy: VersionPolicy.prefault({}),
+    /** Devices of a listed cohort get update commands only while its window is open; a device takes the first window whose cohort it is in. */
+    maintenanceWindows: z.array(CohortWindow).default([]),
   })
   .strict()
   .superRefine((plan, ctx) => {
@@ -149,7 +179,7 @@ export const Plan = z
       }
       seen.add(stage.name);
       const { batchSize, maxConcurrent } = resolveStage(plan, index);
-      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts });
+      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
       if (events > HISTORY_EVENT_LIMIT) {
         ctx.addIssue({
           code: 'custom',

@@ -22,8 +22,13 @@ const stageRows = (stages: StageStatus[]) =>
 const auditLine = (entry: AuditEntry) =>
   `${entry.at}  ${entry.action} by ${entry.by} (${entry.via})${entry.reason ? `: ${entry.reason}` : ''}${entry.rejected ? `  REFUSED: ${entry.rejected}` : ''}`;
 
+/** `stage pilot batch 2/4`, or undefined between stages. */
+export const rolloutPosition = ({ currentStage, currentBatch }: RolloutStatus): string | undefined =>
+  currentStage ? `stage ${currentStage}${currentBatch ? ` batch ${currentBatch.number}/${currentBatch.of}` : ''}` : undefined;
+
 export function formatStatus(status: RolloutStatus): string {
-  const where = status.currentStage ? `  stage ${status.currentStage}${status.currentBatch ? ` batch ${status.currentBatch.number}/${status.currentBatch.of}` : ''}` : '';
+  const position = rolloutPosition(status);
+  const where = position ? `  ${position}` : '';
   const pending = status.pendingDecision;
   return [
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,

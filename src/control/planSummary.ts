@@ -1,10 +1,18 @@
-import { Plan, resolveStage, type PlanInput } from '../contracts/plan';
+import { Plan, resolveStage, type PlanInput, type Stage } from '../contracts/plan';
 import { forecastPlan } from '../domain/planForecast';
-import type { StageSize } from '../domain/planMath';
+import { stageSizes } from '../domain/planMath';
+
+/** A stage whose devices are known only once the rollout reads the inventory. */
+export const SELECTED_AT_START = 'selected at start';
 
 export interface StageSummary {
   stage: string;
-  devices: number;
+  /** What the stage takes: a count, a cumulative share of the fleet or a cohort. */
+  takes: string;
+  /** Counted as none in the timeline and thresholds when selected at start. */
+  devices: number | typeof SELECTED_AT_START;
+  /** Devices on the new firmware once this stage is done. */
+  cumulativeDevices: number;
   batches: number;
   batchSize: number;
   gapsMinutes: number;
@@ -18,15 +26,24 @@ export interface StageSummary {
   pauseAtCrashes: number;
 }
 
+export interface PlanSizing {
+  /** Eligible devices: what percent stages are shares of. Without it, count stages are taken as written. */
+  fleetSize?: number;
+}
+
 /** What a plan will do, before anything starts: stages, batches, waits, timeline and pause thresholds. */
-export function summarizePlan(input: PlanInput, sizes?: StageSize[]): StageSummary[] {
+export function summarizePlan(input: PlanInput, { fleetSize }: PlanSizing = {}): StageSummary[] {
   const plan = Plan.parse(input);
-  const forecast = forecastPlan(plan, plan.stages.map((stage, index) => sizes?.[index]?.devices ?? stage.devices));
+  const known = (stage: Stage): boolean => !stage.select && (stage.devices !== undefined || fleetSize !== undefined);
+  const sizes = stageSizes(plan, fleetSize ?? Number.MAX_SAFE_INTEGER).map((size, index) => (known(plan.stages[index]!) ? size.devices : undefined));
+  const forecast = forecastPlan(plan, sizes.map((devices) => devices ?? 0));
   return forecast.map((stage, index) => {
     const resolved = resolveStage(plan, index);
     return {
       stage: stage.stage,
-      devices: stage.devices,
+      takes: takes(resolved),
+      devices: sizes[index] ?? SELECTED_AT_START,
+      cumulativeDevices: stage.cumulativeDevices,
       batches: stage.batches,
       batchSize: resolved.batchSize,
       gapsMinutes: (Math.max(0, stage.batches - 1) * resolved.batchGap) / 60_000,
@@ -40,12 +57,18 @@ export function summarizePlan(input: PlanInput, sizes?: StageSize[]): StageSumma
   });
 }
 
+function takes({ devices, percent, select }: Stage): string {
+  if (select) return `cohort ${JSON.stringify(select)}`;
+  return percent === undefined ? `${devices} devices` : `${percent} % of the fleet, cumulative`;
+}
+
 const round = (value: number): number => Math.round(value * 100) / 100;
 
 /** The plan as a markdown table: the rollout's static details in the Web UI. */
 export function planMarkdown(input: PlanInput): string {
   const rows = summarizePlan(input).map(
-    (stage) => `| ${stage.stage} | ${stage.devices} | ${stage.batches} × ${stage.batchSize} | ${stage.gapsMinutes} min | ${stage.monitorMinutes} min | ${stage.advance} |`,
+    (stage) =>
+      `| ${stage.stage} | ${stage.takes} | ${stage.devices} | ${stage.batches} × ${stage.batchSize} | ${stage.gapsMinutes} min | ${stage.monitorMinutes} min | ${stage.advance} |`,
   );
-  return ['**Plan**', '', '| stage | devices | batches | gaps | monitoring | advance |', '|---|--:|---|--:|--:|---|', ...rows].join('\n');
+  return ['**Plan**', '', '| stage | takes | devices | batches | gaps | monitoring | advance |', '|---|---|--:|---|--:|--:|---|', ...rows].join('\n');
 }

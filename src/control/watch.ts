@@ -1,5 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { isFinished, type RolloutStatus, type StageStatus } from '../contracts/status';
+import { rolloutPosition } from './format';
 import type { RolloutClient } from './rolloutClient';
 
 export const describeStage = ({ name, state, batchesDone, batches, counts }: StageStatus): string =>
@@ -7,17 +8,35 @@ export const describeStage = ({ name, state, batchesDone, batches, counts }: Sta
 
 export type WatchFormat = 'auto' | 'json';
 
+/** What a watcher saw beside the rollout at one status: shown with the progress; `stop` ends the watch early. */
+export interface Observation {
+  /** A percentage worth a bar of its own on a terminal, e.g. the management service's CPU. */
+  gauge?: { label: string; percent: number };
+  text: string;
+  stop?: boolean;
+}
+
+const describeObservation = ({ gauge, text }: Observation): string => (gauge ? `${gauge.label} ${Math.round(gauge.percent)} % · ${text}` : text);
+
+export interface WatchOptions {
+  intervalMs?: number;
+  format?: WatchFormat;
+  /** Called with every status, e.g. to read the fleet's load at the same moment. */
+  observe?: (status: RolloutStatus) => Promise<Observation>;
+}
+
 /**
- * Follows a rollout until it finishes: progress bars on a terminal, one line per change elsewhere,
- * or one JSON status per change (`json`).
+ * Follows a rollout until it finishes (or `observe` says stop): progress bars on a terminal, one
+ * line per change elsewhere, or one JSON status per change (`json`). Returns the last status read.
  */
-export async function watchRollout(client: RolloutClient, rolloutId: string, { intervalMs = 500, format = 'auto' }: { intervalMs?: number; format?: WatchFormat } = {}): Promise<RolloutStatus> {
+export async function watchRollout(client: RolloutClient, rolloutId: string, { intervalMs = 500, format = 'auto', observe }: WatchOptions = {}): Promise<RolloutStatus> {
   const view = format === 'json' ? new JsonLinesView() : process.stdout.isTTY ? new BarView() : new LineView();
   try {
     for (;;) {
       const status = await client.status(rolloutId);
-      view.render(status);
-      if (isFinished(status.state)) return status;
+      const observation = await observe?.(status);
+      view.render(status, observation);
+      if (isFinished(status.state) || observation?.stop) return status;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   } finally {
@@ -26,17 +45,20 @@ export async function watchRollout(client: RolloutClient, rolloutId: string, { i
 }
 
 interface View {
-  render(status: RolloutStatus): void;
+  render(status: RolloutStatus, observed?: Observation): void;
   stop(): void;
 }
 
-/** Prints only what changed, so a log of a long rollout stays readable. */
+/**
+ * Prints only when the rollout changed, so a log of a long rollout stays readable; what was
+ * observed beside it rides along on those lines rather than printing a line of its own per poll.
+ */
 abstract class ChangesView implements View {
   private last = '';
 
-  render(status: RolloutStatus): void {
+  render(status: RolloutStatus, observed?: Observation): void {
     const line = this.line(status);
-    if (line !== this.last) console.log(line);
+    if (line !== this.last) console.log(observed ? `${line}\n  ${describeObservation(observed)}` : line);
     this.last = line;
   }
 
@@ -58,14 +80,22 @@ class JsonLinesView extends ChangesView {
   }
 }
 
+const OVERVIEW_FORMAT = '{stage} [{bar}] {value}/{total} updated | {state} | {current} | failed {failed} deferred {deferred} rolled back {rolledBack} pending {pending}';
+const GAUGE_FORMAT = '{label} [{bar}] {value} % | {text}';
+const TEXT_FORMAT = '{label} {text}';
+
 class BarView implements View {
   private readonly bars = new MultiBar(
     { format: '{stage} [{bar}] {value}/{total} updated | {state} | batch {batches} | failed {failed} deferred {deferred}', hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,
   );
+  private overview: SingleBar | undefined;
+  private observed: SingleBar | undefined;
   private readonly byStage = new Map<string, SingleBar>();
 
-  render(status: RolloutStatus): void {
+  render(status: RolloutStatus, observed?: Observation): void {
+    this.renderOverview(status);
+    if (observed) this.renderObserved(observed);
     for (const stage of status.stages) {
       const payload = {
         stage: stage.name.padEnd(8),
@@ -82,6 +112,30 @@ class BarView implements View {
 
   stop(): void {
     this.bars.stop();
+  }
+
+  /** The whole rollout on one bar above the stages': where it is, and devices by state. */
+  private renderOverview(status: RolloutStatus): void {
+    const { devices } = status;
+    const total = Math.max(1, devices.pending + devices.succeeded + devices.failed + devices.deferred + devices.rolled_back);
+    const payload = {
+      stage: 'rollout'.padEnd(8),
+      state: status.state.padEnd(10),
+      current: rolloutPosition(status) ?? '–',
+      failed: devices.failed,
+      deferred: devices.deferred,
+      rolledBack: devices.rolled_back,
+      pending: devices.pending,
+    };
+    this.overview ??= this.bars.create(total, 0, payload, { format: OVERVIEW_FORMAT });
+    this.overview.setTotal(total);
+    this.overview.update(devices.succeeded, payload);
+  }
+
+  private renderObserved({ gauge, text }: Observation): void {
+    const payload = { label: (gauge?.label ?? '').padEnd(8), text };
+    this.observed ??= this.bars.create(100, 0, payload, { format: gauge ? GAUGE_FORMAT : TEXT_FORMAT });
+    this.observed.update(Math.round(gauge?.percent ?? 0), payload);
   }
 
   private addBar(stage: StageStatus, payload: object): SingleBar {

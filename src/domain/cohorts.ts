@@ -3,8 +3,9 @@ import type { Device, DeviceAttributes } from '../fleet/provider';
 
 /** 002's rings, most risk-tolerant first. */
 export const RINGS = ['internal', 'alpha', 'beta', 'production'] as const;
-export const Ring = z.enum(RINGS);
-export type Ring = z.infer<typeof Ring>;
+
+/** A ring's place in RINGS; -1 for a ring 002 does not name. */
+export const ringRank = (ring: string): number => (RINGS as readonly string[]).indexOf(ring);
 
 /** 002: production is "all remaining devices", so a device without a ring is in it. */
 export const ringOf = (attributes: DeviceAttributes): string => attributes.ring ?? 'production';
@@ -43,63 +44,6 @@ export function matches({ attributes }: Pick<Device, 'attributes'>, selector: Co
     (selector.tags?.all?.every((tag) => tags.includes(tag)) ?? true) &&
     (selector.batteryBacked === undefined || attributes.batteryBacked === selector.batteryBacked)
   );
-}
-
-/** A stage of a ring deployment: the rings it covers, optionally narrowed (e.g. one region of production first). */
-export const RingStage = z
-  .object({
-    name: z.string().min(1),
-    rings: z.array(Ring).min(1),
-    where: CohortSelector.omit({ ring: true }).optional(),
-  })
-  .strict();
-export type RingStage = z.infer<typeof RingStage>;
-
-const ringRank = (ring: Ring): number => RINGS.indexOf(ring);
-
-/** Stages in rollout order. A stage may not reach back to a ring an earlier stage has moved past. */
-export const RingStages = z
-  .array(RingStage)
-  .min(1)
-  .superRefine((stages, ctx) => {
-    let furthest = 0;
-    stages.forEach((stage, index) => {
-      if (stages.findIndex((other) => other.name === stage.name) !== index) {
-        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `stage name "${stage.name}" is used twice` });
-      }
-      const earliest = Math.min(...stage.rings.map(ringRank));
-      if (earliest < furthest) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'rings'],
-          message: `stage "${stage.name}" goes back to ring ${RINGS[earliest]} after ${RINGS[furthest]}: rings go ${RINGS.join(' → ')}`,
-        });
-      }
-      furthest = Math.max(furthest, ...stage.rings.map(ringRank));
-    });
-  });
-export type RingStages = z.infer<typeof RingStages>;
-
-/** The first stage whose rings and narrowing the device matches: a device is updated once, in its earliest stage. */
-export function stageOf(device: Pick<Device, 'attributes'>, stages: RingStages): string | undefined {
-  return stages.find((stage) => matches(device, { ...stage.where, ring: stage.rings }))?.name;
-}
-
-export interface StageMembership {
-  stages: { name: string; deviceIds: string[] }[];
-  /** Devices no stage covers; reported, since they would otherwise miss the rollout silently. */
-  unassigned: string[];
-}
-
-export function stageMembership(devices: readonly Pick<Device, 'id' | 'attributes'>[], stages: RingStages): StageMembership {
-  const members = new Map<string, string[]>(stages.map((stage) => [stage.name, []]));
-  const unassigned: string[] = [];
-  for (const device of devices) {
-    const stage = stageOf(device, stages);
-    if (stage === undefined) unassigned.push(device.id);
-    else members.get(stage)?.push(device.id);
-  }
-  return { stages: stages.map(({ name }) => ({ name, deviceIds: members.get(name) ?? [] })), unassigned };
 }
 
 export const CohortDimension = z.enum(['ring', 'region', 'hardwareRevision', 'batteryBacked']);

@@ -47,6 +47,8 @@ export interface BatchShape {
   devices: number;
   maxConcurrent: number;
   maximumAttempts: number;
+  /** The plan has maintenance windows, so each attempt of a group may first wait for its window. */
+  windowed?: boolean;
 }
 
 /** Update activities a batch's devices are split into, per attempt. */
@@ -57,9 +59,13 @@ export const updateGroups = ({ devices, maxConcurrent }: Omit<BatchShape, 'maxim
  * One batch: per update group and attempt an activity (perhaps cancelled by a rollback) and, between
  * attempts, a backoff timer; then preflight, recordOutcomes, the timeout and milestone timers, the
  * progress reports and the milestone polls. Independent of the devices' count within a group.
+ * With maintenance windows, each attempt may first wait for its window: a timer, and the batch
+ * timeout's timer cancelled as the wait begins and started again as it ends. (A window the workers
+ * are down through from start to end costs one wait more.)
  */
-export function batchHistoryBound({ devices, maxConcurrent, maximumAttempts }: BatchShape): number {
-  const perGroup = maximumAttempts * (ACTIVITY + 1 + WORKFLOW_TASK) + (maximumAttempts - 1) * (TIMER + WORKFLOW_TASK);
+export function batchHistoryBound({ devices, maxConcurrent, maximumAttempts, windowed = false }: BatchShape): number {
+  const windowWait = windowed ? TIMER + WORKFLOW_TASK + TIMER : 0;
+  const perGroup = maximumAttempts * (ACTIVITY + 1 + WORKFLOW_TASK + windowWait) + (maximumAttempts - 1) * (TIMER + WORKFLOW_TASK);
   const milestonePolls = MILESTONE_POLLS_PER_BATCH;
   const reports = PROGRESS_REPORTS_PER_BATCH + 2;
   const activities = 2 + milestonePolls;

@@ -56,9 +56,13 @@ export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 export const CohortWindow = z.object({ cohort: CohortSelector, window: MaintenanceWindow }).strict();
 export type CohortWindow = z.infer<typeof CohortWindow>;
 
-/** The first window whose cohort the device is in; undefined means the device has no window and may be updated any time. */
-export function windowFor(device: Pick<Device, 'attributes'>, windows: readonly CohortWindow[]): MaintenanceWindow | undefined {
-  return windows.find(({ cohort }) => matches(device, cohort))?.window;
+/**
+ * The index of the first window whose cohort the device is in; undefined means the device has no
+ * window and may be updated any time. An index, not the window: the ledger keeps it per target.
+ */
+export function windowIndexFor(device: Pick<Device, 'attributes'>, windows: readonly CohortWindow[]): number | undefined {
+  const index = windows.findIndex(({ cohort }) => matches(device, cohort));
+  return index === -1 ? undefined : index;
 }
 
 export interface OpenSpan {

@@ -20,7 +20,7 @@ export interface StageForecast {
 }
 
 /** What a plan will do before anything starts: the seeds' timeline and per-stage pause thresholds. */
-export function forecastPlan(plan: Plan, stageDevices: readonly number[] = plan.stages.map((stage) => stage.devices)): StageForecast[] {
+export function forecastPlan(plan: Plan, stageDevices: readonly number[]): StageForecast[] {
   let hours = 0;
   let cumulativeDevices = 0;
   return plan.stages.map((_, index) => {

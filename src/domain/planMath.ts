@@ -6,15 +6,27 @@ export interface StageSize {
   devices: number;
 }
 
-/** Stage sizes for a fleet of `available` targets: stages take devices in order until none are left. */
-export function stageSizes(plan: Plan, available: number): StageSize[] {
-  let remaining = available;
-  return plan.stages.map((stage) => {
-    const devices = Math.min(stage.devices, remaining);
-    remaining -= devices;
+/**
+ * Stage sizes for an eligible fleet of `eligible` devices, given how many each cohort (select) stage
+ * selected: cohort stages come first; count stages take their count and percent stages their
+ * cumulative share from the rest, until none are left.
+ */
+export function stageSizes(plan: Pick<Plan, 'stages'>, eligible: number, selected: readonly number[] = []): StageSize[] {
+  let taken = 0;
+  return plan.stages.map((stage, index) => {
+    const left = eligible - taken;
+    const devices = stage.select
+      ? (selected[index] ?? 0)
+      : stage.percent !== undefined
+        ? Math.max(0, Math.min(left, cumulativeShare(stage.percent, eligible) - taken))
+        : Math.min(stage.devices ?? 0, left);
+    taken += devices;
     return { stage: stage.name, devices };
   });
 }
+
+/** Rounded up, so a 1 % canary of a small fleet is one device rather than none; the epsilon absorbs float error (0.07 × 100). */
+const cumulativeShare = (percent: number, eligible: number): number => Math.ceil((percent * eligible) / 100 - 1e-9);
 
 export const batchCount = (devices: number, batchSize: number): number => Math.ceil(devices / batchSize);
 

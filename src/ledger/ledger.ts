@@ -5,6 +5,8 @@ export interface TargetDevice {
   id: string;
   /** The version the device ran when the rollout started: where a rollback returns it to. */
   fromVersion: string;
+  /** The index of the plan's maintenance window the device takes; absent when it may be updated any time. */
+  window?: number;
 }
 
 export interface StageTargets {

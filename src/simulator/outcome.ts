@@ -48,10 +48,14 @@ export const FleetOutcome = z.object({
 });
 export type FleetOutcome = z.infer<typeof FleetOutcome>;
 
-export function deviceOutcome(gateway: Gateway, targetVersion: string): DeviceOutcome {
+export function deviceOutcome(gateway: Pick<Gateway, 'dead' | 'wedged' | 'activeVersion'>, targetVersion: string): DeviceOutcome {
   if (gateway.dead || gateway.wedged) return 'needs_manual_intervention';
   return gateway.activeVersion === targetVersion ? 'updated' : 'not_updated';
 }
+
+/** The same judgement from a gateway's report, for readers of `/sim/devices`. */
+export const reportedOutcome = (report: DeviceReport, targetVersion: string): DeviceOutcome =>
+  deviceOutcome({ dead: report.offlineReason === 'dead', wedged: report.agent === 'wedged', activeVersion: report.firmwareVersion }, targetVersion);
 
 export function fleetOutcome(gateways: readonly Gateway[], targetVersion: string, nowMs: number): FleetOutcome {
   const outcomes = gateways.map((gateway) => deviceOutcome(gateway, targetVersion));

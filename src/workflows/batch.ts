@@ -6,10 +6,11 @@ import type { DeviceCounts, DeviceOutcome } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
 import { settleBatch } from '../domain/gates';
 import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../domain/historyBudget';
+import type { CohortWindow } from '../domain/maintenanceWindow';
 import type { PreflightRules } from '../domain/preflight';
 import { scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
-import { updateInGroups } from './deviceUpdates';
+import { updateInGroups, WindowWaits } from './deviceUpdates';
 import { withdrawnOutcome } from '../contracts/deviceAttempts';
 
 export interface BatchInput {
@@ -22,6 +23,7 @@ export interface BatchInput {
   firmware: FirmwareRef;
   retry: RetrySettings;
   preflight: PreflightRules;
+  maintenanceWindows: CohortWindow[];
   speedup: number;
 }
 
@@ -41,12 +43,14 @@ const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivitie
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
+  const waits = new WindowWaits();
   let updatesEnded = false;
-  const timeout = reportTimeout(input, () => updatesEnded, progress);
+  const timeout = reportTimeout(input, () => updatesEnded, progress, waits);
   // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
   timeout.catch(() => undefined);
 
-  const { ready, deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
+  // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
+  const { ready, readyInWindow = [], deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, rules: input.preflight });
   const notUpdated = [
     ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
     ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
@@ -54,7 +58,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   progress.ended(notUpdated);
   const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
-  const updated = await updateInGroups(input, ready, (outcomes) => progress.ended(outcomes));
+  const updated = await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.ended(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
   const outcomes: DeviceOutcome[] = [...updated, ...notUpdated];
@@ -84,9 +88,20 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
   }
 }
 
-/** The gate is judged at the batch timeout on the counts of that moment, which only the batch knows exactly. */
-async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
-  if (!(await condition(updatesEnded, scaledTimeout(input.stage.batchTimeout, input.speedup)))) progress.timedOut();
+/**
+ * The gate is judged at the batch timeout on the counts of that moment, which only the batch knows
+ * exactly. Devices waiting for their maintenance window are not late: the timeout does not pass
+ * while any wait, and counts again from the latest opening that ended a wait.
+ */
+async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: WindowWaits): Promise<void> {
+  const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);
+  for (;;) {
+    await condition(() => updatesEnded() || waits.waiting === 0);
+    if (updatesEnded()) return;
+    const from = waits.lastOpenedAt;
+    const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastOpenedAt !== from;
+    if (!(await condition(interrupted, Math.max(1, from + timeoutMs - Date.now())))) return progress.timedOut();
+  }
 }
 
 /**

@@ -1,38 +1,83 @@
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { PreflightBatchResult } from '../activities/update';
 import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemptResult } from '../contracts/deviceAttempts';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
 import { chunks } from '../lib/chunks';
 import { DEVICES_PER_UPDATE_ACTIVITY } from '../domain/historyBudget';
+import { nextOpening, openSpanAt, type MaintenanceWindow } from '../domain/maintenanceWindow';
 import { deviceRetryPolicy, retryBackoff, scaled, scaledTimeout } from '../domain/planMath';
 import type { BatchInput } from './batch';
-import { mapWithConcurrency } from './concurrency';
+import { Lanes } from './concurrency';
+
+interface UpdateGroup {
+  deviceIds: string[];
+  window?: MaintenanceWindow;
+}
+
+/** How many of a batch's update groups wait for their maintenance window, and when the latest wait ended. */
+export class WindowWaits {
+  waiting = 0;
+  lastOpenedAt = Date.now();
+
+  began(): void {
+    this.waiting += 1;
+  }
+
+  ended(): void {
+    this.waiting -= 1;
+    this.lastOpenedAt = Date.now();
+  }
+}
 
 /**
  * Updates a batch's ready devices in groups, never more than `maxConcurrent` devices in flight.
  * Each attempt of a group is one activity; the devices whose attempt failed or timed out are tried
- * again together after the plan's backoff (a durable timer), up to its maximum attempts. `ended`
- * hears each group's final outcomes as soon as it has them.
+ * again together after the plan's backoff (a durable timer), up to its maximum attempts. A group
+ * whose devices have a maintenance window starts each attempt only while the window is open.
+ * `ended` hears each group's final outcomes as soon as it has them.
  */
-export async function updateInGroups(input: BatchInput, ready: string[], ended: (outcomes: DeviceOutcome[]) => void): Promise<DeviceOutcome[]> {
+export async function updateInGroups(
+  input: BatchInput,
+  { ready, readyInWindow }: Pick<PreflightBatchResult, 'ready' | 'readyInWindow'>,
+  waits: WindowWaits,
+  ended: (outcomes: DeviceOutcome[]) => void,
+): Promise<DeviceOutcome[]> {
   const groupSize = Math.min(DEVICES_PER_UPDATE_ACTIVITY, input.stage.maxConcurrent);
-  const lanes = Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize));
-  const groups = await mapWithConcurrency(chunks(ready, groupSize), lanes, async (deviceIds) => {
-    const outcomes = await updateGroup(input, deviceIds);
-    ended(outcomes);
-    return outcomes;
-  });
-  return groups.flat();
+  const lanes = new Lanes(Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize)));
+  // Devices with a window go first: their time is limited, the others' is not.
+  const groups: UpdateGroup[] = [
+    ...readyInWindow.flatMap(({ window, deviceIds }) => chunks(deviceIds, groupSize).map((ids) => ({ deviceIds: ids, window: windowAt(input, window) }))),
+    ...chunks(ready, groupSize).map((deviceIds) => ({ deviceIds })),
+  ];
+  const outcomes = await Promise.all(
+    groups.map(async (group) => {
+      await lanes.acquire();
+      const groupOutcomes = await updateGroup(input, group, lanes, waits);
+      // Not released when cancelled: the whole batch is going then.
+      lanes.release();
+      ended(groupOutcomes);
+      return groupOutcomes;
+    }),
+  );
+  return outcomes.flat();
 }
 
-async function updateGroup(input: BatchInput, deviceIds: string[]): Promise<DeviceOutcome[]> {
+function windowAt({ maintenanceWindows }: BatchInput, index: number): MaintenanceWindow {
+  const cohortWindow = maintenanceWindows[index];
+  if (!cohortWindow) throw new RangeError(`the plan has no maintenance window ${index}`);
+  return cohortWindow.window;
+}
+
+async function updateGroup(input: BatchInput, { deviceIds, window }: UpdateGroup, lanes: Lanes, waits: WindowWaits): Promise<DeviceOutcome[]> {
   const { retry, speedup } = input;
   const outcomes: DeviceOutcome[] = [];
   let pending: DeviceAttempt[] = deviceIds.map((deviceId) => ({ deviceId, failedGeneration: 0 }));
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) await sleep(scaled(retryBackoff(retry, attempt - 2), speedup), { summary: `retry ${attempt} of ${pending.length} devices` });
-    const results = await attemptGroup(input, pending);
+    const sendBeforeMs = window && (await untilOpen(window, lanes, waits));
+    const results = await attemptGroup(input, pending, sendBeforeMs);
     pending = [];
     for (const result of results) {
       if (isRetryableEnd(result.end) && attempt < retry.maximumAttempts) pending.push({ deviceId: result.deviceId, failedGeneration: result.generation });
@@ -43,10 +88,29 @@ async function updateGroup(input: BatchInput, deviceIds: string[]): Promise<Devi
 }
 
 /**
+ * Returns, holding a lane, while `window` is open, with the moment it closes. While it is closed the
+ * group gives its lane to devices that may be updated now and waits for the next opening on a durable
+ * timer; by the time a lane is free again, the window may have closed once more.
+ */
+async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: WindowWaits): Promise<number> {
+  for (;;) {
+    const now = Date.now();
+    const open = openSpanAt(now, window);
+    if (open) return open.closesAtMs;
+    lanes.release();
+    waits.began();
+    const opensAt = nextOpening(now, window);
+    await sleep(opensAt - now, { summary: `wait for the maintenance window opening ${new Date(opensAt).toISOString()}` });
+    waits.ended();
+    await lanes.acquire();
+  }
+}
+
+/**
  * One attempt of a group. An activity that failed for good (Temporal's retries of it, for a dead
  * worker or an unreachable fleet, are spent) ends the attempt of all its devices as `rejected`.
  */
-async function attemptGroup(input: BatchInput, devices: DeviceAttempt[]): Promise<DeviceAttemptResult[]> {
+async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined): Promise<DeviceAttemptResult[]> {
   const { stage, speedup, retry } = input;
   const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
   const operationTimeoutMs = scaledTimeout(stage.operationTimeout, speedup);
@@ -60,7 +124,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[]): Promis
     summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
   });
   try {
-    return await updateDevices({ rolloutId: input.rolloutId, devices, firmware: input.firmware, maxPollIntervalMs, operationTimeoutMs });
+    return await updateDevices({ rolloutId: input.rolloutId, devices, firmware: input.firmware, maxPollIntervalMs, operationTimeoutMs, ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }) });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const cause = error.cause;

@@ -16,7 +16,7 @@ import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../co
 import { fieldPath } from '../contracts/validation';
 import { settleLateRollback } from '../domain/gates';
 import { measuredBaseline } from '../domain/health/observation';
-import { batchCount, scaled, stageSizes } from '../domain/planMath';
+import { batchCount, scaled } from '../domain/planMath';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
@@ -48,8 +48,9 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   const sizes = await snapshotTargets({
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
-    stages: stageSizes(plan, Number.MAX_SAFE_INTEGER),
+    stages: plan.stages,
     versionPolicy: plan.versionPolicy,
+    maintenanceWindows: plan.maintenanceWindows,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
   const judged = await withFleetBaseline(input);
@@ -159,6 +160,7 @@ async function runStage(
             preflight: plan.preflight,
             health: plan.health,
             versionPolicy: plan.versionPolicy,
+            maintenanceWindows: plan.maintenanceWindows,
             speedup: input.speedup,
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),

@@ -21,6 +21,7 @@ import { emptyCounts } from '../contracts/status';
 import { batchGate, settleBatch, settleLateRollback, settleRollback, type GateVerdict } from '../domain/gates';
 import { PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
+import type { CohortWindow } from '../domain/maintenanceWindow';
 import type { PreflightRules } from '../domain/preflight';
 import type { VersionPolicy } from '../domain/policy/versionPolicy';
 import { batchCount, batchRange, scaled } from '../domain/planMath';
@@ -39,6 +40,7 @@ export interface StageInput {
   preflight: PreflightRules;
   health: HealthSettings;
   versionPolicy: VersionPolicy;
+  maintenanceWindows: CohortWindow[];
   speedup: number;
   paused: boolean;
   /** Runs the stage's batches up to this one (exclusive), for a stage taken in two parts. */

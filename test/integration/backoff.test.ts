@@ -3,27 +3,15 @@ import { Plan } from '../../src/contracts/plan';
 import { rolloutWorkflowId } from '../../src/contracts/ids';
 import { backoffSchedule } from '../../src/domain/planMath';
 import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { Operation, UpdateCommand } from '../../src/fleet/provider';
 import { rolloutWorkflow } from '../../src/workflows';
+import { CommandClockFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
-
-/** Notes the server's clock (the workflow clock) whenever an update attempt sends its command. */
-class AttemptClockFleet extends MemoryFleet {
-  readonly attemptAt: number[] = [];
-  serverClock: () => Promise<number> = () => Promise.resolve(Date.now());
-
-  override async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
-    this.attemptAt.push(await this.serverClock());
-    return super.startUpdates(commands);
-  }
-}
 
 describe('per-device retries (time skipping)', () => {
   it('retries an update that fails twice after 5 and then 10 minutes, and it succeeds on the third attempt', async () => {
     const env = await timeSkippingEnv();
-    const fleet = new AttemptClockFleet({ devices: generateDevices({ count: 1 }) });
+    const fleet = new CommandClockFleet({ devices: generateDevices({ count: 1 }) });
     fleet.serverClock = () => env.currentTimeMs();
     fleet.failNextUpdates('gw-00001', 2, 'FLASH_WRITE_ERROR');
     const planInput = planFor('backoff', { stages: [{ name: 'only', devices: 1, monitorWindow: '1 minute' }] });
@@ -34,8 +22,9 @@ describe('per-device retries (time skipping)', () => {
     );
 
     assert.equal(report.stages[0]?.counts.succeeded, 1);
-    assert.equal(fleet.attemptAt.length, 3);
-    const gaps = fleet.attemptAt.slice(1).map((at, index) => at - fleet.attemptAt[index]!);
+    const attemptAt = fleet.commandsAt.map(({ at }) => at);
+    assert.equal(attemptAt.length, 3);
+    const gaps = attemptAt.slice(1).map((at, index) => at - attemptAt[index]!);
     const expected = backoffSchedule(plan.retry, 3); // [5 min, 10 min]
     assert.deepEqual(expected, [300_000, 600_000]);
     gaps.forEach((gap, index) => {

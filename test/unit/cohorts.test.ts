@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import {
   CohortDimensions,
   CohortSelector,
-  RingStages,
   cohortKey,
   cohortOf,
   cohortSelector,
   matches,
-  stageMembership,
-  stageOf,
 } from '../../src/domain/cohorts';
 import { DeviceAttributes } from '../../src/fleet/provider';
 
@@ -52,59 +49,6 @@ describe('cohorts', () => {
 
     it('refuses fields it does not know', () => {
       assert.equal(CohortSelector.safeParse({ hardware: 'rev-b' }).success, false);
-    });
-  });
-
-  describe('ring stages', () => {
-    const stages = RingStages.parse([
-      { name: 'insiders', rings: ['internal'] },
-      { name: 'early', rings: ['alpha', 'beta'] },
-      { name: 'regional', rings: ['production'], where: { region: 'eu-west' } },
-      { name: 'full', rings: ['production'] },
-    ]);
-
-    it('puts each device in the earliest stage that covers it', () => {
-      assert.equal(stageOf(device('a', { ring: 'alpha' }), stages), 'early');
-      assert.equal(stageOf(device('b', { region: 'eu-west' }), stages), 'regional');
-      assert.equal(stageOf(device('c', { region: 'us-east' }), stages), 'full');
-    });
-
-    it('turns a fleet into stage membership and reports the devices no stage covers', () => {
-      const fleet = [
-        device('gw-1', { ring: 'internal' }),
-        device('gw-2', { ring: 'beta' }),
-        device('gw-3', { region: 'us-east' }),
-        device('gw-4', { ring: 'qa-bench' }),
-        device('gw-5', { ring: 'production', region: 'eu-west' }),
-      ];
-      assert.deepEqual(stageMembership(fleet, stages), {
-        stages: [
-          { name: 'insiders', deviceIds: ['gw-1'] },
-          { name: 'early', deviceIds: ['gw-2'] },
-          { name: 'regional', deviceIds: ['gw-5'] },
-          { name: 'full', deviceIds: ['gw-3'] },
-        ],
-        unassigned: ['gw-4'],
-      });
-    });
-
-    it('refuses a stage that goes back to an earlier ring', () => {
-      const result = RingStages.safeParse([
-        { name: 'beta', rings: ['beta'] },
-        { name: 'alpha', rings: ['alpha'] },
-      ]);
-      assert.equal(result.error?.issues.length, 1);
-      assert.deepEqual(result.error?.issues[0]?.path, [1, 'rings']);
-      assert.match(result.error!.issues[0]!.message, /goes back to ring alpha after beta: rings go internal → alpha → beta → production/);
-    });
-
-    it('refuses a ring it does not know and a stage name used twice', () => {
-      assert.equal(RingStages.safeParse([{ name: 'x', rings: ['gamma'] }]).success, false);
-      const twice = RingStages.safeParse([
-        { name: 'x', rings: ['internal'] },
-        { name: 'x', rings: ['alpha'] },
-      ]);
-      assert.deepEqual(twice.error?.issues.map((issue) => issue.path), [[1, 'name']]);
     });
   });
 

@@ -16,6 +16,8 @@ describe('history budget', () => {
   it('keeps every workflow run under 10,240 events at the plan limits', () => {
     const seedBatch = { devices: MAX_BATCH_SIZE, maxConcurrent: 30, maximumAttempts: 5 };
     assert.ok(batchHistoryBound(seedBatch) < HISTORY_EVENT_LIMIT, `batch of ${MAX_BATCH_SIZE}: ${batchHistoryBound(seedBatch)}`);
+    const waitingForWindows = batchHistoryBound({ ...seedBatch, windowed: true });
+    assert.ok(waitingForWindows < HISTORY_EVENT_LIMIT, `batch of ${MAX_BATCH_SIZE} with maintenance windows: ${waitingForWindows}`);
     assert.ok(stageRunHistoryBound(MAX_BATCHES_PER_RUN) < HISTORY_EVENT_LIMIT, `stage run: ${stageRunHistoryBound(MAX_BATCHES_PER_RUN)}`);
     assert.ok(MONITORING_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `monitoring run: ${MONITORING_RUN_HISTORY_BOUND}`);
     assert.ok(rolloutHistoryBound(MAX_STAGES) < HISTORY_EVENT_LIMIT, `rollout: ${rolloutHistoryBound(MAX_STAGES)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CohortSelector } from '../../src/domain/cohorts';
-import { MaintenanceWindow, isOpen, nextOpening, openSpanAt, windowFor } from '../../src/domain/maintenanceWindow';
+import { MaintenanceWindow, isOpen, nextOpening, openSpanAt, windowIndexFor } from '../../src/domain/maintenanceWindow';
 import { DeviceAttributes } from '../../src/fleet/provider';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -47,6 +47,14 @@ describe('maintenance windows', () => {
       });
       assert.equal(openSpanAt(at('2026-01-15T12:00:00Z'), berlinNights), undefined);
     });
+    it('stays open past midnight, in the window time zone', () => {
+      const lateEvenings = MaintenanceWindow.parse({ cron: '0 23 * * *', duration: '3 hours', timeZone: 'Europe/Berlin' });
+      assert.deepEqual(openSpanAt(at('2026-01-16T00:30:00Z'), lateEvenings), {
+        opensAtMs: at('2026-01-15T22:00:00Z'),
+        closesAtMs: at('2026-01-16T01:00:00Z'),
+      });
+      assert.equal(nextOpening(at('2026-01-16T01:00:00Z'), lateEvenings), at('2026-01-16T22:00:00Z'));
+    });
   });
 
   describe('nextOpening', () => {
@@ -57,6 +65,16 @@ describe('maintenance windows', () => {
     it('is the next opening while it is closed, an hour earlier in UTC once summer time starts', () => {
       assert.equal(nextOpening(at('2026-03-28T12:00:00Z'), berlinNights), at('2026-03-29T00:00:00Z'));
       assert.equal(nextOpening(at('2026-03-29T12:00:00Z'), berlinNights), at('2026-03-29T23:00:00Z'));
+    });
+
+    it('opens when the clocks have skipped its time, once on the night they repeat it', () => {
+      const halfPastTwo = MaintenanceWindow.parse({ cron: '30 2 * * *', duration: '1 hour', timeZone: 'Europe/Berlin' });
+      // 29 March 2026: 02:00 CET jumps to 03:00 CEST; the window opens as the gap ends.
+      assert.equal(nextOpening(at('2026-03-28T12:00:00Z'), halfPastTwo), at('2026-03-29T01:00:00Z'));
+      // 25 October 2026: 03:00 CEST falls back to 02:00 CET; only the first 02:30 opens it.
+      assert.equal(nextOpening(at('2026-10-24T12:00:00Z'), halfPastTwo), at('2026-10-25T00:30:00Z'));
+      assert.equal(openSpanAt(at('2026-10-25T01:45:00Z'), halfPastTwo), undefined);
+      assert.equal(nextOpening(at('2026-10-25T01:45:00Z'), halfPastTwo), at('2026-10-26T01:30:00Z'));
     });
 
     it('honours weekdays in the window time zone', () => {
@@ -85,12 +103,12 @@ describe('maintenance windows', () => {
     const device = (region: string) => ({ attributes: DeviceAttributes.parse({ region, hardwareRevision: 'rev-a' }) });
 
     it('gives a device the first window whose cohort it is in', () => {
-      assert.equal(windowFor(device('eu-west'), windows), berlinNights);
-      assert.equal(windowFor(device('us-east'), windows)?.cron, '0 3 * * *');
+      assert.equal(windowIndexFor(device('eu-west'), windows), 0);
+      assert.equal(windowIndexFor(device('us-east'), windows), 1);
     });
 
     it('gives no window to a device no cohort covers', () => {
-      assert.equal(windowFor(device('us-east'), windows.slice(0, 1)), undefined);
+      assert.equal(windowIndexFor(device('us-east'), windows.slice(0, 1)), undefined);
     });
   });
 });

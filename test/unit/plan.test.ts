@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { Plan, resolveStage } from '../../src/contracts/plan';
-import { InvalidInputError, parseOrThrow } from '../../src/contracts/validation';
+import { Plan, resolveStage, type PlanInput } from '../../src/contracts/plan';
+import { fieldPath, InvalidInputError, parseOrThrow } from '../../src/contracts/validation';
 import { backoffSchedule, batchCount, batchRange, plannedWaitMs, stageSizes } from '../../src/domain/planMath';
 import { planFor } from '../helpers/fixtures';
 
@@ -47,11 +47,78 @@ describe('plan schema', () => {
     );
   });
 
+  it('has no maintenance windows unless the plan names some, and names the window field that is wrong', () => {
+    assert.deepEqual(Plan.parse(planFor('anytime')).maintenanceWindows, []);
+    const bad = planFor('windows', {
+      maintenanceWindows: [
+        { cohort: { region: 'eu-west' }, window: { cron: '0 2 * *', duration: '2 hours', timeZone: 'Europe/Berlin' } },
+        { cohort: { colour: 'red' }, window: { cron: '0 2 * * *', duration: 'later', timeZone: 'Berlin' } },
+      ],
+    } as Partial<PlanInput>);
+    assert.throws(
+      () => parseOrThrow(Plan, bad, 'plan'),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        assert.deepEqual(error.issues.map((issue) => issue.path).sort(), [
+          'maintenanceWindows[0].window.cron',
+          'maintenanceWindows[1].cohort',
+          'maintenanceWindows[1].window.duration',
+          'maintenanceWindows[1].window.timeZone',
+        ]);
+        assert.match(error.message, /five-field cron expression/);
+        assert.match(error.message, /not an IANA time zone: write e\.g\. "Europe\/Berlin"/);
+        return true;
+      },
+    );
+  });
+
   it('refuses unknown keys and repeated stage names', () => {
     const result = Plan.safeParse({ ...planFor('dup', { stages: [{ name: 'a', devices: 1 }, { name: 'a', devices: 1 }] }), colour: 'red' });
     assert.equal(result.success, false);
     const messages = result.error!.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('\n');
     assert.match(messages, /colour/);
+  });
+});
+
+describe('stage kinds', () => {
+  const issuesOf = (stages: unknown[]) => {
+    const result = Plan.safeParse(planFor('kinds', { stages: stages as never }));
+    return (result.error?.issues ?? []).map((issue) => [fieldPath(issue.path), issue.message]);
+  };
+
+  it('takes a count, a cumulative percent or a cohort selector', () => {
+    const plan = Plan.parse(planFor('kinds', { stages: [{ name: 'insiders', select: { ring: 'internal' } }, { name: 'five', percent: 5 }, { name: 'ten', devices: 10 }] }));
+    assert.deepEqual(plan.stages.map(({ devices, percent, select }) => [devices, percent, select]), [
+      [undefined, undefined, { ring: ['internal'] }],
+      [undefined, 5, undefined],
+      [10, undefined, undefined],
+    ]);
+  });
+
+  it('names the stage that takes no devices, or several kinds, and the fix', () => {
+    const [none, both] = [issuesOf([{ name: 'canary' }]), issuesOf([{ name: 'canary', devices: 5, percent: 1 }])];
+    assert.equal(none.length, 1);
+    assert.equal(none[0]![0], 'stages[0]');
+    assert.match(none[0]![1]!, /stage "canary" takes no devices: give it one of devices .*, percent .* or select/);
+    assert.deepEqual(both, [['stages[0].percent', 'stage "canary" has both devices and percent: give each stage exactly one of devices, percent or select']]);
+  });
+
+  it('refuses percentages that do not increase, pass 100, or leave nothing for a later stage', () => {
+    assert.deepEqual(issuesOf([{ name: 'a', percent: 5 }, { name: 'b', percent: 5 }]).map(([path]) => path), ['stages[1].percent']);
+    assert.match(issuesOf([{ name: 'a', percent: 25 }, { name: 'b', percent: 5 }])[0]![1]!, /5 after 25 in "a": percent is cumulative/);
+    assert.deepEqual(issuesOf([{ name: 'a', percent: 120 }]), [['stages[0].percent', 'at most 100: percent is the share of the eligible fleet done once this stage ends']]);
+    assert.deepEqual(issuesOf([{ name: 'a', percent: 0 }]).map(([path]) => path), ['stages[0].percent']);
+    assert.match(issuesOf([{ name: 'all', percent: 100 }, { name: 'more', devices: 5 }])[0]![1]!, /"more" comes after "all" took the whole fleet/);
+  });
+
+  it('puts cohort stages first and keeps rings in order internal → alpha → beta → production', () => {
+    assert.deepEqual(issuesOf([{ name: 'canary', devices: 5 }, { name: 'alpha', select: { ring: 'alpha' } }]), [
+      ['stages[1].select', 'cohort stage "alpha" comes after "canary", which takes devices from every cohort: put cohort (select) stages first'],
+    ]);
+    assert.deepEqual(issuesOf([{ name: 'beta', select: { ring: 'beta' } }, { name: 'alpha', select: { ring: ['alpha', 'production'] } }]), [
+      ['stages[1].select.ring', 'stage "alpha" goes back to ring alpha after beta: rings go internal → alpha → beta → production'],
+    ]);
+    assert.deepEqual(issuesOf([{ name: 'eu', select: { region: 'eu-west' } }, { name: 'qa', select: { ring: 'qa-bench' } }, { name: 'rest', percent: 100 }]), []);
   });
 });
 

@@ -1,11 +1,30 @@
 import assert from 'node:assert/strict';
+import { runCli } from '../../src/client';
 import { Plan } from '../../src/contracts/plan';
+import { summarizePlan, type StageSummary } from '../../src/control/planSummary';
+import { loadPlanFile } from '../../src/control/planFile';
 import { forecastPlan } from '../../src/domain/planForecast';
+import { stageSizes } from '../../src/domain/planMath';
 import { planFor } from '../helpers/fixtures';
+
+/** Runs `rollout …` in this process and returns what it printed and its exit code. */
+async function rolloutCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const printed = { stdout: [] as unknown[], stderr: [] as unknown[] };
+  const { log, error } = console;
+  console.log = (...line: unknown[]) => printed.stdout.push(...line);
+  console.error = (...line: unknown[]) => printed.stderr.push(...line);
+  try {
+    const code = await runCli(['node', 'rollout', ...args]);
+    return { code, stdout: printed.stdout.join('\n'), stderr: printed.stderr.join('\n') };
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
 
 describe('plan forecast (`rollout plan`)', () => {
   it('lays out the seed plan: stages back to back with every gap, batch timeout and monitoring window', () => {
-    const forecast = forecastPlan(Plan.parse(planFor('seed')));
+    const plan = Plan.parse(planFor('seed'));
+    const forecast = forecastPlan(plan, stageSizes(plan, 200).map((size) => size.devices));
     const minutes = (hours: number) => Math.round(hours * 60);
     // canary: 30-min batch timeout + 1 h; pilot: 30 min + 2 h; wave1: 20-min gap + 30 min + 3 h; wave2: 4 gaps + 30 min + 6 h.
     assert.deepEqual(forecast.map(({ stage, batches, startsAtHours, endsAtHours }) => [stage, batches, minutes(startsAtHours), minutes(endsAtHours)]), [
@@ -16,20 +35,37 @@ describe('plan forecast (`rollout plan`)', () => {
     ]);
   });
 
-  it("gives the 250,000-thermostat example's stage-2 threshold: 2.5 crashes expected in a day, a pause at 8", () => {
+  it("gives the 250,000-thermostat example from percent stages: 0.5 % → 5 % → 25 % → 100 %, stage 2 expecting 2.5 crashes in a day and pausing at 8", async () => {
     // 002: 0.02 % of devices crash per day; stage 2 has 12,500 thermostats on the new firmware for 24 hours; 3× pauses.
-    const plan = Plan.parse(
-      planFor('thermostats', {
-        stages: [
-          { name: 'stage-1', devices: 1_250, monitorWindow: '6 hours' },
-          { name: 'stage-2', devices: 11_250, monitorWindow: '24 hours' },
-        ],
-        health: { baseline: { crashRatePerDeviceHour: 0.0002 / 24, connectivityRate: 0.99 }, policy: { crashRateRatio: 3 } },
-      }),
-    );
-    const [, stage2] = forecastPlan(plan);
-    assert.equal(stage2?.cumulativeDevices, 12_500);
-    assert.ok(Math.abs(stage2!.expectedCrashes - 2.5) < 1e-9);
-    assert.equal(stage2?.pauseAtCrashes, 8);
+    const run = await rolloutCli('plan', 'plans/thermostats-250k.yml', '--fleet-size', '250000', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as StageSummary[];
+    assert.deepEqual(summary.map((stage) => [stage.takes, stage.devices, stage.cumulativeDevices]), [
+      ['0.5 % of the fleet, cumulative', 1_250, 1_250],
+      ['5 % of the fleet, cumulative', 11_250, 12_500],
+      ['25 % of the fleet, cumulative', 50_000, 62_500],
+      ['100 % of the fleet, cumulative', 187_500, 250_000],
+    ]);
+    assert.deepEqual([summary[1]?.expectedCrashes, summary[1]?.pauseAtCrashes], [2.5, 8]);
+  });
+
+  it('asks for the fleet size when the plan has percent stages, and names the option', async () => {
+    const run = await rolloutCli('plan', 'plans/thermostats-250k.yml');
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--fleet-size: the plan has percent stages: pass the number of eligible devices/);
+  });
+
+  it('shows cohort stages as selected at start, and a percent stage after them by its cumulative share', async () => {
+    const plan = await loadPlanFile('plans/rings.yml');
+    assert.deepEqual(new Set(summarizePlan(plan, { fleetSize: 1000 }).map((stage) => stage.devices)), new Set(['selected at start']));
+    const mixed = summarizePlan(planFor('mixed', { stages: [{ name: 'insiders', select: { ring: 'internal' } }, { name: 'rest', percent: 100 }] }), { fleetSize: 1000 });
+    assert.deepEqual(mixed.map((stage) => [stage.devices, stage.cumulativeDevices]), [
+      ['selected at start', 0],
+      [1000, 1000],
+    ]);
+  });
+
+  it('takes count stages as written when no fleet size is given', () => {
+    assert.deepEqual(summarizePlan(planFor('seed')).map((stage) => stage.devices), [5, 20, 50, 125]);
   });
 });
