@@ -28,6 +28,8 @@ export interface RollbackCohortInput extends RollbackInput {
 export interface RollbackResult {
   rolledBack: number;
   failed: number;
+  /** Devices returned, by the stage they belong to. */
+  rolledBackByStage: Record<string, number>;
 }
 
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
@@ -68,7 +70,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    */
   async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
     const targets = await ledger.targets(rolloutId);
-    const result: RollbackResult = { rolledBack: 0, failed: 0 };
+    const result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
     for (const group of chunks(deviceIds, maxConcurrent)) {
       const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
       const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
@@ -86,6 +88,10 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
       const rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
       const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
+      for (const { deviceId } of rolledBack) {
+        const stage = targets.get(deviceId)?.stage ?? '';
+        result.rolledBackByStage[stage] = (result.rolledBackByStage[stage] ?? 0) + 1;
+      }
       result.failed += rollbacks.length - rolledBack.length;
       await ledger.recordOutcomes(
         rolloutId,

@@ -27,11 +27,11 @@ export interface DeviceAttemptResult {
   reason?: string;
 }
 
-/** A withdrawn device stays on the version it ran, as a rolled-back one does, and counts with them. */
+/** A withdrawn device stays on the version it ran; it was never tried, so no gate counts it. */
 export const withdrawnOutcome = (deviceId: string, stage: string): DeviceOutcome => ({
   deviceId,
   stage,
-  state: 'rolled_back',
+  state: 'excluded',
   attempts: 0,
   reason: 'withdrawn: its cohort was rolled back before its turn',
 });

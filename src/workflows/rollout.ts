@@ -67,7 +67,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
 
   if (control.rollbackRequested) {
     control.rollingBack();
-    await rollbackRollout(rollbackSettings(input));
+    const { rolledBackByStage } = await rollbackRollout(rollbackSettings(input));
+    control.rolledBack(rolledBackByStage);
   }
   const state = control.finished();
   await condition(allHandlersFinished);

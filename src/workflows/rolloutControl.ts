@@ -36,6 +36,7 @@ import {
   type RolloutStatus,
   type StageStatus,
 } from '../contracts/status';
+import { settleLateRollback } from '../domain/gates';
 import { scaled, type StageSize } from '../domain/planMath';
 import { judgeRequest, type ControlFacts } from './operatorRequests';
 import { renderDashboard } from './rolloutDashboard';
@@ -171,6 +172,12 @@ export class RolloutControl {
 
   rollingBack(): void {
     this.runningStage = undefined;
+    this.publish();
+  }
+
+  /** The rollout's rollback returned these devices: they count as rolled back in their stages. */
+  rolledBack(byStage: Record<string, number>): void {
+    for (const stage of this.status.stages) stage.counts = settleLateRollback(stage.counts, byStage[stage.name] ?? 0);
     this.publish();
   }
 

@@ -96,12 +96,16 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   // A gate that held or rolled back the last batch waits for an operator like any other: monitoring is no verdict on it.
   await condition(() => !run.isPaused());
   await run.continueAsNewBeforeMonitoring();
-  const monitoring = await monitorStage(
-    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
-    run,
-    input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
-    (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
-  );
+  // No device of the stage runs the new firmware (all rolled back, failed or deferred): nothing to watch.
+  const monitoring: MonitorOutcome =
+    run.counts.succeeded === 0
+      ? { verdict: 'passed', health: undefined }
+      : await monitorStage(
+          { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
+          run,
+          input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
+          (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
+        );
   await condition(allHandlersFinished);
   return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }

@@ -65,6 +65,8 @@ describe('operators steering a rollout with signals, as the Web UI and the Tempo
       assert.equal(final.audit[4]!.scope, 'all');
       assert.deepEqual(devices.filter((device) => fleet.device(device.id).firmwareVersion !== '1.0.0').map((device) => device.id), [], 'every device back on 1.0.0');
       assert.equal(fleet.acceptedCommands('rollback').size, sentCommands(fleet), 'one rollback per updated device');
+      const sum = (state: 'succeeded' | 'rolled_back') => report.stages.reduce((total, stage) => total + stage.counts[state], 0);
+      assert.deepEqual([sum('succeeded'), sum('rolled_back')], [0, fleet.acceptedCommands('rollback').size], 'the counts show the rollback');
     });
   });
 });

@@ -97,7 +97,6 @@ describe('rollback scopes an operator asks for (dev server)', () => {
       assert.equal((await client.status(rolloutId)).state, 'paused');
 
       await client.resume(rolloutId, { by: 'carol', reason: 'the rest of the fleet is fine' });
-      const debug = setInterval(async () => { const s = await client.status(rolloutId); console.log('DEBUG', s.state, JSON.stringify(s.stages.map((x) => [x.name, x.state, x.batchesDone, x.counts])), JSON.stringify(s.decisions.map((d) => d.reason))); }, 5000);
       const report = await client.result(rolloutId);
       assert.equal(report.state, 'completed');
       const inCohort = devices.filter((device) => device.attributes.region === 'eu-west').map((device) => device.id);
