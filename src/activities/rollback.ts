@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { matches, type CohortSelector } from '../domain/cohorts';
+import { inventoryPages } from '../fleet/inventoryPages';
 import { checkRollbackTarget, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { isTerminal, type Operation } from '../fleet/provider';
 import { batchDevices, type BatchSlice } from './batchDevices';
@@ -16,9 +18,15 @@ export interface RollbackInput {
 
 export type RollbackBatchInput = RollbackInput & BatchSlice;
 
+export interface RollbackCohortInput extends RollbackInput {
+  cohort: CohortSelector;
+}
+
 export interface RollbackResult {
   rolledBack: number;
   failed: number;
+  /** Devices returned, by the stage they belong to. */
+  rolledBackByStage: Record<string, number>;
 }
 
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
@@ -30,10 +38,26 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
     return rollbackDevices(input, [...targets.keys()]);
   }
 
-  /** Rolls back one batch (it fell below its rollback threshold): the batch's range of the stage's targets. */
+  /** Rolls back a range of one stage's (or catch-up round's) targets: a batch that fell below its rollback threshold, or the whole stage. */
   async function rollbackBatch({ stageIndex, offset, devices, catchUpRound, ...input }: RollbackBatchInput): Promise<RollbackResult> {
     const batch = await batchDevices(ledger, { rolloutId: input.rolloutId, stageIndex, offset, devices, catchUpRound });
     return rollbackDevices(input, batch.map((device) => device.id));
+  }
+
+  /**
+   * Withdraws the rollout's targets in `cohort` from it, so no batch updates them any more, then rolls
+   * back those it updated. Withdrawing first means a batch still running cannot start one of them after
+   * the rollback has looked.
+   */
+  async function rollbackCohort({ cohort, ...input }: RollbackCohortInput): Promise<RollbackResult & { withdrawn: number }> {
+    const targets = await ledger.targets(input.rolloutId);
+    const members: string[] = [];
+    for await (const devices of inventoryPages(fleet)) {
+      members.push(...devices.filter((device) => targets.has(device.id) && matches(device, cohort)).map((device) => device.id));
+      Context.current().heartbeat({ members: members.length });
+    }
+    await ledger.withdraw(input.rolloutId, members);
+    return { ...(await rollbackDevices(input, members)), withdrawn: members.length };
   }
 
   /**
@@ -43,7 +67,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    */
   async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
     const targets = await ledger.targets(rolloutId);
-    const result: RollbackResult = { rolledBack: 0, failed: 0 };
+    const result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
     for (const group of chunks(deviceIds, maxConcurrent)) {
       const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
       const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
@@ -61,6 +85,10 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
       const rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
       const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
+      for (const { deviceId } of rolledBack) {
+        const stage = targets.get(deviceId)?.stage ?? '';
+        result.rolledBackByStage[stage] = (result.rolledBackByStage[stage] ?? 0) + 1;
+      }
       result.failed += rollbacks.length - rolledBack.length;
       await ledger.recordOutcomes(
         rolloutId,
@@ -71,7 +99,7 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
     return result;
   }
 
-  return { rollbackRollout, rollbackBatch };
+  return { rollbackRollout, rollbackBatch, rollbackCohort };
 }
 
 const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>

@@ -6,7 +6,7 @@ import { windowIndexFor, type CohortWindow } from '../domain/maintenanceWindow';
 import type { TargetDevice } from '../ledger/ledger';
 import type { Device } from '../fleet/provider';
 import type { StageSize } from '../domain/planMath';
-import { StageAllocator } from '../domain/stageAllocation';
+import { NO_STAGE_REASON, StageAllocator } from '../domain/stageAllocation';
 import type { Plan } from '../contracts/plan';
 import type { ActivityDependencies } from './index';
 
@@ -79,5 +79,4 @@ function target(device: Device, windows: CohortWindow[]): TargetDevice {
 /** A device kept out of the rollout, with the reason for the report. */
 const excluded = (deviceId: string, reason: string): DeviceOutcome => ({ deviceId, stage: '', state: 'excluded', attempts: 0, reason });
 
-const uncovered = ({ id }: TargetDevice): DeviceOutcome =>
-  excluded(id, 'no stage selects it: add a stage for its cohort, or end the plan with a stage of percent: 100');
+const uncovered = ({ id }: TargetDevice): DeviceOutcome => excluded(id, NO_STAGE_REASON);

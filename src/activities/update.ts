@@ -21,6 +21,8 @@ export interface PreflightBatchResult {
   /** Ready devices whose cohort has a maintenance window, by the window's index in the plan. */
   readyInWindow: { window: number; deviceIds: string[] }[];
   deferred: { deviceId: string; reason: string }[];
+  /** Taken out of the rollout by a cohort rollback before their turn. */
+  withdrawn: string[];
 }
 
 export interface UpdateDevicesInput {
@@ -46,9 +48,10 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * ready ones come by the maintenance window the snapshot gave them.
    */
   async function preflightBatch({ rules, ...slice }: PreflightBatchInput): Promise<PreflightBatchResult> {
+    const withdrawn = await ledger.withdrawn(slice.rolloutId);
     const targets = await batchDevices(ledger, slice);
     const windowOf = new Map(targets.map((target) => [target.id, target.window]));
-    const vitals = await fleet.vitals(targets.map((target) => target.id));
+    const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
     const ready: string[] = [];
     const readyInWindow = new Map<number, string[]>();
     const deferred: PreflightBatchResult['deferred'] = [];
@@ -60,7 +63,12 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
       else if (window === undefined) ready.push(deviceId);
       else readyInWindow.set(window, [...(readyInWindow.get(window) ?? []), deviceId]);
     }
-    return { ready, readyInWindow: [...readyInWindow].map(([window, deviceIds]) => ({ window, deviceIds })), deferred };
+    return {
+      ready,
+      readyInWindow: [...readyInWindow].map(([window, deviceIds]) => ({ window, deviceIds })),
+      deferred,
+      withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id),
+    };
   }
 
   /**
@@ -75,9 +83,10 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
+    const withdrawn = await ledger.withdrawn(rolloutId);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
-      if (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0))) return [];
+      if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
@@ -93,11 +102,14 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     );
     const failedBefore = new Map(devices.map(({ deviceId, failedGeneration }) => [deviceId, failedGeneration]));
     const closedOn = new Set(unsent.map((command) => command.deviceId));
-    return deviceIds.map((deviceId) =>
-      closedOn.has(deviceId)
-        ? { deviceId, end: 'window_closed', generation: failedBefore.get(deviceId) ?? 0, reason: `the maintenance window closed before ${deviceId} was sent its command` }
-        : attemptResult(deviceId, final.get(deviceId)),
-    );
+    return deviceIds.map((deviceId) => {
+      const operation = final.get(deviceId);
+      const generation = failedBefore.get(deviceId) ?? 0;
+      // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
+      if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation };
+      if (closedOn.has(deviceId)) return { deviceId, end: 'window_closed', generation, reason: `the maintenance window closed before ${deviceId} was sent its command` };
+      return attemptResult(deviceId, operation);
+    });
   }
 
   async function failuresSeenBefore(rolloutId: string, catchUpRound: number | undefined): Promise<Map<string, number>> {

@@ -88,3 +88,6 @@ export const STAGE_PROGRESS_DESCRIPTION = 'Internal: a stage reports its progres
 
 /** The rollout tells the running stage to hold or go on starting batches. */
 export const stagePausedSignal = defineSignal<[{ paused: boolean }]>('stagePaused');
+
+/** The rollout passes an operator's rollback of the current batch to its stage, with who asked and why. */
+export const batchRollbackSignal = defineSignal<[{ reason: string }]>('batchRollback');

@@ -24,6 +24,8 @@ export const DeviceCounts = z.object({
   failed: z.number().int().nonnegative(),
   deferred: z.number().int().nonnegative(),
   rolled_back: z.number().int().nonnegative(),
+  /** Taken out of the rollout before their turn (a cohort rollback withdrew them): never tried, not a failure. */
+  excluded: z.number().int().nonnegative(),
 });
 export type DeviceCounts = z.infer<typeof DeviceCounts>;
 export type DeviceCountState = keyof DeviceCounts;
@@ -136,4 +138,4 @@ export const RolloutStatus = z.object({
 });
 export type RolloutStatus = z.infer<typeof RolloutStatus>;
 
-export const emptyCounts = (pending = 0): DeviceCounts => ({ pending, succeeded: 0, failed: 0, deferred: 0, rolled_back: 0 });
+export const emptyCounts = (pending = 0): DeviceCounts => ({ pending, succeeded: 0, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 });

@@ -4,7 +4,7 @@ import { rolloutPosition } from './format';
 import type { RolloutClient } from './rolloutClient';
 
 export const describeStage = ({ name, state, batchesDone, batches, counts }: StageStatus): string =>
-  `${name.padEnd(8)} ${state.padEnd(10)} batches ${batchesDone}/${batches}  ok ${counts.succeeded}  failed ${counts.failed}  deferred ${counts.deferred}  rolled back ${counts.rolled_back}  pending ${counts.pending}`;
+  `${name.padEnd(8)} ${state.padEnd(10)} batches ${batchesDone}/${batches}  ok ${counts.succeeded}  failed ${counts.failed}  deferred ${counts.deferred}  rolled back ${counts.rolled_back}  excluded ${counts.excluded}  pending ${counts.pending}`;
 
 export type WatchFormat = 'auto' | 'json';
 

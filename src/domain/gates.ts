@@ -1,5 +1,5 @@
 import type { StageSettings } from '../contracts/plan';
-import type { DeviceCounts } from '../contracts/status';
+import { DEVICE_COUNT_STATES, type DeviceCounts } from '../contracts/status';
 
 export interface GateVerdict {
   action: 'continue' | 'hold' | 'roll_back';
@@ -35,13 +35,23 @@ export function batchGate(
 
 /** Moves a finished batch's devices out of `pending` into the states they ended in. */
 export function settleBatch(stage: DeviceCounts, batch: DeviceCounts): DeviceCounts {
-  const settled = batch.succeeded + batch.failed + batch.deferred + batch.rolled_back;
+  const ended = DEVICE_COUNT_STATES.filter((state) => state !== 'pending');
+  const settled = ended.reduce((sum, state) => sum + batch[state], 0);
+  return Object.fromEntries(DEVICE_COUNT_STATES.map((state) => [state, state === 'pending' ? stage.pending - settled : stage[state] + batch[state]])) as DeviceCounts;
+}
+
+/**
+ * Devices rolled back after their counts were last reported move to rolled back: from succeeded
+ * first, then from pending (devices of a cut-short batch whose update ended after its last report).
+ */
+export function settleLateRollback(counts: DeviceCounts, rolledBack: number): DeviceCounts {
+  const fromSucceeded = Math.min(counts.succeeded, rolledBack);
+  const fromPending = Math.min(counts.pending, rolledBack - fromSucceeded);
   return {
-    pending: stage.pending - settled,
-    succeeded: stage.succeeded + batch.succeeded,
-    failed: stage.failed + batch.failed,
-    deferred: stage.deferred + batch.deferred,
-    rolled_back: stage.rolled_back + batch.rolled_back,
+    ...counts,
+    succeeded: counts.succeeded - fromSucceeded,
+    pending: counts.pending - fromPending,
+    rolled_back: counts.rolled_back + fromSucceeded + fromPending,
   };
 }
 

@@ -60,3 +60,6 @@ export function allocateStages<T extends Pick<Device, 'attributes'>>(devices: re
   for (const device of devices) allocator.add(device, device);
   return allocator.allocate();
 }
+
+/** Why an eligible device no stage takes is kept out of the rollout. */
+export const NO_STAGE_REASON = 'no stage selects it: add a stage for its cohort, or end the plan with a stage of percent: 100';

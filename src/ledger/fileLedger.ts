@@ -6,7 +6,8 @@ import type { CatchUpDevice, Ledger, StageTargets, TargetDevice } from './ledger
 
 /**
  * A ledger in plain files, one folder per rollout: `targets.json` and each `catch-up-<round>.json`
- * written once (atomically), and `outcomes.jsonl` appended. Embedded and dependency-free; survives worker restarts.
+ * written once (atomically), `outcomes.jsonl` and `withdrawn.txt` appended. Embedded and
+ * dependency-free; survives worker restarts.
  */
 export class FileLedger implements Ledger {
   private readonly targetsCache = new Map<string, StageTargets[]>();
@@ -63,6 +64,18 @@ export class FileLedger implements Ledger {
     return [...latest.values()];
   }
 
+  async withdraw(rolloutId: string, deviceIds: string[]): Promise<void> {
+    if (deviceIds.length === 0) return;
+    const file = this.withdrawnFile(rolloutId);
+    await mkdir(path.dirname(file), { recursive: true });
+    await appendFile(file, deviceIds.join('\n') + '\n');
+  }
+
+  async withdrawn(rolloutId: string): Promise<Set<string>> {
+    const text = await readFile(this.withdrawnFile(rolloutId), 'utf8').catch(ifMissing(''));
+    return new Set(text.split('\n').filter(Boolean));
+  }
+
   async quarantine(record: FirmwareQuarantine): Promise<void> {
     await mkdir(this.directory, { recursive: true });
     await appendFile(this.quarantineFile(), JSON.stringify(record) + '\n');
@@ -104,6 +117,10 @@ export class FileLedger implements Ledger {
 
   private targetsFile(rolloutId: string): string {
     return path.join(this.directory, rolloutId, 'targets.json');
+  }
+
+  private withdrawnFile(rolloutId: string): string {
+    return path.join(this.directory, rolloutId, 'withdrawn.txt');
   }
 
   private outcomesFile(rolloutId: string): string {

@@ -35,6 +35,9 @@ export interface Ledger {
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
+  /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
+  withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
+  withdrawn(rolloutId: string): Promise<Set<string>>;
   /** Firmware no rollout may ship again, across all rollouts. */
   quarantine(record: FirmwareQuarantine): Promise<void>;
   quarantined(): Promise<FirmwareQuarantine[]>;

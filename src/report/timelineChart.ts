@@ -26,6 +26,7 @@ const STATE_COLOURS: Record<DeviceCountState, string> = {
   failed: '#c62828',
   deferred: '#ef6c00',
   rolled_back: '#6a1b9a',
+  excluded: '#795548',
   pending: '#b0bec5',
 };
 const STATE_LABELS: Record<DeviceCountState, string> = {
@@ -33,6 +34,7 @@ const STATE_LABELS: Record<DeviceCountState, string> = {
   failed: 'failed',
   deferred: 'deferred',
   rolled_back: 'rolled back',
+  excluded: 'excluded',
   pending: 'pending',
 };
 /** Stages alternate between two shades, so that neighbours stay apart. */

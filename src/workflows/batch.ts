@@ -11,6 +11,7 @@ import type { PreflightRules } from '../domain/preflight';
 import { scaled, scaledTimeout } from '../domain/planMath';
 import type { FirmwareRef } from '../fleet/provider';
 import { updateInGroups, WindowWaits } from './deviceUpdates';
+import { withdrawnOutcome } from '../contracts/deviceAttempts';
 
 export interface BatchInput {
   rolloutId: string;
@@ -51,15 +52,18 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   timeout.catch(() => undefined);
 
   // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
-  const { ready, readyInWindow = [], deferred } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
-  const deferredOutcomes = deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason }));
-  progress.ended(deferredOutcomes);
-  const milestone = watchMilestone(input, deferred.length, () => updatesEnded, progress);
+  const { ready, readyInWindow = [], deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
+  const notUpdated = [
+    ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
+    ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
+  ];
+  progress.ended(notUpdated);
+  const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
   const updated = await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.ended(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
-  const outcomes: DeviceOutcome[] = [...updated, ...deferredOutcomes];
+  const outcomes: DeviceOutcome[] = [...updated, ...notUpdated];
   await recordOutcomes({ rolloutId, outcomes });
   await progress.flushed();
   return { counts: progress.counts };

@@ -1,7 +1,7 @@
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreflightBatchResult } from '../activities/update';
-import { isRetryableEnd, type DeviceAttempt, type DeviceAttemptResult } from '../contracts/deviceAttempts';
+import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemptResult } from '../contracts/deviceAttempts';
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
 import { chunks } from '../lib/chunks';
@@ -142,6 +142,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
 }
 
 function outcomeOf({ stage }: BatchInput, result: DeviceAttemptResult, attempts: number): DeviceOutcome {
+  if (result.end === 'withdrawn') return withdrawnOutcome(result.deviceId, stage.name);
   if (result.end === 'succeeded') return { deviceId: result.deviceId, stage: stage.name, state: 'succeeded', attempts, ...(result.operationId ? { operationId: result.operationId } : {}) };
   return { deviceId: result.deviceId, stage: stage.name, state: 'failed', attempts, ...(result.reason ? { reason: result.reason } : {}) };
 }

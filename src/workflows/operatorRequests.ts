@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { OperatorActionName, OperatorMessage } from '../contracts/messages';
-import { isFinished, type RolloutState } from '../contracts/status';
+import { isFinished, type RollbackScope, type RolloutState } from '../contracts/status';
 import { fieldPath } from '../contracts/validation';
 
 /** What decides whether an operator's request can take effect now. */
@@ -8,6 +8,14 @@ export interface ControlFacts {
   state: RolloutState;
   /** The stage that waits for an operator's approve and has not had it yet. */
   awaitingApproval: string | undefined;
+  /** A stage is running its batches or its monitoring window: a batch or stage rollback has something to act on. */
+  stageRunning: boolean;
+}
+
+/** The parts of a request that can make it impossible in the current state. */
+interface RequestTarget {
+  stage?: string | undefined;
+  scope?: RollbackScope | undefined;
 }
 
 export type Verdict<Request> = { request: Request } | { rejected: string; by: string };
@@ -23,12 +31,12 @@ export function judgeRequest<M extends OperatorMessage>(message: M, raw: unknown
     return { rejected: `invalid ${message.name} input: ${problems}`, by: claimedOperator(raw) };
   }
   const request = parsed.data as z.infer<M['request']>;
-  const refusal = refusalFor(message.name, facts, 'stage' in request ? request.stage : undefined);
+  const refusal = refusalFor(message.name, facts, request as RequestTarget);
   return refusal ? { rejected: refusal, by: request.by } : { request };
 }
 
 /** Why `action` cannot take effect in the rollout's current state; undefined when it can. */
-export function refusalFor(action: OperatorActionName, { state, awaitingApproval }: ControlFacts, requestedStage?: string): string | undefined {
+export function refusalFor(action: OperatorActionName, { state, awaitingApproval, stageRunning }: ControlFacts, { stage: requestedStage, scope }: RequestTarget = {}): string | undefined {
   if (isFinished(state)) return `the rollout has already ended (${state})`;
   if (state === 'rolling_back') return 'the rollout is rolling back';
   if (state === 'aborting') return 'the rollout is being aborted';
@@ -41,6 +49,7 @@ export function refusalFor(action: OperatorActionName, { state, awaitingApproval
       if (!awaitingApproval) return 'no stage waits for approval';
       return requestedStage && requestedStage !== awaitingApproval ? `stage ${awaitingApproval} waits for approval, not ${requestedStage}` : undefined;
     case 'rollback':
+      return (scope === 'batch' || scope === 'stage') && !stageRunning ? `no stage is running: roll back scope "all" or a cohort instead of "${scope}"` : undefined;
     case 'abort':
       return undefined;
   }

@@ -14,6 +14,7 @@ import { stageWorkflowId } from '../contracts/ids';
 import { resolveStage } from '../contracts/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../contracts/rollout';
 import { fieldPath } from '../contracts/validation';
+import { settleLateRollback } from '../domain/gates';
 import { measuredBaseline } from '../domain/health/observation';
 import { batchCount, scaled, stageSizes } from '../domain/planMath';
 import { catchUpMissed } from './rolloutCatchUp';
@@ -28,6 +29,7 @@ const ACTIVITY_OPTIONS = {
 const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
 const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
 const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
+const { rollbackBatch } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "roll back the stage's updated devices" });
 const { sampleFleetHealth } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "measure the fleet's health baseline" });
 /** Enough gateways to estimate a crash rate of a few per thousand gateway-hours. */
 const BASELINE_SAMPLE_DEVICES = 500;
@@ -59,6 +61,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     if (size.devices === 0) continue;
     const result = await runStageInParts(judged, control, index, size.devices, nextStageFactor);
     if (!result) break;
+    if (result === STAGE_ROLLED_BACK) continue;
     control.stageCompleted(index, result.counts);
     nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
@@ -66,13 +69,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
 
   if (control.rollbackRequested) {
     control.rollingBack();
-    const first = resolveStage(plan, 0);
-    await rollbackRollout({
-      rolloutId: plan.rolloutId,
-      maxConcurrent: first.maxConcurrent,
-      maxPollIntervalMs: scaled(first.healthCheckInterval, input.speedup),
-      versionPolicy: plan.versionPolicy,
-    });
+    const { rolledBackByStage } = await rollbackRollout(rollbackSettings(input));
+    control.rolledBack(rolledBackByStage);
   }
   const state = control.finished();
   await condition(allHandlersFinished);
@@ -82,6 +80,20 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
     elapsedMs: (new Date().getTime() - workflowInfo().startTime.getTime()) * input.speedup,
     ...(missed && state === 'completed' ? { missed } : {}),
+  };
+}
+
+/** A stage an operator rolled back: the rollout goes on with the next one once resumed. */
+const STAGE_ROLLED_BACK = 'stage rolled back';
+
+/** How a rollout's rollbacks run: at the first stage's concurrency and polling pace. */
+function rollbackSettings({ plan, speedup }: ParsedRolloutInput) {
+  const first = resolveStage(plan, 0);
+  return {
+    rolloutId: plan.rolloutId,
+    maxConcurrent: first.maxConcurrent,
+    maxPollIntervalMs: scaled(first.healthCheckInterval, speedup),
+    versionPolicy: plan.versionPolicy,
   };
 }
 
@@ -95,7 +107,7 @@ async function runStageInParts(
   index: number,
   devices: number,
   factor: number | undefined,
-): Promise<StageResult | undefined> {
+): Promise<StageResult | typeof STAGE_ROLLED_BACK | undefined> {
   const batches = batchCount(devices, resolveStage(input.plan, index).batchSize);
   const firstPartBatches = factor === undefined ? batches : Math.max(1, Math.ceil(batches * factor));
   let result: StageResult | undefined;
@@ -103,8 +115,9 @@ async function runStageInParts(
     await control.untilStageMayStart(index);
     if (control.stopRequested) return undefined;
     const resumeFrom = result && { nextBatch: result.batchesDone, counts: result.counts };
-    result = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
-    if (!result) return undefined;
+    const ran = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
+    if (ran === undefined || ran === STAGE_ROLLED_BACK) return ran;
+    result = ran;
     if (result.monitoring.verdict === 'roll_back') {
       await rollBackForHealth(input, control, result);
       return undefined;
@@ -121,14 +134,17 @@ async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutCont
   if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
 }
 
-/** Runs one stage (or one part of it) as a child workflow; a rollback or abort request cancels it and yields undefined. */
+/**
+ * Runs one stage (or one part of it) as a child workflow. A rollback or abort request cancels it and
+ * yields undefined; an operator's rollback of just this stage cancels it and returns its devices.
+ */
 async function runStage(
   input: ParsedRolloutInput,
   control: RolloutControl,
   index: number,
   devices: number,
   { part, untilBatch, progress }: { part: number; untilBatch?: number; progress?: StageInput['progress'] },
-): Promise<StageResult | undefined> {
+): Promise<StageResult | typeof STAGE_ROLLED_BACK | undefined> {
   const { plan } = input;
   const stage = resolveStage(plan, index);
   const scope = new CancellationScope();
@@ -161,8 +177,13 @@ async function runStage(
       return handle.result();
     });
   } catch (error) {
-    if (isCancellation(error) && control.stopRequested) return undefined;
-    throw error;
+    if (!isCancellation(error)) throw error;
+    if (control.stopRequested) return undefined;
+    const reason = control.takeStageRollback();
+    if (reason === undefined) throw error;
+    const { rolledBack } = await rollbackBatch({ ...rollbackSettings(input), stageIndex: index, offset: 0, devices });
+    control.stageRolledBack(index, settleLateRollback(control.status.stages[index]!.counts, rolledBack), reason);
+    return STAGE_ROLLED_BACK;
   }
 }
 

@@ -1,7 +1,19 @@
-import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, type CancellationScope, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  type CancellationScope,
+  type ChildWorkflowHandle,
+  type Workflow,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { catchUpProgressSignal, type CatchUpProgress } from '../contracts/engineMessages';
 import { FailureType } from '../contracts/failures';
 import {
+  batchRollbackSignal,
   operatorMessages,
   STAGE_PROGRESS_DESCRIPTION,
   stagePausedSignal,
@@ -27,7 +39,8 @@ import {
   type RolloutStatus,
   type StageStatus,
 } from '../contracts/status';
-import type { StageSize } from '../domain/planMath';
+import { settleLateRollback } from '../domain/gates';
+import { scaled, type StageSize } from '../domain/planMath';
 import { judgeRequest, type ControlFacts } from './operatorRequests';
 import { renderDashboard } from './rolloutDashboard';
 import { RolloutMetrics } from './rolloutMetrics';
@@ -35,6 +48,13 @@ import { RolloutSearchAttributes } from './rolloutSearchAttributes';
 import { refreshFigures, successRateBetween } from './statusFigures';
 
 type StopKind = 'rollback' | 'abort';
+
+const { rollbackCohort } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  summary: "roll back a cohort's updated devices and take the rest out of the rollout",
+});
 
 /**
  * What operators see and steer in a running rollout: its status and audit trail, and pause,
@@ -46,7 +66,8 @@ export class RolloutControl {
   readonly status: RolloutStatus;
   private paused = false;
   private stopWanted: StopKind | undefined;
-  private rollbackScope: RollbackScope | undefined;
+  /** An operator asked to roll back the running stage: why, until the rollout has done it. */
+  private stageRollback: string | undefined;
   private approval: { stage: string; given: boolean } | undefined;
   private targetsKnown = false;
   private finalState: FinalState | undefined;
@@ -90,9 +111,21 @@ export class RolloutControl {
     return this.stopWanted !== undefined;
   }
 
-  /** What the operator asked the rollback to cover; the rollout performs `all` until the engine supports narrower scopes. */
-  get requestedRollbackScope(): RollbackScope | undefined {
-    return this.rollbackScope;
+  /** Why an operator asked to roll back the stage the rollout just cancelled, once; undefined when none did. */
+  takeStageRollback(): string | undefined {
+    const reason = this.stageRollback;
+    this.stageRollback = undefined;
+    return reason;
+  }
+
+  /** The running stage was rolled back at an operator's request: the rollout pauses until one resumes it. */
+  stageRolledBack(index: number, counts: DeviceCounts, reason: string): void {
+    const stage = this.stage(index);
+    stage.counts = counts;
+    stage.state = 'rolled_back';
+    this.runningStage = undefined;
+    this.pauseForDecision(stage, { at: now(), stage: stage.name, gate: 'operator', action: 'roll_back', reason });
+    this.publish();
   }
 
   /**
@@ -159,11 +192,17 @@ export class RolloutControl {
   rollBackBecause(decision: Decision): void {
     this.status.decisions.push(decision);
     this.metrics.decisionTaken('gate', decision.action);
-    this.stop('rollback', 'all');
+    this.stop('rollback');
   }
 
   rollingBack(): void {
     this.runningStage = undefined;
+    this.publish();
+  }
+
+  /** The rollout's rollback returned these devices: they count as rolled back in their stages. */
+  rolledBack(byStage: Record<string, number>): void {
+    for (const stage of this.status.stages) stage.counts = settleLateRollback(stage.counts, byStage[stage.name] ?? 0);
     this.publish();
   }
 
@@ -231,7 +270,7 @@ export class RolloutControl {
         break;
       case 'rollback':
         entry.scope = request.scope ?? 'all';
-        this.stop('rollback', entry.scope);
+        await this.rollBack(entry.scope, `${request.by}: ${request.reason ?? 'no reason given'}`);
         break;
       case 'abort':
         this.stop('abort');
@@ -280,9 +319,39 @@ export class RolloutControl {
     return approval.stage;
   }
 
-  private stop(kind: StopKind, scope?: RollbackScope): void {
+  /**
+   * `all` stops the rollout and returns every updated device. A batch or stage rollback pauses the
+   * rollout with that part returned; a cohort rollback returns the cohort's updated devices, takes the
+   * rest of it out of the rollout and pauses. Resuming goes on with the rest of the plan.
+   */
+  private async rollBack(scope: RollbackScope, reason: string): Promise<void> {
+    if (scope === 'all') return this.stop('rollback');
+    if (scope === 'batch') {
+      await this.runningStage?.handle.signal(batchRollbackSignal, { reason });
+      return;
+    }
+    if (scope === 'stage') {
+      this.stageRollback = reason;
+      this.runningStage?.scope.cancel();
+      return;
+    }
+    await this.setPaused(true);
+    const cohort = JSON.stringify(scope.cohort);
+    const first = resolveStage(this.input.plan, 0);
+    const { rolledBack, withdrawn } = await rollbackCohort({
+      rolloutId: this.input.plan.rolloutId,
+      cohort: scope.cohort,
+      maxConcurrent: first.maxConcurrent,
+      maxPollIntervalMs: scaled(first.healthCheckInterval, this.input.speedup),
+      versionPolicy: this.input.plan.versionPolicy,
+    });
+    const decision: Decision = { at: now(), stage: this.status.currentStage ?? '', gate: 'operator', action: 'roll_back', reason: `cohort ${cohort}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout (${reason})` };
+    this.status.decisions.push(decision);
+    this.publish();
+  }
+
+  private stop(kind: StopKind): void {
     this.stopWanted = kind;
-    this.rollbackScope = scope;
     delete this.status.pendingDecision;
     this.publish();
     this.runningStage?.scope.cancel();
@@ -329,9 +398,14 @@ export class RolloutControl {
 
   /** The stage paused itself at a gate; the rollout pauses with it and waits for an operator. */
   private gateStopped(stage: StageStatus, decision: Decision): void {
-    this.status.decisions.push(decision);
     this.metrics.decisionTaken('gate', decision.action);
     stage.state = 'held';
+    this.pauseForDecision(stage, decision);
+  }
+
+  /** Records `decision` and pauses the rollout until an operator resumes, rolls back or aborts it. */
+  private pauseForDecision(stage: StageStatus, decision: Decision): void {
+    this.status.decisions.push(decision);
     this.paused = true;
     this.status.pendingDecision = {
       kind: 'resume_or_roll_back',
@@ -344,7 +418,11 @@ export class RolloutControl {
   }
 
   private facts(): ControlFacts {
-    return { state: this.status.state, awaitingApproval: this.approval && !this.approval.given ? this.approval.stage : undefined };
+    return {
+      state: this.status.state,
+      awaitingApproval: this.approval && !this.approval.given ? this.approval.stage : undefined,
+      stageRunning: this.runningStage !== undefined,
+    };
   }
 
   private currentState(): RolloutState {

@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
@@ -13,11 +14,11 @@ import {
 import type { Activities } from '../activities';
 import { batchProgressSignal } from '../contracts/engineMessages';
 import { batchWorkflowId } from '../contracts/ids';
-import { stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
+import { batchRollbackSignal, stagePausedSignal, stageProgressSignal, type StageProgress } from '../contracts/messages';
 import type { HealthSettings, ResolvedStage, RetrySettings } from '../contracts/plan';
 import type { Decision, DeviceCounts } from '../contracts/status';
 import { emptyCounts } from '../contracts/status';
-import { batchGate, settleBatch, settleRollback, type GateVerdict } from '../domain/gates';
+import { batchGate, settleBatch, settleLateRollback, settleRollback, type GateVerdict } from '../domain/gates';
 import { PROGRESS_REPORTS_PER_STAGE } from '../domain/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../domain/pipelining';
 import type { CohortWindow } from '../domain/maintenanceWindow';
@@ -81,6 +82,8 @@ interface RunningBatch extends BatchInFlight {
   judged: boolean;
   /** The batch says its timeout passed with updates still going. */
   timedOut: boolean;
+  /** Why an operator asked to roll this batch back, if one did. */
+  rollbackRequested?: string;
 }
 
 /**
@@ -93,10 +96,18 @@ export async function stageWorkflow(input: StageInput): Promise<StageResult> {
   const run = new StageRun(input);
   run.install();
   await run.batches();
-  // A catch-up round updates a firmware that every stage's monitoring window has judged already.
-  const monitoring: MonitorOutcome = input.catchUpRound === undefined ? await monitor(input, run) : { verdict: 'passed', health: undefined };
+  // A gate that held or rolled back the last batch waits for an operator like any other: monitoring is no verdict on it.
+  await condition(() => !run.isPaused());
+  const monitoring: MonitorOutcome = needsMonitoring(input, run) ? await monitor(input, run) : { verdict: 'passed', health: undefined };
+  await condition(allHandlersFinished);
   return { stage: input.stage.name, devices: input.devices, counts: run.counts, batchesDone: run.batchesDone, monitoring };
 }
+
+/**
+ * A catch-up round updates a firmware that every stage's monitoring window has judged already; a
+ * stage none of whose devices runs the new firmware (all rolled back, failed or deferred) has nothing to watch.
+ */
+const needsMonitoring = (input: StageInput, run: StageRun): boolean => input.catchUpRound === undefined && run.counts.succeeded > 0;
 
 async function monitor(input: StageInput, run: StageRun): Promise<MonitorOutcome> {
   await run.continueAsNewBeforeMonitoring();
@@ -130,6 +141,7 @@ class StageRun implements StagePauses {
 
   install(): void {
     setHandler(stagePausedSignal, ({ paused }) => void (this.paused = paused));
+    setHandler(batchRollbackSignal, ({ reason }) => this.rollBackLatestBatch(reason));
     setHandler(batchProgressSignal, ({ batchIndex, reachedMilestone, counts, timedOut }) => {
       const batch = this.running.get(batchIndex);
       if (batch && !batch.ended) Object.assign(batch, { reachedMilestone, counts, timedOut });
@@ -198,9 +210,11 @@ class StageRun implements StagePauses {
       },
     );
     // The batch times itself out: only it knows its exact counts at that moment.
-    await condition(() => batch.ended || batch.timedOut);
+    await condition(() => batch.ended || batch.timedOut || batch.rollbackRequested !== undefined);
     const endedInTime = batch.ended;
-    const verdict = batchGate(batch.counts, stage, { final: endedInTime });
+    const verdict: GateVerdict = batch.rollbackRequested
+      ? { action: 'roll_back', reason: batch.rollbackRequested }
+      : batchGate(batch.counts, stage, { final: endedInTime });
     if (verdict.action !== 'continue') this.paused = true;
     batch.judged = true;
     if (verdict.action === 'roll_back') {
@@ -225,9 +239,30 @@ class StageRun implements StagePauses {
     });
   }
 
+  /**
+   * An operator's rollback of the current batch: the latest running one is judged at once with that
+   * verdict; with none running, the latest that ran is rolled back and the stage pauses.
+   */
+  private async rollBackLatestBatch(reason: string): Promise<void> {
+    const running = [...this.running.values()].at(-1);
+    if (running) {
+      running.rollbackRequested = reason;
+      return;
+    }
+    if (this.batchesDone === 0) return;
+    const index = this.batchesDone - 1;
+    this.counts = settleLateRollback(this.counts, await this.rollBackRange(index));
+    await this.afterGate(index, { action: 'roll_back', reason });
+  }
+
   private async rollBack(batch: RunningBatch): Promise<void> {
+    batch.counts = settleRollback(batch.counts, await this.rollBackRange(batch.index));
+  }
+
+  /** Rolls back batch `index`'s devices; returns how many went back. */
+  private async rollBackRange(index: number): Promise<number> {
     const { stage, speedup, rolloutId, stageIndex, catchUpRound } = this.input;
-    const range = batchRange(this.input.devices, stage.batchSize, batch.index);
+    const range = batchRange(this.input.devices, stage.batchSize, index);
     const { rolledBack } = await rollbackBatch({
       rolloutId,
       stageIndex,
@@ -238,7 +273,7 @@ class StageRun implements StagePauses {
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
       versionPolicy: this.input.versionPolicy,
     });
-    batch.counts = settleRollback(batch.counts, rolledBack);
+    return rolledBack;
   }
 
   /** A held or rolled-back batch pauses the stage and tells the rollout why; operators resume it. */

@@ -6,14 +6,14 @@ import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';
 
-/** A 20-device stage in batches of 10 whose first batch has `failing` devices that never update. */
-async function withFailingFirstBatch(failing: number, body: (client: RolloutClient, rolloutId: string, fleet: MemoryFleet) => Promise<void>) {
+/** A stage of `count` devices in batches of 10 whose first batch has `failing` devices that never update. */
+async function withFailingFirstBatch(failing: number, body: (client: RolloutClient, rolloutId: string, fleet: MemoryFleet) => Promise<void>, count = 20) {
   const env = await localEnv();
-  const devices = generateDevices({ count: 20 });
+  const devices = generateDevices({ count });
   const fleet = new MemoryFleet({ devices });
   devices.slice(0, failing).forEach((device) => fleet.failNextUpdates(device.id, 1, 'FLASH_WRITE_ERROR'));
   const plan = planFor('gate', {
-    stages: [{ name: 'wave', devices: 20, monitorWindow: '10 minutes' }],
+    stages: [{ name: 'wave', devices: count, monitorWindow: '10 minutes' }],
     // Pipelining only once every device of batch 1 has settled, when its success rate is known to be
     // below the gate: batch 2 must then wait for batch 1's gate, which is what these tests are about.
     defaults: { batchSize: 10, batchGap: '10 minutes', batchTimeout: '2 hours', pipelineState: 'succeeded', pipelineFraction: 1 },
@@ -41,7 +41,7 @@ describe('the batch gate (dev server)', () => {
 
       await client.resume(rolloutId, { by: 'alice', reason: 'known flaky units' });
       const report = await client.result(rolloutId);
-      assert.deepEqual(report.stages[0]!.counts, { pending: 0, succeeded: 17, failed: 3, deferred: 0, rolled_back: 0 });
+      assert.deepEqual(report.stages[0]!.counts, { pending: 0, succeeded: 17, failed: 3, deferred: 0, rolled_back: 0, excluded: 0 });
     });
   });
 
@@ -59,5 +59,23 @@ describe('the batch gate (dev server)', () => {
       await client.rollback(rolloutId, { by: 'alice', reason: 'stop here' });
       assert.equal((await client.result(rolloutId)).state, 'rolled_back');
     });
+  });
+
+  it('does not let a rolled-back last batch end the rollout as completed: it waits for an operator', async () => {
+    await withFailingFirstBatch(
+      4,
+      async (client, rolloutId) => {
+        await waitFor(() => heldOrRolledBack(client, rolloutId), 'the gate to decide');
+        await new Promise((resolve) => setTimeout(resolve, 3_000)); // past the 10-minute monitoring window at this speed-up
+        const waiting = await client.status(rolloutId);
+        assert.equal(waiting.state, 'paused', 'still waiting for an operator');
+        assert.equal(waiting.stages[0]!.state, 'held');
+        await client.resume(rolloutId, { by: 'alice', reason: 'the failures are understood' });
+        const report = await client.result(rolloutId);
+        assert.equal(report.state, 'completed');
+        assert.deepEqual(report.stages[0]!.counts, { pending: 0, succeeded: 0, failed: 4, deferred: 0, rolled_back: 6, excluded: 0 });
+      },
+      10,
+    );
   });
 });

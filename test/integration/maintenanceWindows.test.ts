@@ -66,7 +66,7 @@ describe('maintenance windows (time skipping)', () => {
 
     // The batch waited days for eu-west: its 12-hour timeout counts from the latest opening, so it never held the stage.
     assert.equal(report.state, 'completed');
-    assert.deepEqual(report.stages[0]?.counts, { pending: 0, succeeded: DEVICES, failed: 0, deferred: 0, rolled_back: 0 });
+    assert.deepEqual(report.stages[0]?.counts, { pending: 0, succeeded: DEVICES, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 });
     const windowed = fleet.commandsAt.filter(({ deviceId }) => euWest.includes(deviceId));
     const others = fleet.commandsAt.filter(({ deviceId }) => !euWest.includes(deviceId));
     assert.equal(new Set(windowed.map(({ deviceId }) => deviceId)).size, euWest.length);

@@ -15,7 +15,7 @@ const sentCommands = (fleet: MemoryFleet) => [...fleet.acceptedCommands().values
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('operators steering a rollout with signals, as the Web UI and the Temporal CLI send them (dev server)', () => {
-  it('pause stops new batches, a refused signal is only recorded, resume goes on, rollback returns every updated device', async () => {
+  it('pause stops new batches, a refused signal is only recorded, resume goes on, rollback of all returns every updated device', async () => {
     const env = await localEnv();
     const devices = generateDevices({ count: 25 });
     const fleet = new MemoryFleet({ devices, phases: { queued: 50, downloading: 200, downloaded: 50, installing: 100, rebooting: 100 } });
@@ -46,7 +46,7 @@ describe('operators steering a rollout with signals, as the Web UI and the Tempo
 
       await signalWithTemporalCli(env.address, plan.rolloutId, operatorMessages.resume.name, { by: 'carol', reason: 'false alarm' });
       await waitFor(() => sentCommands(fleet) > whilePaused, 'the rollout to go on after resume');
-      await handle.signal(operatorMessages.rollback.signal, { by: 'bob', reason: 'bad build', scope: 'stage' });
+      await handle.signal(operatorMessages.rollback.signal, { by: 'bob', reason: 'bad build', scope: 'all' });
       const report = await client.result(plan.rolloutId);
 
       assert.equal(report.state, 'rolled_back');
@@ -62,9 +62,11 @@ describe('operators steering a rollout with signals, as the Web UI and the Tempo
           ['rollback', 'bob', 'signal', undefined],
         ],
       );
-      assert.equal(final.audit[4]!.scope, 'stage', 'the requested scope is recorded (performed as all for now)');
+      assert.equal(final.audit[4]!.scope, 'all');
       assert.deepEqual(devices.filter((device) => fleet.device(device.id).firmwareVersion !== '1.0.0').map((device) => device.id), [], 'every device back on 1.0.0');
       assert.equal(fleet.acceptedCommands('rollback').size, sentCommands(fleet), 'one rollback per updated device');
+      const sum = (state: 'succeeded' | 'rolled_back') => report.stages.reduce((total, stage) => total + stage.counts[state], 0);
+      assert.deepEqual([sum('succeeded'), sum('rolled_back')], [0, fleet.acceptedCommands('rollback').size], 'the counts show the rollback');
     });
   });
 });

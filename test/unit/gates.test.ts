@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { emptyCounts } from '../../src/contracts/status';
-import { batchGate, settleBatch, settleRollback, successRate } from '../../src/domain/gates';
+import { batchGate, settleBatch, settleLateRollback, settleRollback, successRate } from '../../src/domain/gates';
 import { preflightDeferral, PreflightRules } from '../../src/domain/preflight';
 import { pipelineReady } from '../../src/domain/pipelining';
 
@@ -13,7 +13,12 @@ describe('batch gate', () => {
   it('rolls back below 70 %', () => assert.equal(batchGate(batch(17, 8), thresholds).action, 'roll_back'));
   it('counts a cut-short batch: rolled-back devices from succeeded then pending, the rest of pending as failed', () => {
     const cutShort = { ...emptyCounts(), pending: 9, succeeded: 16 };
-    assert.deepEqual(settleRollback(cutShort, 19), { pending: 0, succeeded: 0, failed: 6, deferred: 0, rolled_back: 19 });
+    assert.deepEqual(settleRollback(cutShort, 19), { pending: 0, succeeded: 0, failed: 6, deferred: 0, rolled_back: 19, excluded: 0 });
+  });
+  it('counts a late rollback from succeeded, then pending, and leaves devices never started pending', () => {
+    const stage = { ...emptyCounts(), pending: 12, succeeded: 8, failed: 1 };
+    assert.deepEqual(settleLateRollback(stage, 5), { ...stage, succeeded: 3, rolled_back: 5 });
+    assert.deepEqual(settleLateRollback(stage, 10), { ...stage, pending: 10, succeeded: 0, rolled_back: 10 });
   });
   it('judges a batch that timed out with devices still updating as not (yet) successful', () => {
     const timedOut = { ...emptyCounts(), pending: 10, succeeded: 15 };
@@ -26,12 +31,12 @@ describe('batch gate', () => {
   });
   it('moves settled devices out of pending, and rolled-back ones out of succeeded', () => {
     const stage = settleBatch(emptyCounts(50), batch(20, 3, 2));
-    assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0 });
-    assert.deepEqual(settleRollback(batch(20, 3, 2), 20), { pending: 0, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20 });
+    assert.deepEqual(stage, { pending: 25, succeeded: 20, failed: 3, deferred: 2, rolled_back: 0, excluded: 0 });
+    assert.deepEqual(settleRollback(batch(20, 3, 2), 20), { pending: 0, succeeded: 0, failed: 3, deferred: 2, rolled_back: 20, excluded: 0 });
   });
   it('takes rolled-back devices a batch cancelled at its timeout still counted as pending out of pending', () => {
     const cancelled = { ...emptyCounts(10), pending: 6, succeeded: 4 };
-    assert.deepEqual(settleRollback(cancelled, 10), { pending: 0, succeeded: 0, failed: 0, deferred: 0, rolled_back: 10 });
+    assert.deepEqual(settleRollback(cancelled, 10), { pending: 0, succeeded: 0, failed: 0, deferred: 0, rolled_back: 10, excluded: 0 });
   });
 });
 

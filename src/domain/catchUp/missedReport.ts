@@ -3,6 +3,7 @@ import { emptyCounts, type DeviceCounts, type DeviceOutcome } from '../../contra
 import { isTerminal, type Operation } from '../../fleet/provider';
 import { MissReason } from '../policy/quarantine';
 import { OFFLINE } from '../preflight';
+import { NO_STAGE_REASON } from '../stageAllocation';
 import { cannotBeRetried } from './missedTurn';
 
 /** Devices named per reason in the rollout's result; the ledger (`rollout devices`) holds the rest. */
@@ -20,7 +21,9 @@ export function missOf(outcome: DeviceOutcome, latest: Operation | undefined): M
     case 'succeeded':
       return undefined;
     case 'excluded':
-      return { reason: 'version_policy', detail };
+      // A target was in a stage: only a cohort rollback excludes it after the snapshot.
+      if (outcome.stage) return { reason: 'cohort_withdrawn', detail };
+      return { reason: detail === NO_STAGE_REASON ? 'no_stage' : 'version_policy', detail };
     case 'deferred':
       return outcome.reason === OFFLINE ? { reason: 'offline', detail: 'offline at every check' } : { reason: 'preflight_deferred', detail };
     case 'quarantined':
@@ -53,7 +56,7 @@ export function countsByStage(stageOf: ReadonlyMap<string, string>, outcomes: re
   for (const stage of stageOf.values()) counts.get(stage)!.pending += 1;
   for (const outcome of outcomes) {
     const stageCounts = counts.get(stageOf.get(outcome.deviceId) ?? '');
-    if (!stageCounts || outcome.state === 'excluded') continue;
+    if (!stageCounts) continue;
     stageCounts.pending -= 1;
     stageCounts[outcome.state === 'quarantined' ? 'failed' : outcome.state] += 1;
   }

@@ -102,6 +102,8 @@ export const MissReason = z.enum([
   'update_failed',
   /** A batch gate rolled it back and the rollout went on. */
   'rolled_back',
+  /** An operator rolled back its cohort before its turn and withdrew it from the rollout. */
+  'cohort_withdrawn',
 ]);
 export type MissReason = z.infer<typeof MissReason>;
 

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { Plan, quarantineAfterAttempts } from '../../../src/contracts/plan';
 import type { DeviceOutcome } from '../../../src/contracts/status';
 import { countsByStage, groupMisses, missOf } from '../../../src/domain/catchUp/missedReport';
+import { withdrawnOutcome } from '../../../src/contracts/deviceAttempts';
+import { NO_STAGE_REASON } from '../../../src/domain/stageAllocation';
 import { catchUpVerdict, failedUpdates, quarantinedOutcome } from '../../../src/domain/catchUp/missedTurn';
 import type { Operation, OperationState } from '../../../src/fleet/provider';
 import { planFor } from '../../helpers/fixtures';
@@ -63,7 +65,9 @@ describe('who missed the rollout', () => {
     assert.deepEqual(missOf(outcome('deferred', 'battery 20% ≤ 50%'), undefined), { reason: 'preflight_deferred', detail: 'battery 20% ≤ 50%' });
     assert.equal(missOf(outcome('failed', 'still downloading'), operation(1, 'downloading'))?.reason, 'offline');
     assert.equal(missOf(outcome('failed', 'DeviceNeedsIntervention'), operation(1, 'failed', 'POWER_LOSS'))?.reason, 'update_failed');
-    assert.equal(missOf(outcome('excluded', 'below the minimum source version'), undefined)?.reason, 'version_policy');
+    assert.equal(missOf({ ...outcome('excluded', 'below the minimum source version'), stage: '' }, undefined)?.reason, 'version_policy');
+    assert.equal(missOf({ ...outcome('excluded', NO_STAGE_REASON), stage: '' }, undefined)?.reason, 'no_stage');
+    assert.equal(missOf(withdrawnOutcome('gw-1', 'wave'), undefined)?.reason, 'cohort_withdrawn');
     const quarantined = quarantinedOutcome(outcome('failed'), operation(5, 'failed', 'E_FLASH'), '1.0.0');
     assert.deepEqual(missOf(quarantined, undefined), { reason: 'device_quarantined', detail: 'E_FLASH after 5 failed updates, on 1.0.0' });
   });
@@ -89,11 +93,12 @@ describe('who missed the rollout', () => {
       { deviceId: 'a', stage: 'catch-up', state: 'succeeded', attempts: 1 },
       { deviceId: 'b', stage: 'wave', state: 'quarantined', attempts: 5 },
       { deviceId: 'c', stage: 'wave', state: 'deferred', attempts: 0 },
+      withdrawnOutcome('d', 'wave'),
       { deviceId: 'x', stage: '', state: 'excluded', attempts: 0 },
     ];
     assert.deepEqual(countsByStage(stageOf, outcomes, ['canary', 'wave']), [
-      { pending: 0, succeeded: 1, failed: 0, deferred: 0, rolled_back: 0 },
-      { pending: 1, succeeded: 0, failed: 1, deferred: 1, rolled_back: 0 },
+      { pending: 0, succeeded: 1, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 },
+      { pending: 0, succeeded: 0, failed: 1, deferred: 1, rolled_back: 0, excluded: 1 },
     ]);
   });
 });

@@ -3,8 +3,8 @@ import { operatorMessages } from '../../../src/contracts/messages';
 import type { RolloutState } from '../../../src/contracts/status';
 import { judgeRequest, type ControlFacts } from '../../../src/workflows/operatorRequests';
 
-const running: ControlFacts = { state: 'running', awaitingApproval: undefined };
-const facts = (state: RolloutState, awaitingApproval?: string): ControlFacts => ({ state, awaitingApproval });
+const running: ControlFacts = { state: 'running', awaitingApproval: undefined, stageRunning: true };
+const facts = (state: RolloutState, awaitingApproval?: string, stageRunning = true): ControlFacts => ({ state, awaitingApproval, stageRunning });
 const refusal = (verdict: ReturnType<typeof judgeRequest>) => ('rejected' in verdict ? verdict.rejected : undefined);
 
 describe('judging operator requests', () => {
@@ -34,6 +34,16 @@ describe('judging operator requests', () => {
     }
     assert.match(refusal(judgeRequest(operatorMessages.rollback, { by: 'a', reason: 'r', scope: 'device' }, running)) ?? '', /scope/);
     assert.match(refusal(judgeRequest(operatorMessages.rollback, { by: 'a', reason: 'r', scope: { cohort: {} } }, running)) ?? '', /at least one attribute/);
+  });
+
+  it('refuses a batch or stage rollback while no stage runs, and still takes all or a cohort', () => {
+    const betweenStages = facts('awaiting_approval', 'wave1', false);
+    for (const scope of ['batch', 'stage']) {
+      assert.match(refusal(judgeRequest(operatorMessages.rollback, { by: 'a', reason: 'r', scope }, betweenStages)) ?? '', /no stage is running/);
+    }
+    for (const scope of ['all', { cohort: { region: 'eu-west' } }]) {
+      assert.equal(refusal(judgeRequest(operatorMessages.rollback, { by: 'a', reason: 'r', scope }, betweenStages)), undefined);
+    }
   });
 
   it('refuses what the state does not allow', () => {

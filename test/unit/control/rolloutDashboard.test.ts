@@ -8,13 +8,13 @@ const heldStatus: RolloutStatus = {
   state: 'paused',
   currentStage: 'pilot',
   currentBatch: { number: 2, of: 4 },
-  devices: { pending: 175, succeeded: 21, failed: 4, deferred: 0, rolled_back: 0 },
+  devices: { pending: 175, succeeded: 21, failed: 4, deferred: 0, rolled_back: 0, excluded: 0 },
   successRate: 0.84,
   lastBatchSuccessRate: 0.8,
   stages: [
-    { name: 'canary', devices: 5, batches: 1, batchesDone: 1, state: 'completed', counts: { pending: 0, succeeded: 5, failed: 0, deferred: 0, rolled_back: 0 }, successRate: 1 },
-    { name: 'pilot', devices: 20, batches: 4, batchesDone: 1, state: 'held', counts: { pending: 15, succeeded: 1, failed: 4, deferred: 0, rolled_back: 0 }, successRate: 0.2 },
-    { name: 'wave1', devices: 50, batches: 2, batchesDone: 0, state: 'pending', counts: { pending: 50, succeeded: 0, failed: 0, deferred: 0, rolled_back: 0 } },
+    { name: 'canary', devices: 5, batches: 1, batchesDone: 1, state: 'completed', counts: { pending: 0, succeeded: 5, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 }, successRate: 1 },
+    { name: 'pilot', devices: 20, batches: 4, batchesDone: 1, state: 'held', counts: { pending: 15, succeeded: 1, failed: 4, deferred: 0, rolled_back: 0, excluded: 0 }, successRate: 0.2 },
+    { name: 'wave1', devices: 50, batches: 2, batchesDone: 0, state: 'pending', counts: { pending: 50, succeeded: 0, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 } },
   ],
   pendingDecision: {
     kind: 'resume_or_roll_back',
