@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { rolloutWorkflowId } from '../src/contracts/ids';
 import { statusQuery } from '../src/contracts/messages';
 import { Plan, resolveStage } from '../src/contracts/plan';
-import { batchHistoryBound, MONITORING_RUN_HISTORY_BOUND, rolloutHistoryBound, stageRunHistoryBound } from '../src/domain/historyBudget';
+import { batchHistoryBound, CATCH_UP_RUN_HISTORY_BOUND, MONITORING_RUN_HISTORY_BOUND, rolloutHistoryBound, stageRunHistoryBound } from '../src/domain/historyBudget';
 import { batchCount } from '../src/domain/planMath';
 import { generateDevices } from '../src/fleet/generateDevices';
 import { MemoryFleet } from '../src/fleet/memoryFleet';
@@ -38,7 +38,7 @@ function positiveInteger(value: string): number {
 async function benchScale(options: ScaleOptions): Promise<void> {
   const { devices, batchSize } = options;
   const maxConcurrent = options.maxConcurrent ?? batchSize;
-  const planInput = scalePlan({ rolloutId: uniqueRolloutId(`scale-${devices}`), devices, batchSize, maxConcurrent });
+  const planInput = scalePlan({ rolloutId: uniqueRolloutId(`scale-${devices}`), batchSize, maxConcurrent });
   const plan = Plan.parse(planInput);
   const env = await timeSkippingEnv();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
@@ -72,6 +72,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
       rolloutWorkflow: rolloutHistoryBound(plan.stages.length),
       stageWorkflow: Math.max(stageRunHistoryBound(plan.defaults.batchesPerRun), MONITORING_RUN_HISTORY_BOUND),
       batchWorkflow: batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts }),
+      catchUpWorkflow: CATCH_UP_RUN_HISTORY_BOUND,
     },
     workflowRuns: histories.length,
     ownPeakRssBytes: ownPeakRss(),

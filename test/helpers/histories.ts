@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { batchWorkflowId, rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
+import { batchWorkflowId, catchUpWorkflowId, rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
 import { resolveStage, type Plan } from '../../src/contracts/plan';
 import type { RolloutReport } from '../../src/contracts/rollout';
 import { batchCount } from '../../src/domain/planMath';
@@ -28,7 +28,9 @@ export function rolloutWorkflowIds(plan: Plan, report: RolloutReport): string[] 
     const batches = batchCount(devices, resolveStage(plan, index).batchSize);
     return [stageWorkflowId(plan.rolloutId, stage), ...Array.from({ length: batches }, (_, batch) => batchWorkflowId(plan.rolloutId, stage, batch))];
   });
-  return [rolloutWorkflowId(plan.rolloutId), ...stages];
+  // The catch-up phase follows a last stage that passed; with nobody missed it ends in its first run.
+  const catchUp = report.state === 'completed' ? [catchUpWorkflowId(plan.rolloutId)] : [];
+  return [rolloutWorkflowId(plan.rolloutId), ...stages, ...catchUp];
 }
 
 /** Every run of `workflowId`, first run first: follows continue-as-new back from the latest run. */

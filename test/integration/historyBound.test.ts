@@ -3,6 +3,7 @@ import { rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
 import { Plan } from '../../src/contracts/plan';
 import {
   batchHistoryBound,
+  CATCH_UP_RUN_HISTORY_BOUND,
   HEALTH_POLLS_PER_RUN,
   HISTORY_BYTE_LIMIT,
   MONITORING_RUN_HISTORY_BOUND,
@@ -29,6 +30,7 @@ const WAVE_MONITORING_RUNS = Math.ceil(360 / HEALTH_POLLS_PER_RUN);
 function boundOf(run: RunHistory): number {
   if (run.workflowType === 'batchWorkflow') return batchHistoryBound({ devices: BATCH_SIZE, maxConcurrent: MAX_CONCURRENT, maximumAttempts: 5 });
   if (run.workflowType === 'rolloutWorkflow') return rolloutHistoryBound(2);
+  if (run.workflowType === 'catchUpWorkflow') return CATCH_UP_RUN_HISTORY_BOUND;
   return run.eventTypes.START_CHILD_WORKFLOW_EXECUTION_INITIATED ? stageRunHistoryBound(BATCHES_PER_RUN) : MONITORING_RUN_HISTORY_BOUND;
 }
 
