@@ -11,6 +11,7 @@ import { generateDevices } from '../src/fleet/generateDevices';
 import { MemoryFleet } from '../src/fleet/memoryFleet';
 import { rolloutWorkflow } from '../src/workflows';
 import { temporaryLedger, uniqueRolloutId } from '../test/helpers/fixtures';
+import { serveTestArtifacts, stopTestArtifacts } from '../test/helpers/artifacts';
 import { allRunHistories, largestByType, rolloutWorkflowIds } from '../test/helpers/histories';
 import { stopTestServers, timeSkippingEnv, withWorker } from '../test/helpers/temporal';
 import { childrenPeakRss, ownPeakRss } from './peakMemory';
@@ -100,10 +101,12 @@ const program = new Command('bench:scale')
   .option('--batch-size <count>', 'devices per batch', positiveInteger, 1_000)
   .option('--max-concurrent <count>', 'devices in flight at once (default: the batch size)', positiveInteger)
   .action(async (options: ScaleOptions) => {
+    // The plan's firmware is served and signed as in the tests: the worker verifies it before any device.
+    await serveTestArtifacts();
     try {
       await benchScale(options);
     } finally {
-      await stopTestServers();
+      await Promise.all([stopTestServers(), stopTestArtifacts()]);
     }
   });
 
