@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { UNRESPONSIVE_IDS_KEPT, type FleetSample, type StageHealth } from '../domain/health/observation';
+import { UNRESPONSIVE_IDS_KEPT, crashExposure, type FleetSample, type StageHealth } from '../domain/health/observation';
 import type { Health } from '../fleet/provider';
 import type { ActivityDependencies } from './index';
 import { chunks } from '../lib/chunks';
@@ -29,16 +29,9 @@ export function createHealthActivities({ fleet, ledger }: ActivityDependencies) 
   /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */
   async function sampleFleetHealth({ rolloutId, limit }: { rolloutId: string; limit: number }): Promise<FleetSample> {
     const ids = [...(await ledger.targets(rolloutId)).keys()].slice(0, limit);
-    const sample: FleetSample = { devices: 0, online: 0, crashes: 0, uptimeHours: 0 };
-    for (const chunk of chunks(ids, HEALTH_CHUNK)) {
-      for (const report of await fleet.health(chunk)) {
-        sample.devices += 1;
-        sample.online += report.online ? 1 : 0;
-        sample.crashes += report.crashCount;
-        sample.uptimeHours += report.uptimeSeconds / 3600;
-      }
-    }
-    return sample;
+    const reports: Health[] = [];
+    for (const chunk of chunks(ids, HEALTH_CHUNK)) reports.push(...(await fleet.health(chunk)));
+    return { devices: reports.length, online: reports.filter((report) => report.online).length, ...crashExposure(reports) };
   }
 
   return { checkStageHealth, sampleFleetHealth };
@@ -50,7 +43,7 @@ function summarize(reports: Health[], firmwareVersion: string): StageHealth {
   return {
     updated: reports.length,
     exposed: exposed.length,
-    crashes: exposed.reduce((total, report) => total + report.crashCount, 0),
+    ...crashExposure(exposed),
     reverted: reports.length - exposed.length,
     unresponsive: reports.filter((report) => !report.online).slice(0, UNRESPONSIVE_IDS_KEPT).map((report) => report.deviceId),
     ...(reports.length > 0 ? { connectivityRate: reports.filter((report) => report.online).length / reports.length } : {}),

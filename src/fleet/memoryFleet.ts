@@ -30,7 +30,11 @@ export interface MemoryFleetOptions {
   devices: Device[];
   phases?: PhaseDurations;
   now?: () => number;
+  /** How long every device has run its firmware when the fleet is made, in fleet time. */
+  firmwareAgeMs?: number;
 }
+
+const DAY_MS = 24 * 3_600_000;
 
 interface StoredOperation extends Operation {
   startedAt: number;
@@ -43,6 +47,8 @@ interface DeviceRecord {
   vitals: Omit<Vitals, 'deviceId' | 'online'>;
   pendingFailures: { count: number; errorCode: string };
   crashCount: number;
+  /** Fleet time the device activated the firmware it runs. */
+  firmwareSince: number;
 }
 
 const HEALTHY_VITALS: DeviceRecord['vitals'] = {
@@ -70,13 +76,14 @@ export class MemoryFleet implements FleetProvider {
   private nextOperationNumber = 1;
   readonly commandLog: { kind: OperationKind; deviceId: string; idempotencyKey: string; duplicate: boolean }[] = [];
 
-  constructor({ devices, phases = FAST_PHASES, now = Date.now }: MemoryFleetOptions) {
+  constructor({ devices, phases = FAST_PHASES, now = Date.now, firmwareAgeMs = 30 * DAY_MS }: MemoryFleetOptions) {
     this.phases = phases;
     this.now = now;
     this.order = devices.map((device) => device.id).sort();
+    const firmwareSince = now() - firmwareAgeMs;
     for (const device of devices) {
       const vitals = { ...HEALTHY_VITALS, batteryPercent: device.attributes.batteryBacked ? 90 : null };
-      this.records.set(device.id, { device: structuredClone(device), vitals, pendingFailures: { count: 0, errorCode: '' }, crashCount: 0 });
+      this.records.set(device.id, { device: structuredClone(device), vitals, pendingFailures: { count: 0, errorCode: '' }, crashCount: 0, firmwareSince });
     }
   }
 
@@ -116,13 +123,13 @@ export class MemoryFleet implements FleetProvider {
 
   async health(deviceIds: string[]): Promise<Health[]> {
     return deviceIds.map((deviceId) => {
-      const { device, crashCount } = this.settle(deviceId);
+      const { device, crashCount, firmwareSince } = this.settle(deviceId);
       return {
         deviceId,
         online: device.online,
         firmwareVersion: device.firmwareVersion,
         crashCount,
-        uptimeSeconds: 3600,
+        firmwareUptimeSeconds: Math.max(0, this.now() - firmwareSince) / 1000,
         batteryDrainPercentPerHour: device.attributes.batteryBacked ? 1 : null,
       };
     });
@@ -137,7 +144,7 @@ export class MemoryFleet implements FleetProvider {
     Object.assign(this.record(deviceId).vitals, vitals);
   }
 
-  /** Crashes the device reports on whatever image it runs (health counts them on the new firmware only). */
+  /** Crashes the device reports on whatever image it runs, before and after an update alike. */
   setCrashCount(deviceId: string, crashCount: number): void {
     this.record(deviceId).crashCount = crashCount;
   }
@@ -195,7 +202,9 @@ export class MemoryFleet implements FleetProvider {
     const state = this.stateAt(operation);
     if (state === 'succeeded' && !operation.applied) {
       operation.applied = true;
-      this.record(operation.deviceId).device.firmwareVersion = operation.targetVersion;
+      const record = this.record(operation.deviceId);
+      record.device.firmwareVersion = operation.targetVersion;
+      record.firmwareSince = operation.startedAt + PHASES.reduce((total, phase) => total + this.phases[phase], 0);
     }
     const { startedAt: _startedAt, outcome: _outcome, applied: _applied, ...visible } = operation;
     return { ...visible, state, duplicate: false };

@@ -113,9 +113,17 @@ export const Health = z.object({
   deviceId: DeviceId,
   online: z.boolean(),
   firmwareVersion: z.string(),
-  /** Crashes counted since the device booted its current image. */
+  /**
+   * Crashes since the device activated the firmware it runs now. A reboot, a crash's own included, does not
+   * reset it; a change of firmware (update or rollback) does.
+   */
   crashCount: z.number().int().nonnegative(),
-  uptimeSeconds: z.number().nonnegative(),
+  /**
+   * How long the device has run that firmware, from its activation, reboots included: `crashCount` over
+   * this is the firmware's crash rate on the device. Not the time since the last boot, which every crash
+   * would reset.
+   */
+  firmwareUptimeSeconds: z.number().nonnegative(),
   batteryDrainPercentPerHour: z.number().nullable(),
 });
 export type Health = z.infer<typeof Health>;

@@ -30,8 +30,9 @@ export class Gateway {
   activity: Activity = 'idle';
   batteryPercent: number | null;
   diskFreeMb: number;
-  bootedAtMs = 0;
-  crashCount = 0;
+  /** When the running image was activated: crashes and firmware uptime count from there. */
+  firmwareSinceMs: number;
+  crashCount: number;
   /** While set, the running image is on probation: a crash before this time rolls it back. */
   confirmUntilMs: number | undefined = undefined;
   lastDropAtMs: number | undefined = undefined;
@@ -52,6 +53,8 @@ export class Gateway {
     this.activeVersion = traits.device.firmwareVersion;
     this.batteryPercent = traits.batteryPercent;
     this.diskFreeMb = traits.diskFreeMb;
+    this.firmwareSinceMs = -traits.firmwareAgeMs;
+    this.crashCount = traits.crashesOnFirmware;
     this.offline = traits.offlineUntilMs === undefined ? undefined : { reason: 'absent', returnAtMs: traits.offlineUntilMs };
     this.ownDrops = new HazardClock(stream(seed, this.id, 'own-drop'));
     this.loadDrops = new HazardClock(stream(seed, this.id, 'load-drop'));
@@ -96,7 +99,7 @@ export class Gateway {
       online: this.online,
       firmwareVersion: this.activeVersion,
       crashCount: this.crashCount,
-      uptimeSeconds: Math.max(0, Math.round((now - this.bootedAtMs) / 1000)),
+      firmwareUptimeSeconds: Math.max(0, Math.round((now - this.firmwareSinceMs) / 1000)),
       batteryDrainPercentPerHour: this.batteryPercent === null ? null : this.drainPercentPerHour(model),
     };
   }
@@ -147,7 +150,7 @@ export class Gateway {
     this.previousVersion = this.activeVersion;
     this.activeVersion = version;
     this.confirmUntilMs = confirmUntilMs;
-    this.booted(now);
+    this.activated(now);
   }
 
   /** Swaps the slots back: the bootloader's rollback, or an operator's rollback command. */
@@ -155,7 +158,7 @@ export class Gateway {
     if (this.previousVersion === undefined) throw new Error(`${this.id} has no previous image`);
     [this.activeVersion, this.previousVersion] = [this.previousVersion, this.activeVersion];
     this.confirmUntilMs = undefined;
-    this.booted(now);
+    this.activated(now);
   }
 
   die(): void {
@@ -173,8 +176,8 @@ export class Gateway {
     return this.activity === 'idle' ? model.idleDrainPercentPerHour : model.activeDrainPercentPerHour;
   }
 
-  private booted(now: number): void {
-    this.bootedAtMs = now;
+  private activated(now: number): void {
+    this.firmwareSinceMs = now;
     this.crashCount = 0;
   }
 }

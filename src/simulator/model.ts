@@ -6,6 +6,7 @@ export type Range = z.infer<typeof Range>;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /**
  * The device-management service. Its CPU is a linear function of the operations it tracks; the seed
@@ -53,6 +54,11 @@ export const GatewayModel = z.object({
   /** A new image must run this long without a crash to be committed; a crash inside it rolls back. */
   confirmWindowMs: z.number().positive().default(3 * MINUTE),
   baseCrashesPerHour: z.number().nonnegative().default(0.01),
+  /**
+   * How long each gateway has run its image when the simulation starts, its crashes on it drawn at the base
+   * rate: a fleet is not switched on the moment a rollout begins, and its baseline is read from this history.
+   */
+  firmwareAgeMs: Range.default([7 * DAY, 90 * DAY]),
   cpuPercent: Range.default([5, 30]),
   /** Extra CPU while verifying or installing an image. */
   updateCpuPercent: z.number().nonnegative().default(40),

@@ -39,7 +39,7 @@ export const FleetOutcome = z.object({
   wedged: z.number().int(),
   dead: z.number().int(),
   successRate: z.number(),
-  /** Crashes per gateway-hour among the updated gateways, since each booted the target: what a crashing image shows. */
+  /** Crashes per gateway-hour among the updated gateways, since each activated the target: what a crashing image shows. */
   crashesPerHourOnTarget: z.number(),
   /** Gateways that lost their connection at least once. */
   devicesDisconnected: z.number().int(),
@@ -61,7 +61,7 @@ export function fleetOutcome(gateways: readonly Gateway[], targetVersion: string
   const outcomes = gateways.map((gateway) => deviceOutcome(gateway, targetVersion));
   const count = (outcome: DeviceOutcome) => outcomes.filter((candidate) => candidate === outcome).length;
   const updated = gateways.filter((_, index) => outcomes[index] === 'updated');
-  const hoursOnTarget = updated.reduce((sum, gateway) => sum + (nowMs - gateway.bootedAtMs) / 3_600_000, 0);
+  const hoursOnTarget = updated.reduce((sum, gateway) => sum + (nowMs - gateway.firmwareSinceMs) / 3_600_000, 0);
   const crashesOnTarget = updated.reduce((sum, gateway) => sum + gateway.crashCount, 0);
   return {
     targetVersion,

@@ -16,6 +16,13 @@ export const uniform = (random: Random, min: number, max: number): number => min
 /** A unit exponential: the hazard budget an event needs before it happens. */
 export const exponential = (random: Random): number => -Math.log(1 - random());
 
+/** Events of a Poisson process with `mean` events in all: unit exponentials spent until the mean runs out. */
+export function poisson(random: Random, mean: number): number {
+  let events = 0;
+  for (let spent = exponential(random); spent <= mean; spent += exponential(random)) events += 1;
+  return events;
+}
+
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) {

@@ -1,8 +1,8 @@
 import { generateDevices } from '../fleet/generateDevices';
 import type { Device } from '../fleet/provider';
-import type { SimulationModel, Range } from './model';
+import { TIME, type SimulationModel, type Range } from './model';
 import type { FailureProfile } from './profiles';
-import { stream, uniform, type Random } from './random';
+import { poisson, stream, uniform, type Random } from './random';
 
 /** What a gateway is, fixed for the whole run: drawn once from the seed. */
 export interface GatewayTraits {
@@ -19,6 +19,9 @@ export interface GatewayTraits {
   verifyMs: number;
   installMs: number;
   rebootMs: number;
+  /** How long the gateway had run its image before plan time 0, and its crashes on it. */
+  firmwareAgeMs: number;
+  crashesOnFirmware: number;
 }
 
 export interface FleetSpec {
@@ -44,6 +47,9 @@ export function generateGateways({ devices: count, seed, firmwareVersion, model,
     const linkMbps = draw(network.linkMbps) * (flaky.has(device.id) ? profile.flakyLinks.linkFactor : 1);
     const battery = lowBattery.has(device.id) ? draw(profile.lowBatteries.batteryPercent) : draw(gateway.batteryPercent);
     const offlineFor = draw(profile.offlineDevices.offlineForMs);
+    // A stream of its own: the history leaves every other draw, and so the calibrated bulk behaviour, as it was.
+    const history = stream(seed, device.id, 'history');
+    const firmwareAgeMs = uniform(history, gateway.firmwareAgeMs[0], gateway.firmwareAgeMs[1]);
     return {
       device: { ...device, online: !offline.has(device.id) },
       linkMbps,
@@ -56,6 +62,8 @@ export function generateGateways({ devices: count, seed, firmwareVersion, model,
       verifyMs: draw(gateway.verifyMs),
       installMs: draw(gateway.installMs),
       rebootMs: draw(gateway.rebootMs),
+      firmwareAgeMs,
+      crashesOnFirmware: poisson(history, (gateway.baseCrashesPerHour * firmwareAgeMs) / TIME.HOUR),
     };
   });
 }

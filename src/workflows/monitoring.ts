@@ -25,8 +25,6 @@ export interface MonitoredStage {
   firmwareVersion: string;
   health: HealthSettings;
   speedup: number;
-  /** Workflow time the stage's first update started: exposure is counted from there. */
-  startedAt: number;
 }
 
 /** How the monitor pauses and resumes its stage, and tells the rollout why. */
@@ -92,11 +90,10 @@ function observerOf(monitored: MonitoredStage, silentAtStart: string[]): Observe
   let silentBefore = silentAtStart;
   const observe = async () => {
     const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
-    const exposureHours = ((new Date().getTime() - monitored.startedAt) * monitored.speedup) / 3_600_000;
     const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);
     silentBefore = health.unresponsive;
     const { baseline, policy } = monitored.health;
-    return { health, evaluation: evaluateHealth(toObservation(health, exposureHours, unresponsive), baseline, policy) };
+    return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), baseline, policy) };
   };
   return Object.assign(observe, { silent: () => silentBefore });
 }

@@ -55,7 +55,6 @@ export interface StageInput {
 interface StageRunProgress {
   nextBatch: number;
   counts: DeviceCounts;
-  startedAt?: number;
   /** Present once the monitoring window has begun. */
   monitoring?: MonitorProgress;
 }
@@ -112,7 +111,7 @@ const needsMonitoring = (input: StageInput, run: StageRun): boolean => input.cat
 async function monitor(input: StageInput, run: StageRun): Promise<MonitorOutcome> {
   await run.continueAsNewBeforeMonitoring();
   return monitorStage(
-    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup, startedAt: run.startedAt },
+    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup },
     run,
     input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
     (monitoring) => run.continueAsNew(run.batchesDone, monitoring),
@@ -126,13 +125,11 @@ class StageRun implements StagePauses {
   private readonly batchTotal: number;
   private readonly reportEvery: number;
   batchesDone = 0;
-  readonly startedAt: number;
   private readonly firstBatchOfRun: number;
 
   constructor(private readonly input: StageInput) {
     this.paused = input.paused;
     this.counts = input.progress?.counts ?? emptyCounts(input.devices);
-    this.startedAt = input.progress?.startedAt ?? new Date().getTime();
     this.batchTotal = Math.min(input.untilBatch ?? Infinity, batchCount(input.devices, input.stage.batchSize));
     this.firstBatchOfRun = input.progress?.nextBatch ?? 0;
     this.batchesDone = this.firstBatchOfRun;
@@ -303,7 +300,7 @@ class StageRun implements StagePauses {
   }
 
   continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
-    const progress: StageRunProgress = { nextBatch, counts: this.counts, startedAt: this.startedAt, ...(monitoring ? { monitoring } : {}) };
+    const progress: StageRunProgress = { nextBatch, counts: this.counts, ...(monitoring ? { monitoring } : {}) };
     return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress });
   }
 }

@@ -6,9 +6,9 @@ import { rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
 import { statusQuery } from '../../src/contracts/messages';
 import type { PlanInput } from '../../src/contracts/plan';
 import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import type { FileLedger } from '../../src/ledger/fileLedger';
 import { rolloutWorkflow } from '../../src/workflows';
+import { ServerClockHealthFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 
@@ -21,7 +21,8 @@ const stages: PlanInput['stages'] = [
 async function rollOutWithCanaryCrashes(crashes: number, health: PlanInput['health'], ledger: FileLedger = temporaryLedger()) {
   const env = await timeSkippingEnv();
   const devices = generateDevices({ count: 25 });
-  const fleet = new MemoryFleet({ devices });
+  const fleet = new ServerClockHealthFleet({ devices });
+  fleet.serverClock = () => env.currentTimeMs();
   devices.slice(0, 5).forEach((device) => fleet.setCrashCount(device.id, crashes));
   const plan = planFor('health', { stages, defaults: { batchSize: 5 }, ...(health ? { health } : {}) });
   return withWorker(env, { fleet, ledger }, async (taskQueue) => {

@@ -112,10 +112,12 @@ describe('simulated fleet over the fleet REST contract', function () {
         assert.equal(entry.connectivityStable, true);
         assert.deepEqual(entry.criticalProcesses, []);
       }
+      const before = new Map(health.map((entry) => [entry.deviceId, entry]));
       running.clock.advance(60 * MINUTE);
       for (const entry of await running.http.health(ids)) {
         assert.equal(entry.firmwareVersion, '1.0.0');
-        assert.equal(entry.uptimeSeconds, 3600);
+        assert.ok(before.get(entry.deviceId)!.firmwareUptimeSeconds >= 7 * 24 * 3600, 'gateways have run their image for days before the rollout');
+        assert.equal(entry.firmwareUptimeSeconds - before.get(entry.deviceId)!.firmwareUptimeSeconds, 3600);
         assert.equal(entry.batteryDrainPercentPerHour === null, !inventory.get(entry.deviceId)!.attributes.batteryBacked);
       }
       assert.equal(health.length, ids.length);
@@ -129,6 +131,7 @@ describe('simulated fleet over the fleet REST contract', function () {
       assert.deepEqual(states, ['queued', 'downloading', 'downloaded', 'installing', 'rebooting', 'succeeded']);
       const [health] = await running.http.health([deviceId!]);
       assert.equal(health!.firmwareVersion, '2.0.0');
+      assert.ok(health!.firmwareUptimeSeconds <= 30 * 60, 'firmware uptime counts from the new image');
 
       await running.http.startRollbacks([{ deviceId: deviceId!, idempotencyKey: `rollback/${deviceId}`, correlationId: 'rollout-a', targetVersion: '1.0.0' }]);
       running.clock.advance(5 * MINUTE);

@@ -6,7 +6,9 @@ export interface StageHealth {
   updated: number;
   /** Of those, still on the new firmware. */
   exposed: number;
+  /** The exposed devices' crashes and device-hours on the new firmware, each counted from the device's own update. */
   crashes: number;
+  firmwareHours: number;
   /** Updated devices that went back to an older image by themselves (device-side rollback). */
   reverted: number;
   /** Updated devices that do not answer now (at most `UNRESPONSIVE_IDS_KEPT` of them, by id). */
@@ -24,14 +26,11 @@ export const UNRESPONSIVE_IDS_KEPT = 200;
 export const stillUnresponsive = (previous: readonly string[], current: readonly string[]): string[] =>
   current.filter((deviceId) => previous.includes(deviceId));
 
-/**
- * A stage's health poll as the pause triggers read it, over `exposureHours` of plan time on the new
- * firmware; `unresponsive` are the devices silent for two polls in a row.
- */
-export function toObservation(health: StageHealth, exposureHours: number, unresponsive: readonly string[]): HealthObservation {
+/** A stage's health poll as the pause triggers read it; `unresponsive` are the devices silent for two polls in a row. */
+export function toObservation(health: StageHealth, unresponsive: readonly string[]): HealthObservation {
   return {
     exposedDevices: health.exposed,
-    exposureHours,
+    exposureHours: health.exposed > 0 ? health.firmwareHours / health.exposed : 0,
     crashes: health.crashes,
     rollbacks: health.reverted,
     unresponsiveDevices: unresponsive.length,
@@ -49,12 +48,34 @@ export function describeTriggers(triggers: readonly { metric: string; measured: 
 
 const round = (value: number): number => Math.round(value * 1000) / 1000;
 
+/** What a device reports about the firmware it runs now, counted from when it activated that firmware. */
+export interface FirmwareCrashReport {
+  crashCount: number;
+  firmwareUptimeSeconds: number;
+}
+
+export interface CrashExposure {
+  crashes: number;
+  /** Device-hours on the firmware each device runs now. */
+  firmwareHours: number;
+}
+
+/**
+ * Crashes and device-hours summed over devices, by the one definition the baseline and every stage share:
+ * each device counts from its own activation of the firmware it runs, so crashes per device-hour compare
+ * the old firmware with the new one, whenever each device was updated.
+ */
+export function crashExposure(reports: readonly FirmwareCrashReport[]): CrashExposure {
+  return {
+    crashes: reports.reduce((total, report) => total + report.crashCount, 0),
+    firmwareHours: reports.reduce((total, report) => total + report.firmwareUptimeSeconds / 3600, 0),
+  };
+}
+
 /** The targets' health on their current firmware, before the rollout touches them. */
-export interface FleetSample {
+export interface FleetSample extends CrashExposure {
   devices: number;
   online: number;
-  crashes: number;
-  uptimeHours: number;
 }
 
 const MIN_SAMPLE_DEVICES = 20;
@@ -66,7 +87,7 @@ const MIN_SAMPLE_CRASHES = 3;
  */
 export function measuredBaseline(sample: FleetSample, fallback: HealthBaseline): HealthBaseline {
   if (sample.devices < MIN_SAMPLE_DEVICES) return fallback;
-  const crashRate = sample.crashes >= MIN_SAMPLE_CRASHES && sample.uptimeHours > 0 ? sample.crashes / sample.uptimeHours : undefined;
+  const crashRate = sample.crashes >= MIN_SAMPLE_CRASHES && sample.firmwareHours > 0 ? sample.crashes / sample.firmwareHours : undefined;
   const connectivityRate = sample.online > 0 ? sample.online / sample.devices : undefined;
   return {
     ...fallback,

@@ -17,6 +17,7 @@ const Count = z.number().int().nonnegative();
 export const HealthObservation = z
   .object({
     exposedDevices: Count,
+    /** Hours on the new firmware per exposed device, on average: each device counts from its own update. */
     exposureHours: z.number().nonnegative(),
     crashes: Count.optional(),
     /** Share of the exposed devices that checked in. */
