@@ -4,7 +4,7 @@ import type { HealthSettings, ResolvedStage } from '../contracts/plan';
 import type { Decision } from '../contracts/status';
 import { decideOnExpiredDeadline } from '../domain/health/deadline';
 import { describeTriggers, stillUnresponsive, toObservation, type StageHealth } from '../domain/health/observation';
-import { evaluateHealth, type HealthEvaluation } from '../domain/health/triggers';
+import { evaluateHealth, policyPerLook, type HealthEvaluation, type HealthPolicy } from '../domain/health/triggers';
 import { HEALTH_POLLS_PER_RUN, POLLS_PER_DEADLINE } from '../domain/historyBudget';
 import { scaled } from '../domain/planMath';
 
@@ -25,6 +25,8 @@ export interface MonitoredStage {
   firmwareVersion: string;
   health: HealthSettings;
   speedup: number;
+  /** Stages of the rollout with a monitoring window: their polls share the health policy's α. */
+  monitoredStages: number;
 }
 
 /** How the monitor pauses and resumes its stage, and tells the rollout why. */
@@ -62,7 +64,8 @@ export async function monitorStage(
   const { stage, speedup } = monitored;
   const pollEvery = Math.max(stage.healthCheckInterval, MIN_REAL_HEALTH_POLL_MS * speedup);
   const polls = Math.max(1, Math.floor(stage.monitorWindow / pollEvery));
-  const observe = observerOf(monitored, silentBefore);
+  const policy = policyPerLook(monitored.health.policy, polls * monitored.monitoredStages);
+  const observe = observerOf(monitored, policy, silentBefore);
   let health = healthBefore;
   for (let poll = pollsDone + 1; poll <= polls; poll++) {
     if (poll - 1 - pollsDone >= HEALTH_POLLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
@@ -86,14 +89,13 @@ export async function monitorStage(
 type Observe = (() => Promise<{ health: StageHealth; evaluation: HealthEvaluation }>) & { silent: () => string[] };
 
 /** Polls the stage's health and judges it, remembering who was silent at the poll before. */
-function observerOf(monitored: MonitoredStage, silentAtStart: string[]): Observe {
+function observerOf(monitored: MonitoredStage, policy: HealthPolicy, silentAtStart: string[]): Observe {
   let silentBefore = silentAtStart;
   const observe = async () => {
     const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
     const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);
     silentBefore = health.unresponsive;
-    const { baseline, policy } = monitored.health;
-    return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), baseline, policy) };
+    return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), monitored.health.baseline, policy) };
   };
   return Object.assign(observe, { silent: () => silentBefore });
 }

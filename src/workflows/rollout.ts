@@ -165,6 +165,7 @@ async function runStage(
             health: plan.health,
             versionPolicy: plan.versionPolicy,
             maintenanceWindows: plan.maintenanceWindows,
+            monitoredStages: plan.stages.length,
             speedup: input.speedup,
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),

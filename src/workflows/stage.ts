@@ -44,6 +44,8 @@ export interface StageInput {
   maintenanceWindows: CohortWindow[];
   speedup: number;
   paused: boolean;
+  /** Stages of the rollout with a monitoring window, which share the health policy's α. */
+  monitoredStages?: number;
   /** Runs the stage's batches up to this one (exclusive), for a stage taken in two parts. */
   untilBatch?: number;
   /** Carried across continue-as-new, and into a stage's second part. */
@@ -111,7 +113,14 @@ const needsMonitoring = (input: StageInput, run: StageRun): boolean => input.cat
 async function monitor(input: StageInput, run: StageRun): Promise<MonitorOutcome> {
   await run.continueAsNewBeforeMonitoring();
   return monitorStage(
-    { rolloutId: input.rolloutId, stage: input.stage, firmwareVersion: input.firmware.version, health: input.health, speedup: input.speedup },
+    {
+      rolloutId: input.rolloutId,
+      stage: input.stage,
+      firmwareVersion: input.firmware.version,
+      health: input.health,
+      speedup: input.speedup,
+      monitoredStages: input.monitoredStages ?? 1,
+    },
     run,
     input.progress?.monitoring ?? { pollsDone: 0, silentBefore: [] },
     (monitoring) => run.continueAsNew(run.batchesDone, monitoring),

@@ -110,6 +110,15 @@ interface Check {
   firing?: SeverityResponse;
 }
 
+/**
+ * The policy for one of `looks` tests that together may halt a healthy rollout: α spread evenly over
+ * them (Bonferroni), as every health poll of every monitoring window tests the counts again, and α
+ * at each would halt a healthy rollout many times more often than α.
+ */
+export function policyPerLook(policy: HealthPolicy, looks: number): HealthPolicy {
+  return { ...policy, significance: { ...policy.significance, alpha: policy.significance.alpha / Math.max(1, looks) } };
+}
+
 export function evaluateHealth(
   observation: HealthObservation,
   baseline: HealthBaseline,

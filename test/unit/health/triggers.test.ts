@@ -5,6 +5,7 @@ import {
   HealthObservation,
   HealthPolicy,
   evaluateHealth,
+  policyPerLook,
 } from '../../../src/domain/health/triggers';
 
 const baseline = HealthBaseline.parse({ crashRatePerDeviceHour: 0.002, connectivityRate: 0.98, batteryDrain: 10 });
@@ -50,6 +51,16 @@ describe('health/triggers', () => {
       assert.equal(trigger?.measured, 2.5);
       assert.equal(trigger?.threshold, 2);
       assert.ok(trigger?.pValue !== undefined && trigger.pValue < 1e-6);
+    });
+
+    it('spreads α over the looks of a rollout: a count significant at one look is not at 144, a crash loop still is', () => {
+      // 20 expected, 32 seen: P(X ≥ 32 | 20) ≈ 0.008, under 0.05 but over 0.05 / 144.
+      const alone = evaluate({ crashes: 32 }, HealthPolicy.parse({ crashRateRatio: 1.5 }));
+      const amongMany = evaluate({ crashes: 32 }, policyPerLook(HealthPolicy.parse({ crashRateRatio: 1.5 }), 144));
+      assert.equal(alone.verdict, 'pause');
+      assert.equal(amongMany.verdict, 'healthy');
+      assert.equal(evaluate({ crashes: 200 }, policyPerLook(defaults, 144)).verdict, 'rollback');
+      assert.equal(policyPerLook(defaults, 144).significance.alpha, 0.05 / 144);
     });
 
     it('does not fire at exactly 2×', () => {
