@@ -35,6 +35,11 @@ const stageSettingFields = {
     .max(MAX_BATCH_SIZE, `at most ${MAX_BATCH_SIZE} devices per batch: a batch's device and outcome lists travel through its workflow history`),
   /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
   maxConcurrent: z.number().int().positive(),
+  /**
+   * Update commands one request leaves queued at the device-management service, waiting for their
+   * gateways: the seed's "queue depth limit: 100 operations". Requests are cut to this size.
+   */
+  queueDepthLimit: z.number().int().positive(),
   batchGap: DurationMs,
   /** Upper bound of one update attempt on one device. */
   operationTimeout: DurationMs,
@@ -75,6 +80,7 @@ export const StageSettings = z.object({
   pipelineState: stageSettingFields.pipelineState.default('downloaded'),
   batchTimeout: stageSettingFields.batchTimeout.prefault('30 minutes'),
   batchesPerRun: stageSettingFields.batchesPerRun.default(100),
+  queueDepthLimit: stageSettingFields.queueDepthLimit.default(100),
 });
 export type StageSettings = z.infer<typeof StageSettings>;
 
@@ -207,8 +213,8 @@ export const Plan = z
         ctx.addIssue({ code: 'custom', path: ['stages', index, 'name'], message: `stage name "${stage.name}" is used twice: give each stage its own name` });
       }
       seen.add(stage.name);
-      const { batchSize, maxConcurrent } = resolveStage(plan, index);
-      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
+      const { batchSize, maxConcurrent, queueDepthLimit } = resolveStage(plan, index);
+      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, queueDepthLimit, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
       if (events > HISTORY_EVENT_LIMIT) {
         ctx.addIssue({
           code: 'custom',

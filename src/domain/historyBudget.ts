@@ -24,7 +24,7 @@ export const POLLS_PER_DEADLINE = 24;
 /** Fleet reads a batch makes at most while it waits for its pipelining milestone. */
 export const MILESTONE_POLLS_PER_BATCH = 30;
 /** Devices one update activity handles, with one bulk fleet call per step (the HTTP fleet's chunk size). */
-export const DEVICES_PER_UPDATE_ACTIVITY = 100;
+const DEVICES_PER_UPDATE_ACTIVITY = 100;
 
 /**
  * Plan limits. A batch's device and outcome lists travel through its history (about 150 bytes a
@@ -52,14 +52,19 @@ const RUN_ENDS = 2; // started, then completed or continued as new
 export interface BatchShape {
   devices: number;
   maxConcurrent: number;
+  /** The stage's queue depth limit; the contract's 100 devices per request when absent. */
+  queueDepthLimit?: number;
   maximumAttempts: number;
   /** The plan has maintenance windows, so each attempt of a group may first wait for its window. */
   windowed?: boolean;
 }
 
+/** Devices per update activity: one bulk request, never more than may be in flight or queued at once. */
+export const updateGroupSize = ({ maxConcurrent, queueDepthLimit = DEVICES_PER_UPDATE_ACTIVITY }: Pick<BatchShape, 'maxConcurrent' | 'queueDepthLimit'>): number =>
+  Math.min(DEVICES_PER_UPDATE_ACTIVITY, maxConcurrent, queueDepthLimit);
+
 /** Update activities a batch's devices are split into, per attempt. */
-export const updateGroups = ({ devices, maxConcurrent }: Omit<BatchShape, 'maximumAttempts'>): number =>
-  Math.ceil(devices / Math.min(DEVICES_PER_UPDATE_ACTIVITY, maxConcurrent));
+const updateGroups = ({ devices, ...limits }: Omit<BatchShape, 'maximumAttempts'>): number => Math.ceil(devices / updateGroupSize(limits));
 
 /**
  * One batch: per update group and attempt an activity (perhaps cancelled by a rollback) and, between
@@ -69,7 +74,7 @@ export const updateGroups = ({ devices, maxConcurrent }: Omit<BatchShape, 'maxim
  * timeout's timer cancelled as the wait begins and started again as it ends. (A window the workers
  * are down through from start to end costs one wait more.)
  */
-export function batchHistoryBound({ devices, maxConcurrent, maximumAttempts, windowed = false }: BatchShape): number {
+export function batchHistoryBound({ maximumAttempts, windowed = false, ...shape }: BatchShape): number {
   const windowWait = windowed ? TIMER + WORKFLOW_TASK + TIMER : 0;
   const perGroup = maximumAttempts * (ACTIVITY + 1 + WORKFLOW_TASK + windowWait) + (maximumAttempts - 1) * (TIMER + WORKFLOW_TASK);
   const milestonePolls = MILESTONE_POLLS_PER_BATCH;
@@ -78,7 +83,7 @@ export function batchHistoryBound({ devices, maxConcurrent, maximumAttempts, win
   const timers = 2 + milestonePolls;
   const wakeUps = 1 + activities + timers + reports;
   const fixed = RUN_ENDS + activities * ACTIVITY + timers * TIMER + reports * SIGNAL_SENT + wakeUps * WORKFLOW_TASK;
-  return fixed + updateGroups({ devices, maxConcurrent }) * perGroup;
+  return fixed + updateGroups(shape) * perGroup;
 }
 
 /**

@@ -5,7 +5,7 @@ import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemp
 import { NON_RETRYABLE_DEVICE_FAILURES } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
 import { chunks } from '../lib/chunks';
-import { DEVICES_PER_UPDATE_ACTIVITY } from '../domain/historyBudget';
+import { updateGroupSize } from '../domain/historyBudget';
 import { nextOpening, openSpanAt, type MaintenanceWindow } from '../domain/maintenanceWindow';
 import { deviceRetryPolicy, retryBackoff, scaled, scaledTimeout } from '../domain/planMath';
 import type { BatchInput } from './batch';
@@ -44,7 +44,7 @@ export async function updateInGroups(
   waits: WindowWaits,
   ended: (outcomes: DeviceOutcome[]) => void,
 ): Promise<DeviceOutcome[]> {
-  const groupSize = Math.min(DEVICES_PER_UPDATE_ACTIVITY, input.stage.maxConcurrent);
+  const groupSize = updateGroupSize(input.stage);
   const lanes = new Lanes(Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize)));
   // Devices with a window go first: their time is limited, the others' is not.
   const groups: UpdateGroup[] = [

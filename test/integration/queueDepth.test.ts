@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { rolloutWorkflowId } from '../../src/contracts/ids';
+import { generateDevices } from '../../src/fleet/generateDevices';
+import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import type { Operation, UpdateCommand } from '../../src/fleet/provider';
+import { rolloutWorkflow } from '../../src/workflows';
+import { planFor, temporaryLedger } from '../helpers/fixtures';
+import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+
+/** A fleet that remembers how many update commands each request queued at once. */
+class RequestSizeFleet extends MemoryFleet {
+  readonly requestSizes: number[] = [];
+
+  override async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
+    this.requestSizes.push(commands.length);
+    return super.startUpdates(commands);
+  }
+}
+
+describe('the queue depth limit (time skipping)', () => {
+  it('never queues more update commands in one request than the stage allows, and still updates every device', async () => {
+    const env = await timeSkippingEnv();
+    const fleet = new RequestSizeFleet({ devices: generateDevices({ count: 24 }) });
+    const plan = planFor('queue-depth', {
+      stages: [{ name: 'wave', devices: 24, monitorWindow: '10 minutes' }],
+      defaults: { batchSize: 12, maxConcurrent: 12, queueDepthLimit: 5 },
+    });
+
+    const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, (taskQueue) =>
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
+    );
+
+    assert.equal(report.state, 'completed');
+    assert.equal(report.stages[0]!.counts.succeeded, 24);
+    assert.ok(Math.max(...fleet.requestSizes) <= 5, `requests of ${fleet.requestSizes.join(', ')} devices`);
+    assert.equal(fleet.requestSizes.reduce((sum, size) => sum + size, 0), 24, 'one command per device');
+  });
+});
