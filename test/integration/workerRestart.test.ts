@@ -10,12 +10,13 @@ import { generateDevices } from '../../src/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
 import { MemoryFleet } from '../../src/fleet/memoryFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { planFor } from '../helpers/fixtures';
+import { firmware, planFor } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
-describe('a worker killed with SIGKILL in the middle of a rollout (dev server, persisted database)', () => {
+describe('a worker killed with SIGKILL, or the Temporal server stopped, in the middle of a rollout (dev server, persisted database)', () => {
   const workdir = mkdtempSync(path.join(tmpdir(), 'restart-'));
   let server: RunningDevServer;
+  let serverPort: number;
   let served: ServedFleet;
   const workers: ChildProcess[] = [];
   // Each update takes about 2 s, so the kill lands while devices are in flight.
@@ -23,9 +24,12 @@ describe('a worker killed with SIGKILL in the middle of a rollout (dev server, p
     devices: generateDevices({ count: 40 }),
     phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 },
   });
+  const startServer = async () =>
+    (server = await startDevServer({ port: serverPort, headless: true, dbFile: path.join(workdir, 'dev.db'), logFile: path.join(workdir, 'server.log') }));
 
   before(async () => {
-    server = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(workdir, 'dev.db'), logFile: path.join(workdir, 'server.log') });
+    serverPort = await freePort();
+    await startServer();
     served = await serveFleet({ fleet });
   });
 
@@ -35,15 +39,17 @@ describe('a worker killed with SIGKILL in the middle of a rollout (dev server, p
     await server?.stop();
   });
 
+  const workerEnv = (taskQueue: string) => ({
+    FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: `${taskQueue}-${process.pid}`,
+    FLEET_URL: served.url,
+    LEDGER_DIR: path.join(workdir, 'ledger'),
+    LOG_LEVEL: 'warn',
+  });
+
   it('finishes the rollout on a new worker, and no device is sent a second update', async () => {
-    const env = {
-      FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: `restart-${process.pid}`,
-      FLEET_URL: served.url,
-      LEDGER_DIR: path.join(workdir, 'ledger'),
-      LOG_LEVEL: 'warn',
-    };
+    const env = workerEnv('restart');
     const startWorker = () => {
       const worker = spawnTs('src/worker.ts', env);
       workers.push(worker);
@@ -77,6 +83,40 @@ describe('a worker killed with SIGKILL in the middle of a rollout (dev server, p
       const repeated = [...commands.entries()].filter(([, count]) => count !== 1);
       assert.deepEqual(repeated, [], 'every device received exactly one update command that created an operation');
       assert.ok(generateDevices({ count: 40 }).every((device) => fleet.device(device.id).firmwareVersion === '2.0.0'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('finishes the rollout after the server restarts on its database, the worker reconnecting, and no device is sent a second update', async () => {
+    const env = workerEnv('server-restart');
+    const worker = spawnTs('src/worker.ts', env);
+    workers.push(worker);
+    const client = await RolloutClient.connect(loadConfig({ ...process.env, ...env }));
+    try {
+      // The first test left every device on 2.0.0: this rollout ships 3.0.0.
+      const plan = planFor('server-restart', {
+        firmware: firmware('3.0.0'),
+        stages: [{ name: 'wave', devices: 40, monitorWindow: '1 minute' }],
+        defaults: { batchSize: 10, batchGap: '1 minute' },
+      });
+      const sentBefore = fleet.commandLog.length;
+      await client.start({ plan, speedup: 60 });
+      await waitFor(() => fleet.commandLog.length >= sentBefore + 15, 'updates under way', 120_000);
+      const sent = new Set(fleet.commandLog.slice(sentBefore).map((command) => command.deviceId));
+      assert.ok(sent.size < 40, 'the server stops before every device was sent its update');
+
+      await server.stop();
+      await startServer();
+      const report = await client.result(plan.rolloutId);
+
+      assert.equal(report.state, 'completed');
+      assert.equal(report.stages[0]!.counts.succeeded, 40);
+      const perDevice = new Map<string, number>();
+      const created = fleet.commandLog.slice(sentBefore).filter((command) => command.kind === 'update' && !command.duplicate);
+      for (const command of created) perDevice.set(command.deviceId, (perDevice.get(command.deviceId) ?? 0) + 1);
+      assert.equal(perDevice.size, 40);
+      assert.deepEqual([...perDevice].filter(([, count]) => count !== 1), [], 'one update command per device across the restart');
     } finally {
       await client.close();
     }
