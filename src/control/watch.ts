@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { isFinished, type RolloutStatus, type StageStatus } from '../contracts/status';
+import { DEVICE_COUNT_STATES, isFinished, type RolloutStatus, type StageStatus } from '../contracts/status';
 import { rolloutPosition } from './format';
 import type { RolloutClient } from './rolloutClient';
 
@@ -80,13 +80,13 @@ class JsonLinesView extends ChangesView {
   }
 }
 
-const OVERVIEW_FORMAT = '{stage} [{bar}] {value}/{total} updated | {state} | {current} | failed {failed} deferred {deferred} rolled back {rolledBack} pending {pending}';
+const OVERVIEW_FORMAT = '{stage} [{bar}] {value}/{devices} updated | {state} | {current} | failed {failed} deferred {deferred} rolled back {rolledBack} pending {pending}';
 const GAUGE_FORMAT = '{label} [{bar}] {value} % | {text}';
 const TEXT_FORMAT = '{label} {text}';
 
 class BarView implements View {
   private readonly bars = new MultiBar(
-    { format: '{stage} [{bar}] {value}/{total} updated | {state} | batch {batches} | failed {failed} deferred {deferred}', hideCursor: true, clearOnComplete: false },
+    { format: '{stage} [{bar}] {value}/{devices} updated | {state} | batch {batches} | failed {failed} deferred {deferred}', hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,
   );
   private overview: SingleBar | undefined;
@@ -99,6 +99,8 @@ class BarView implements View {
     for (const stage of status.stages) {
       const payload = {
         stage: stage.name.padEnd(8),
+        // The bar's total is at least 1 (cli-progress divides by it); an empty stage shows 0/0.
+        devices: stage.devices,
         state: `${status.state === 'paused' && stage.state === 'running' ? 'paused' : stage.state}`.padEnd(10),
         batches: `${stage.batchesDone}/${stage.batches}`,
         failed: stage.counts.failed,
@@ -117,9 +119,11 @@ class BarView implements View {
   /** The whole rollout on one bar above the stages': where it is, and devices by state. */
   private renderOverview(status: RolloutStatus): void {
     const { devices } = status;
-    const total = Math.max(1, devices.pending + devices.succeeded + devices.failed + devices.deferred + devices.rolled_back);
+    const count = DEVICE_COUNT_STATES.reduce((sum, state) => sum + devices[state], 0);
+    const total = Math.max(1, count);
     const payload = {
       stage: 'rollout'.padEnd(8),
+      devices: count,
       state: status.state.padEnd(10),
       current: rolloutPosition(status) ?? '–',
       failed: devices.failed,
