@@ -16,8 +16,9 @@ import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../co
 import { fieldPath } from '../contracts/validation';
 import { settleLateRollback } from '../domain/gates';
 import { measuredBaseline } from '../domain/health/observation';
-import { batchCount, scaled, stageSizes } from '../domain/planMath';
+import { batchCount } from '../domain/planMath';
 import { catchUpMissed } from './rolloutCatchUp';
+import { rollbackSettings } from './rollbackSettings';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 
@@ -85,17 +86,6 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
 
 /** A stage an operator rolled back: the rollout goes on with the next one once resumed. */
 const STAGE_ROLLED_BACK = 'stage rolled back';
-
-/** How a rollout's rollbacks run: at the first stage's concurrency and polling pace. */
-function rollbackSettings({ plan, speedup }: ParsedRolloutInput) {
-  const first = resolveStage(plan, 0);
-  return {
-    rolloutId: plan.rolloutId,
-    maxConcurrent: first.maxConcurrent,
-    maxPollIntervalMs: scaled(first.healthCheckInterval, speedup),
-    versionPolicy: plan.versionPolicy,
-  };
-}
 
 /**
  * Runs a stage; after a pause that its deadline resolved, the stage is taken in two parts, the first

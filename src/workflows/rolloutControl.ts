@@ -40,8 +40,9 @@ import {
   type StageStatus,
 } from '../contracts/status';
 import { settleLateRollback } from '../domain/gates';
-import { scaled, type StageSize } from '../domain/planMath';
+import type { StageSize } from '../domain/planMath';
 import { judgeRequest, type ControlFacts } from './operatorRequests';
+import { rollbackSettings } from './rollbackSettings';
 import { renderDashboard } from './rolloutDashboard';
 import { RolloutMetrics } from './rolloutMetrics';
 import { RolloutSearchAttributes } from './rolloutSearchAttributes';
@@ -337,14 +338,7 @@ export class RolloutControl {
     }
     await this.setPaused(true);
     const cohort = JSON.stringify(scope.cohort);
-    const first = resolveStage(this.input.plan, 0);
-    const { rolledBack, withdrawn } = await rollbackCohort({
-      rolloutId: this.input.plan.rolloutId,
-      cohort: scope.cohort,
-      maxConcurrent: first.maxConcurrent,
-      maxPollIntervalMs: scaled(first.healthCheckInterval, this.input.speedup),
-      versionPolicy: this.input.plan.versionPolicy,
-    });
+    const { rolledBack, withdrawn } = await rollbackCohort({ ...rollbackSettings(this.input), cohort: scope.cohort });
     const decision: Decision = { at: now(), stage: this.status.currentStage ?? '', gate: 'operator', action: 'roll_back', reason: `cohort ${cohort}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout (${reason})` };
     this.status.decisions.push(decision);
     this.publish();
