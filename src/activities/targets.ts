@@ -3,14 +3,13 @@ import { FailureType } from '../contracts/failures';
 import type { DeviceOutcome } from '../contracts/status';
 import { checkRolloutVersions, deviceEligibility, type VersionPolicy } from '../domain/policy/versionPolicy';
 import { windowIndexFor, type CohortWindow } from '../domain/maintenanceWindow';
+import { inventoryPages } from '../fleet/inventoryPages';
 import type { TargetDevice } from '../ledger/ledger';
 import type { Device } from '../fleet/provider';
 import type { StageSize } from '../domain/planMath';
 import { NO_STAGE_REASON, StageAllocator } from '../domain/stageAllocation';
 import type { Plan } from '../contracts/plan';
 import type { ActivityDependencies } from './index';
-
-const INVENTORY_PAGE = 1000;
 
 export interface SnapshotInput {
   rolloutId: string;
@@ -52,19 +51,17 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
   async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, windows: CohortWindow[], allocator: StageAllocator<TargetDevice>) {
     const exclusions: DeviceOutcome[] = [];
     let candidates = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await fleet.inventory({ limit: INVENTORY_PAGE, ...(cursor ? { cursor } : {}) });
-      for (const device of page.devices) {
+    for await (const devices of inventoryPages(fleet)) {
+      for (const device of devices) {
         const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
         if (verdict.eligible) {
           allocator.add(device, target(device, windows));
           candidates += 1;
         } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
       }
-      cursor = page.nextCursor;
       Context.current().heartbeat({ candidates });
-    } while (cursor && !allocator.hasEnough);
+      if (allocator.hasEnough) break;
+    }
     return { allocation: allocator.allocate(), exclusions };
   }
 
