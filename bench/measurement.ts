@@ -1,4 +1,4 @@
-import type { SimulatorClient } from '../src/simulator/simulatorClient';
+import type { SimulatorClient } from '../rig/simulator/simulatorClient';
 
 export type StrategyName = 'bulk' | 'naive' | 'staged';
 

@@ -1,4 +1,4 @@
-import { SEED_STAGES, type PlanInput } from '../src/contracts/plan';
+import { SEED_STAGES, type PlanInput } from '../src/engine/model/plan';
 import { firmware } from '../test/helpers/fixtures';
 
 /** Canary, pilot, first wave and the rest, as cumulative shares of the fleet. */

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { HISTORY_BYTE_LIMIT, HISTORY_EVENT_LIMIT } from '../src/domain/historyBudget';
+import { HISTORY_BYTE_LIMIT, HISTORY_EVENT_LIMIT } from '../src/engine/model/historyBudget';
 import type { LargestHistories } from '../test/helpers/histories';
 
 

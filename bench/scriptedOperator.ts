@@ -1,10 +1,10 @@
-import { HttpFleet } from '../src/fleet/http/httpFleet';
-import type { FirmwareRef } from '../src/fleet/provider';
-import { ManualClock } from '../src/simulator/clock';
-import type { ProfileName } from '../src/simulator/profiles';
-import { serveSimulator } from '../src/simulator/serveSimulator';
-import { SimulatedFleet } from '../src/simulator/simulatedFleet';
-import { SimulatorClient } from '../src/simulator/simulatorClient';
+import { HttpFleet } from '../src/adapters/fleet/httpFleet';
+import type { FirmwareRef } from '../src/engine/ports/fleetProvider';
+import { ManualClock } from '../rig/simulator/clock';
+import type { ProfileName } from '../rig/simulator/profiles';
+import { serveSimulator } from '../rig/simulator/serveSimulator';
+import { SimulatedFleet } from '../rig/simulator/simulatedFleet';
+import { SimulatorClient } from '../rig/simulator/simulatorClient';
 import { measure, type RunResult } from './measurement';
 
 const MINUTE = 60_000;

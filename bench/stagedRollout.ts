@@ -1,21 +1,22 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signatureVerifier } from '../src/adapters/artifacts/verify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import type { PlanInput } from '../src/contracts/plan';
-import { isFinished, type DeviceOutcome, type RolloutStatus } from '../src/contracts/status';
-import { RolloutClient } from '../src/control/rolloutClient';
-import { HttpFleet } from '../src/fleet/http/httpFleet';
-import { FileLedger } from '../src/ledger/fileLedger';
-import { RealtimeClock } from '../src/simulator/clock';
-import type { ProfileName } from '../src/simulator/profiles';
-import { serveSimulator } from '../src/simulator/serveSimulator';
-import { SimulatedFleet } from '../src/simulator/simulatedFleet';
-import { SimulatorClient } from '../src/simulator/simulatorClient';
+import type { PlanInput } from '../src/engine/model/plan';
+import { isFinished, type DeviceOutcome, type RolloutStatus } from '../src/engine/model/status';
+import { RolloutClient } from '../src/client';
+import { HttpFleet } from '../src/adapters/fleet/httpFleet';
+import { FileLedger } from '../src/adapters/ledger/fileLedger';
+import { RealtimeClock } from '../rig/simulator/clock';
+import type { ProfileName } from '../rig/simulator/profiles';
+import { serveSimulator } from '../rig/simulator/serveSimulator';
+import { SimulatedFleet } from '../rig/simulator/simulatedFleet';
+import { SimulatorClient } from '../rig/simulator/simulatorClient';
 import { createRolloutWorker } from '../src/worker';
-import type { SignedFirmware } from '../src/artifacts/signedFirmware';
+import type { SignedFirmware } from '../rig/artifacts/signedFirmware';
 import { measure, type RunResult } from './measurement';
 
 const STATUS_POLL_MS = 250;
@@ -63,7 +64,7 @@ export async function runStagedRollout(run: StagedRun): Promise<RunResult> {
       // The demo's client settings: at this speed-up the default 20 requests/s would stretch every poll by minutes of plan time.
       fleet: new HttpFleet({ baseUrl: served.url, rateLimit: { requestsPerSecond: 200 } }),
       ledger,
-      trustedKeys: run.firmware.trustedKeys,
+      artifacts: signatureVerifier(run.firmware.trustedKeys),
     });
     return await worker.runUntil(async () => {
       const plan = { ...run.plan, rolloutId: `${run.plan.rolloutId}-bench-${run.seed}-${Date.now()}`, firmware: run.firmware.firmware };

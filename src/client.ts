@@ -1,256 +1,184 @@
-import { Command, Option } from 'commander';
-import { z } from 'zod';
-import { loadConfig } from './config';
-import { RollbackScope, RolloutState } from './contracts/status';
-import { InvalidInputError, parseOrThrow } from './contracts/validation';
-import { DeviceApiClient } from './control/deviceApiClient';
-import { DeviceState } from './control/deviceDetail';
-import { formatAck, formatDevice, formatDevicePage, formatListing, formatReport, formatStatus, formatTable } from './control/format';
-import { loadPlanFile } from './control/planFile';
-import { summarizePlan } from './control/planSummary';
-import { RolloutClient, type RolloutReportView } from './control/rolloutClient';
-import { watchRollout } from './control/watch';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionInfo,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
+import { connectionOptions, type Config } from './config';
+import { FailureType } from './engine/model/failures';
+import { rolloutWorkflowId } from './engine/model/ids';
+import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
+import { RolloutInput, type RolloutReport } from './engine/model/rollout';
+import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from './engine/workflows/searchAttributes';
+import type { RolloutStatus } from './engine/model/status';
+import { parseOrThrow } from './engine/model/validation';
+import type { rolloutWorkflow } from './engine/workflows/rollout';
+import { OverlappingRolloutError, RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
+import { planMarkdown } from './client/planSummary';
+import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './client/rolloutQuery';
 
-/** Exit codes scripts can rely on. */
-export const ExitCode = {
-  ok: 0,
-  /** Anything unexpected: the server cannot be reached, a bug. */
-  failed: 1,
-  /** Bad arguments, plan file or request; the message names the field. */
-  invalidInput: 2,
-  notFound: 3,
-  /** The rollout id is taken, or another rollout still runs on the same fleet. */
-  conflict: 4,
-  /** The rollout refused the request (e.g. resume when not paused); the message says why. */
-  rejected: 5,
-  /** The rollout ended rolled back or aborted (`watch`, `report`, `start --wait`). */
-  notCompleted: 6,
-  /** `report` on a rollout that is still running. */
-  stillRunning: 7,
-} as const;
-
-const EXIT_CODE_BY_ERROR: Record<string, number> = {
-  InvalidInputError: ExitCode.invalidInput,
-  WorkflowNotFoundError: ExitCode.notFound,
-  RolloutNotFoundError: ExitCode.notFound,
-  RolloutAlreadyExistsError: ExitCode.conflict,
-  OverlappingRolloutError: ExitCode.conflict,
-  RequestRejectedError: ExitCode.rejected,
-};
-
-/** By name, not instanceof: errors cross module copies (tsx, the SDK's bundles). */
-export function exitCodeFor(error: unknown): number {
-  if (!(error instanceof Error)) return ExitCode.failed;
-  if (error.name === 'CommanderError') return (error as Error & { exitCode: number }).exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
-  return EXIT_CODE_BY_ERROR[error.name] ?? ExitCode.failed;
+/** One row of `rollout list`, from the visibility store. */
+export interface RolloutListing {
+  rolloutId: string;
+  workflowId: string;
+  firmwareVersion?: string;
+  state?: string;
+  currentStage?: string;
+  execution: WorkflowExecutionStatusName;
+  startedAt: string;
+  closedAt?: string;
 }
 
-const exitCodeOfEnd = (state: RolloutState): number => (state === 'completed' ? ExitCode.ok : ExitCode.notCompleted);
-
-/** A workflow that ended without a result (terminated, failed) did not complete either. */
-function exitCodeOfReport({ execution, result }: RolloutReportView): number {
-  if (execution === 'RUNNING') return ExitCode.stillRunning;
-  return result ? exitCodeOfEnd(result.state) : ExitCode.notCompleted;
+/** A rollout's report: its status, and its result once the workflow completed. */
+export interface RolloutReportView {
+  execution: WorkflowExecutionStatusName;
+  status: RolloutStatus;
+  result?: RolloutReport;
 }
 
-/** Runs the CLI and returns its exit code; errors are reported on stderr. */
-export async function runCli(argv: string[]): Promise<number> {
-  let outcome: number = ExitCode.ok;
-  try {
-    await buildCli((code) => (outcome = code)).parseAsync(argv);
-    return outcome;
-  } catch (error) {
-    // Commander has already printed its own usage errors.
-    if (!(error instanceof Error && error.name === 'CommanderError')) console.error(error instanceof Error ? error.message : error);
-    return exitCodeFor(error);
+type RequestOf<M extends OperatorMessage> = z.input<M['request']>;
+
+/** Release tooling's handle on rollouts: start from a plan, read status, steer with acknowledged updates. */
+export class RolloutClient {
+  constructor(
+    readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  static async connect(config: Config): Promise<RolloutClient> {
+    const connection = await Connection.connect(connectionOptions(config));
+    return new RolloutClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
   }
-}
 
-const print = (value: unknown, json: boolean | undefined, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
-
-async function withClient<T>(body: (client: RolloutClient) => Promise<T>): Promise<T> {
-  const client = await RolloutClient.connect(loadConfig());
-  try {
-    return await body(client);
-  } finally {
-    await client.close();
-  }
-}
-
-const FleetSize = z.coerce.number().int('a whole number of devices, e.g. 250000').nonnegative();
-
-const jsonOption = () => new Option('--json', 'print JSON for scripts');
-const byOption = () => new Option('--by <who>', 'who is acting, kept in the audit trail').default(process.env.USER ?? 'cli');
-const reasonOption = (required: boolean) => new Option('--reason <text>', 'why, kept in the audit trail').makeOptionMandatory(required);
-
-interface JsonOptions {
-  json?: boolean;
-}
-interface OperatorOptions extends JsonOptions {
-  by: string;
-  reason?: string;
-}
-interface ReasonedOptions extends OperatorOptions {
-  reason: string;
-}
-
-export function buildCli(setExitCode: (code: number) => void = () => undefined): Command {
-  const program = new Command('rollout').description('Safe, staged firmware rollouts for IoT gateway fleets').showHelpAfterError().exitOverride();
-
-  program
-    .command('plan <file>')
-    .description('validate a plan file and show its stages, batches and waits (starts nothing)')
-    .option('--fleet-size <n>', 'eligible devices in the fleet: what percent stages are shares of')
-    .addOption(jsonOption())
-    .action(async (file: string, options: JsonOptions & { fleetSize?: string }) => {
-      const plan = await loadPlanFile(file);
-      const fleetSize = options.fleetSize === undefined ? undefined : parseOrThrow(FleetSize, options.fleetSize, '--fleet-size');
-      if (fleetSize === undefined && plan.stages?.some((stage) => stage.percent !== undefined)) {
-        throw new InvalidInputError('--fleet-size', [{ path: '--fleet-size', message: 'the plan has percent stages: pass the number of eligible devices, e.g. --fleet-size 250000' }]);
-      }
-      const summary = summarizePlan(plan, { ...(fleetSize !== undefined && { fleetSize }) });
-      print(summary, options.json, () => formatTable(summary));
-    });
-
-  program
-    .command('start <file>')
-    .description('start a rollout from a plan file; refused while another rollout runs on the same task queue')
-    .option('--speedup <factor>', 'play plan time faster (1 = real time)', Number, 1)
-    .addOption(byOption())
-    .option('--wait', 'wait for the rollout to end and print its report')
-    .addOption(jsonOption())
-    .action(async (file: string, options: { speedup: number; by: string; wait?: boolean; json?: boolean }) => {
-      const plan = await loadPlanFile(file);
-      await withClient(async (client) => {
-        const handle = await client.start({ plan, speedup: options.speedup, startedBy: options.by });
-        if (!options.wait) return print({ rolloutId: plan.rolloutId, workflowId: handle.workflowId }, options.json, () => `started ${plan.rolloutId} (workflow ${handle.workflowId})`);
-        await handle.result();
-        const report = await client.report(plan.rolloutId);
-        print(report, options.json, () => formatReport(report));
-        setExitCode(exitCodeOfReport(report));
-      });
-    });
-
-  program
-    .command('status <rolloutId>')
-    .description("show a rollout's state, stages, counts, the decision it waits for and its last actions")
-    .addOption(jsonOption())
-    .action(async (rolloutId: string, options: JsonOptions) => {
-      const status = await withClient((client) => client.status(rolloutId));
-      print(status, options.json, () => formatStatus(status));
-    });
-
-  program
-    .command('watch <rolloutId>')
-    .description('follow a rollout until it ends: progress bars on a terminal, one line (or with --json one JSON status) per change elsewhere')
-    .option('--interval <ms>', 'how often to ask', Number, 500)
-    .addOption(jsonOption())
-    .action(async (rolloutId: string, options: JsonOptions & { interval: number }) => {
-      const final = await withClient((client) => watchRollout(client, rolloutId, { intervalMs: options.interval, format: options.json ? 'json' : 'auto' }));
-      setExitCode(exitCodeOfEnd(final.state));
-    });
-
-  program
-    .command('list')
-    .description('list rollouts, filtered by the search attributes they keep current')
-    .addOption(new Option('--state <state>', 'RolloutState').choices(RolloutState.options))
-    .option('--firmware <version>', 'FirmwareVersion')
-    .option('--stage <name>', 'CurrentStage')
-    .option('--running', 'only rollouts whose workflow still runs')
-    .addOption(jsonOption())
-    .action(async (options: JsonOptions & { state?: RolloutState; firmware?: string; stage?: string; running?: boolean }) => {
-      const rows = await withClient((client) =>
-        client.list({ ...(options.state && { state: options.state }), ...(options.firmware && { firmwareVersion: options.firmware }), ...(options.stage && { stage: options.stage }), ...(options.running && { running: true }) }),
-      );
-      print(rows, options.json, () => formatListing(rows));
-    });
-
-  operatorCommand(program, 'pause', 'stop starting new batches (devices in flight finish)', true).action(async (rolloutId: string, options: ReasonedOptions) => {
-    await sendAck(rolloutId, options, (client) => client.pause(rolloutId, { by: options.by, reason: options.reason }));
-  });
-
-  operatorCommand(program, 'resume', 'go on after a pause or a held gate', false).action(async (rolloutId: string, options: OperatorOptions) => {
-    await sendAck(rolloutId, options, (client) => client.resume(rolloutId, operator(options)));
-  });
-
-  operatorCommand(program, 'approve', 'let the stage that waits for approval start', false)
-    .option('--stage <name>', 'the stage you mean to approve; refused if another one waits')
-    .action(async (rolloutId: string, options: OperatorOptions & { stage?: string }) => {
-      await sendAck(rolloutId, options, (client) => client.approve(rolloutId, { ...operator(options), ...(options.stage && { stage: options.stage }) }));
-    });
-
-  operatorCommand(program, 'rollback', 'stop and return updated devices to the firmware they ran before', true)
-    .option('--scope <scope>', 'batch, stage, all, or a cohort as JSON: \'{"cohort": {"region": "eu-west"}}\'', 'all')
-    .action(async (rolloutId: string, options: ReasonedOptions & { scope: string }) => {
-      const scope = parseScope(options.scope);
-      await sendAck(rolloutId, options, (client) => client.rollback(rolloutId, { by: options.by, reason: options.reason, scope }));
-    });
-
-  operatorCommand(program, 'abort', 'stop for good without rolling back; updated devices keep the new firmware', true).action(async (rolloutId: string, options: ReasonedOptions) => {
-    await sendAck(rolloutId, options, (client) => client.abort(rolloutId, { by: options.by, reason: options.reason }));
-  });
-
-  program
-    .command('devices <rolloutId>')
-    .description("per-device detail from the worker's ledger (the worker serves it at DEVICE_API_ADDRESS)")
-    .addOption(new Option('--device-api <url>', "the worker's device API").env('DEVICE_API_URL').makeOptionMandatory())
-    .option('--device <id>', 'one device in full')
-    .addOption(new Option('--state <state>', 'only devices in this state').choices(DeviceState.options))
-    .option('--stage <name>', 'only devices of this stage')
-    .option('--limit <n>', 'at most this many', Number, 100)
-    .option('--offset <n>', 'skip this many', Number, 0)
-    .addOption(jsonOption())
-    .action(async (rolloutId: string, options: JsonOptions & { deviceApi: string; device?: string; state?: DeviceState; stage?: string; limit: number; offset: number }) => {
-      const api = new DeviceApiClient(options.deviceApi);
-      if (options.device) {
-        const device = await api.device(rolloutId, options.device);
-        return print(device, options.json, () => formatDevice(device));
-      }
-      const page = await api.list(rolloutId, { state: options.state, stage: options.stage, limit: options.limit, offset: options.offset });
-      print(page, options.json, () => formatDevicePage(page));
-    });
-
-  program
-    .command('report <rolloutId>')
-    .description('the report of an ended rollout: stages, counts, decisions and the audit trail (exit 7 while it runs)')
-    .option('--wait', 'wait for the rollout to end first')
-    .addOption(jsonOption())
-    .action(async (rolloutId: string, options: JsonOptions & { wait?: boolean }) => {
-      const report = await withClient(async (client): Promise<RolloutReportView> => {
-        if (options.wait) await client.result(rolloutId).catch(() => undefined);
-        return client.report(rolloutId);
-      });
-      print(report, options.json, () => formatReport(report));
-      setExitCode(exitCodeOfReport(report));
-    });
-
-  return program;
-}
-
-function operatorCommand(program: Command, name: string, description: string, reasonRequired: boolean): Command {
-  return program.command(`${name} <rolloutId>`).description(description).addOption(reasonOption(reasonRequired)).addOption(byOption()).addOption(jsonOption());
-}
-
-/** Undefined fields vanish on the way to the workflow (JSON), so an optional reason can be passed as is. */
-const operator = ({ by, reason }: OperatorOptions) => ({ by, reason });
-
-async function sendAck(rolloutId: string, options: OperatorOptions, send: (client: RolloutClient) => ReturnType<RolloutClient['pause']>): Promise<void> {
-  const ack = await withClient(send);
-  print(ack, options.json, () => formatAck(rolloutId, ack));
-}
-
-function parseScope(text: string): RollbackScope {
-  let value: unknown = text;
-  if (text.trim().startsWith('{')) {
+  /**
+   * Validates everything first, so bad input starts nothing; a second start of the same id is
+   * refused, and so is a start while another rollout runs on this task queue (see `rollout start`).
+   */
+  async start(input: RolloutInput): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+    const parsed = parseOrThrow(RolloutInput, input, 'rollout');
+    const { rolloutId, firmware } = parsed.plan;
+    await this.refuseOverlap(rolloutId);
     try {
-      value = JSON.parse(text);
+      return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId: rolloutWorkflowId(rolloutId),
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        args: [input],
+        typedSearchAttributes: [
+          { key: RolloutIdKey, value: rolloutId },
+          { key: FirmwareVersionKey, value: firmware.version },
+          { key: RolloutStateKey, value: 'starting' },
+        ],
+        staticSummary: `firmware ${firmware.version}`,
+        staticDetails: planMarkdown(input.plan),
+      });
     } catch (error) {
-      throw new InvalidInputError('--scope', [{ path: '(json)', message: (error as Error).message }]);
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RolloutAlreadyExistsError(rolloutId);
+      throw error;
     }
   }
-  return parseOrThrow(RollbackScope, value, '--scope');
+
+  handle(rolloutId: string): WorkflowHandle<typeof rolloutWorkflow> {
+    return this.client.workflow.getHandle<typeof rolloutWorkflow>(rolloutWorkflowId(rolloutId));
+  }
+
+  status(rolloutId: string): Promise<RolloutStatus> {
+    return this.handle(rolloutId).query(statusQuery);
+  }
+
+  result(rolloutId: string): Promise<RolloutReport> {
+    return this.handle(rolloutId).result();
+  }
+
+  pause(rolloutId: string, request: RequestOf<typeof operatorMessages.pause>): Promise<OperatorAck> {
+    return this.send(operatorMessages.pause, rolloutId, request);
+  }
+
+  resume(rolloutId: string, request: RequestOf<typeof operatorMessages.resume>): Promise<OperatorAck> {
+    return this.send(operatorMessages.resume, rolloutId, request);
+  }
+
+  approve(rolloutId: string, request: RequestOf<typeof operatorMessages.approve>): Promise<OperatorAck> {
+    return this.send(operatorMessages.approve, rolloutId, request);
+  }
+
+  rollback(rolloutId: string, request: RequestOf<typeof operatorMessages.rollback>): Promise<OperatorAck> {
+    return this.send(operatorMessages.rollback, rolloutId, request);
+  }
+
+  abort(rolloutId: string, request: RequestOf<typeof operatorMessages.abort>): Promise<OperatorAck> {
+    return this.send(operatorMessages.abort, rolloutId, request);
+  }
+
+  async list(filter: RolloutFilter = {}): Promise<RolloutListing[]> {
+    const query = rolloutListQuery(parseOrThrow(RolloutFilter, filter, 'list filter'));
+    const rows: RolloutListing[] = [];
+    for await (const execution of this.client.workflow.list({ query })) rows.push(listing(execution));
+    return rows;
+  }
+
+  /** The status, plus the result when the workflow completed; for a running rollout `result` is absent. */
+  async report(rolloutId: string): Promise<RolloutReportView> {
+    const handle = this.handle(rolloutId);
+    const execution = (await handle.describe()).status.name;
+    const status = await handle.query(statusQuery);
+    return { execution, status, ...(execution === 'COMPLETED' ? { result: await handle.result() } : {}) };
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  private async send<M extends OperatorMessage>(message: M, rolloutId: string, request: RequestOf<M>): Promise<OperatorAck> {
+    parseOrThrow(message.request, request, `${message.name} request`);
+    const handle = this.handle(rolloutId);
+    try {
+      return await handle.executeUpdate(message.update, { args: [request] });
+    } catch (error) {
+      throw await this.explainRefusal(error, rolloutId, message.name);
+    }
+  }
+
+  /** A refusal by the rollout, or an update to a rollout that has already ended, becomes a RequestRejectedError. */
+  private async explainRefusal(error: unknown, rolloutId: string, action: string): Promise<unknown> {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FailureType.RequestRejected) {
+      return new RequestRejectedError(rolloutId, action, error.cause.message);
+    }
+    const execution = await this.handle(rolloutId)
+      .describe()
+      .then((description) => description.status.name)
+      .catch(() => undefined);
+    if (execution && execution !== 'RUNNING') return new RequestRejectedError(rolloutId, action, `the rollout has already ended (workflow ${execution.toLowerCase()})`);
+    return error;
+  }
+
+  /**
+   * Every rollout targets the devices of its fleet that are not yet on its firmware, so two that run
+   * at once on one task queue (one worker pool, one fleet) overlap. Visibility is eventually
+   * consistent, so two starts within its lag can both pass: see the README.
+   */
+  private async refuseOverlap(rolloutId: string): Promise<void> {
+    const running = await this.list({ running: true, taskQueue: this.taskQueue });
+    const others = running.filter((row) => row.workflowId !== rolloutWorkflowId(rolloutId)).map((row) => row.rolloutId);
+    if (others.length > 0) throw new OverlappingRolloutError(rolloutId, others);
+  }
 }
 
-if (require.main === module) {
-  void runCli(process.argv).then((code) => (process.exitCode = code));
+function listing(execution: WorkflowExecutionInfo): RolloutListing {
+  const attributes = execution.typedSearchAttributes;
+  const optional = { firmwareVersion: attributes.get(FirmwareVersionKey), state: attributes.get(RolloutStateKey), currentStage: attributes.get(CurrentStageKey) };
+  return {
+    rolloutId: attributes.get(RolloutIdKey) ?? execution.workflowId,
+    workflowId: execution.workflowId,
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    execution: execution.status.name,
+    startedAt: execution.startTime.toISOString(),
+    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
+  };
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { TASK_QUEUE } from './contracts/ids';
-import { parseOrThrow } from './contracts/validation';
-import { TrustedKeys } from './artifacts/verify';
+import { TASK_QUEUE } from './engine/model/ids';
+import { parseOrThrow } from './engine/model/validation';
+import { TrustedKeys } from './adapters/artifacts/verify';
 
 /** Process configuration, read once from the environment at start. */
 export const Config = z.object({

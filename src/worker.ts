@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDependencies } from './activities';
+import { createActivities, type ActivityDependencies } from './engine/activities';
 import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
-import { serveDeviceApi } from './control/deviceApi';
-import { loadWorkerEndpoints } from './control/workerEndpoints';
-import { HttpFleet } from './fleet/http/httpFleet';
-import { FileLedger } from './ledger/fileLedger';
+import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
+import { loadWorkerEndpoints } from './adapters/workerEndpoints';
+import { HttpFleet } from './adapters/fleet/httpFleet';
+import { FileLedger } from './adapters/ledger/fileLedger';
+import { signatureVerifier } from './adapters/artifacts/verify';
 import { createLogger, PinoTemporalLogger } from './logger';
-import { countOperationsInFlight } from './metrics/operationsInFlight';
-import { telemetryOptions } from './metrics/telemetry';
+import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
+import { telemetryOptions } from './adapters/metrics/telemetry';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -16,13 +17,13 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
   taskQueue: string;
 }
 
-/** The worker that runs rollouts: workflows from `src/workflows`, activities wired to the given fleet and ledger. */
+/** The worker that runs rollouts: workflows from `src/engine/workflows`, activities wired to the given fleet and ledger. */
 export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    workflowsPath: path.join(__dirname, 'workflows'),
+    workflowsPath: path.join(__dirname, 'engine', 'workflows'),
     activities: createActivities(dependencies),
     interceptors: { activity: [countOperationsInFlight] },
   });
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger,
-      trustedKeys: loadTrustedKeys(config),
+      artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');

@@ -3,16 +3,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createActivities } from '../../src/activities';
+import { createActivities } from '../../src/engine/activities';
 import { loadConfig } from '../../src/config';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import { operatorMessages } from '../../src/contracts/messages';
-import { RolloutClient } from '../../src/control/rolloutClient';
-import { loadDevConfig, startDevServer, type RunningDevServer } from '../../src/devenv/devConfig';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import { operatorMessages } from '../../src/engine/workflows/messages';
+import { RolloutClient } from '../../src/client';
+import { loadDevConfig, startDevServer, type RunningDevServer } from '../../rig/devenv/devConfig';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { testTrustedKeys } from '../helpers/artifacts';
+import { signatureVerifier } from '../../src/adapters/artifacts/verify';
 import { freePort, repoRoot, waitFor } from '../helpers/processes';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -60,7 +61,7 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
         connection,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({ fleet, ledger: temporaryLedger(), trustedKeys: testTrustedKeys }),
+        activities: createActivities({ fleet, ledger: temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
       });
       await worker.runUntil(async () => {
         await client.start({ plan, speedup: 60, startedBy: 'release-bot' });

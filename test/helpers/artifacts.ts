@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { firmwareImage } from '../../src/artifacts/firmwareImage';
-import { createSigningKeyPair, signImage, type TrustedKeys } from '../../src/artifacts/verify';
-import type { FirmwareRef } from '../../src/fleet/provider';
+import { firmwareImage } from '../../rig/artifacts/firmwareImage';
+import { createSigningKeyPair, signImage, type TrustedKeys } from '../../src/adapters/artifacts/verify';
+import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
 
 /** Signed firmware images over real HTTP for the tests, with the key pair that signs them. */
 const IMAGE_BYTES = 64 * 1024;

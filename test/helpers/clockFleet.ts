@@ -1,5 +1,5 @@
-import { MemoryFleet, type MemoryFleetOptions } from '../../src/fleet/memoryFleet';
-import type { Health, Operation, UpdateCommand } from '../../src/fleet/provider';
+import { MemoryFleet, type MemoryFleetOptions } from '../../rig/fleet/memoryFleet';
+import type { Health, Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
 
 /**
  * Notes the server's clock whenever an update command arrives. Under time skipping that is the

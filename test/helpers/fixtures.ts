@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { PlanInput } from '../../src/contracts/plan';
-import type { FirmwareRef } from '../../src/fleet/provider';
-import { FileLedger } from '../../src/ledger/fileLedger';
+import type { PlanInput } from '../../src/engine/model/plan';
+import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
+import { FileLedger } from '../../src/adapters/ledger/fileLedger';
 import { signedFirmware } from './artifacts';
 
 export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);

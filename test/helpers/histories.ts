@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { batchWorkflowId, catchUpWorkflowId, rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
-import { resolveStage, type Plan } from '../../src/contracts/plan';
-import type { RolloutReport } from '../../src/contracts/rollout';
-import { batchCount } from '../../src/domain/planMath';
+import { batchWorkflowId, catchUpWorkflowId, rolloutWorkflowId, stageWorkflowId } from '../../src/engine/model/ids';
+import { resolveStage, type Plan } from '../../src/engine/model/plan';
+import type { RolloutReport } from '../../src/engine/model/rollout';
+import { batchCount } from '../../src/engine/model/planMath';
 
 /** One run of a workflow (a continued-as-new workflow has several) and the size of its history. */
 export interface RunHistory {

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, type ActivityDependencies } from '../../src/activities';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
-import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+import { createActivities, type ActivityDependencies } from '../../src/engine/activities';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/engine/workflows/searchAttributes';
+import { ensureTemporalCli, ensureTestServer } from '../../rig/devenv/temporalBinaries';
 import { testTrustedKeys } from './artifacts';
+import { signatureVerifier } from '../../src/adapters/artifacts/verify';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -18,7 +19,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
 
-export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
+export const workflowsPath = path.resolve(__dirname, '../../src/engine/workflows');
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   timeSkipping ??= ensureTestServer().then(async (executable) => {
@@ -62,7 +63,7 @@ export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomU
 /** A fresh worker on its own task queue, running only while `body` runs. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  { trustedKeys = testTrustedKeys, ...dependencies }: Omit<ActivityDependencies, 'trustedKeys'> & Partial<Pick<ActivityDependencies, 'trustedKeys'>>,
+  { artifacts = signatureVerifier(testTrustedKeys), ...dependencies }: Omit<ActivityDependencies, 'artifacts'> & Partial<Pick<ActivityDependencies, 'artifacts'>>,
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
@@ -71,7 +72,7 @@ export async function withWorker<T>(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ ...dependencies, trustedKeys }),
+    activities: createActivities({ ...dependencies, artifacts }),
   });
   return worker.runUntil(body(taskQueue));
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../src/contracts/failures';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import type { PlanInput } from '../../src/contracts/plan';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import { rolloutWorkflow } from '../../src/workflows';
+import { FailureType } from '../../src/engine/model/failures';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import type { PlanInput } from '../../src/engine/model/plan';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { firmware, planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 

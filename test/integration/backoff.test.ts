@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { Plan } from '../../src/contracts/plan';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import { backoffSchedule } from '../../src/domain/planMath';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { rolloutWorkflow } from '../../src/workflows';
+import { Plan } from '../../src/engine/model/plan';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import { backoffSchedule } from '../../src/engine/model/planMath';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { CommandClockFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import type { PlanInput } from '../../src/contracts/plan';
-import type { RolloutReport } from '../../src/contracts/rollout';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { Vitals } from '../../src/fleet/provider';
-import type { FileLedger } from '../../src/ledger/fileLedger';
-import { rolloutWorkflow } from '../../src/workflows';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import type { PlanInput } from '../../src/engine/model/plan';
+import type { RolloutReport } from '../../src/engine/model/rollout';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { Vitals } from '../../src/engine/ports/fleetProvider';
+import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 

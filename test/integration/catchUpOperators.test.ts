@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { RolloutClient } from '../../src/control/rolloutClient';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import { RolloutClient } from '../../src/client';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runDemo } from '../../src/demo/runDemo';
-import { loadDevConfig } from '../../src/devenv/devConfig';
-import { ensureTemporalCli } from '../../src/devenv/temporalBinaries';
-import { TimelineSample } from '../../src/report/timeline';
+import { runDemo } from '../../rig/demo/runDemo';
+import { loadDevConfig } from '../../rig/devenv/devConfig';
+import { ensureTemporalCli } from '../../rig/devenv/temporalBinaries';
+import { TimelineSample } from '../../rig/report/timeline';
 import { freePort, repoRoot } from '../helpers/processes';
 
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);

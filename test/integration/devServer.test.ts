@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadDevConfig, startDevServer, type RunningDevServer } from '../../src/devenv/devConfig';
-import { ensureTemporalCli, ensureTestServer } from '../../src/devenv/temporalBinaries';
+import { loadDevConfig, startDevServer, type RunningDevServer } from '../../rig/devenv/devConfig';
+import { ensureTemporalCli, ensureTestServer } from '../../rig/devenv/temporalBinaries';
 
 // A first run on a fresh machine builds the CLI from source, which takes minutes.
 const INSTALL_TIMEOUT_MS = 15 * 60_000;

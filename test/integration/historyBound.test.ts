@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
-import { Plan } from '../../src/contracts/plan';
+import { rolloutWorkflowId, stageWorkflowId } from '../../src/engine/model/ids';
+import { Plan } from '../../src/engine/model/plan';
 import {
   batchHistoryBound,
   CATCH_UP_RUN_HISTORY_BOUND,
@@ -9,10 +9,10 @@ import {
   MONITORING_RUN_HISTORY_BOUND,
   rolloutHistoryBound,
   stageRunHistoryBound,
-} from '../../src/domain/historyBudget';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import { rolloutWorkflow } from '../../src/workflows';
+} from '../../src/engine/model/historyBudget';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { allRunHistories, rolloutWorkflowIds, type RunHistory } from '../helpers/histories';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';

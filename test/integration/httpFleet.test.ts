@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { FleetRequestFailed, FleetRequestRejected } from '../../src/fleet/http/fleetHttpErrors';
-import { ROUTES, deviceStatusPath } from '../../src/fleet/http/contract';
-import { FaultInjector } from '../../src/fleet/http/faultInjector';
-import { HttpFleet, type HttpFleetOptions } from '../../src/fleet/http/httpFleet';
-import { serveFleet, type ServedFleet } from '../../src/fleet/http/serveFleet';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { FirmwareRef, FleetProvider, Health, RollbackCommand, UpdateCommand } from '../../src/fleet/provider';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { FleetRequestFailed, FleetRequestRejected } from '../../src/adapters/fleet/fleetHttpErrors';
+import { ROUTES, deviceStatusPath } from '../../src/adapters/fleet/contract';
+import { FaultInjector } from '../../rig/fleet/faultInjector';
+import { HttpFleet, type HttpFleetOptions } from '../../src/adapters/fleet/httpFleet';
+import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { FirmwareRef, FleetProvider, Health, RollbackCommand, UpdateCommand } from '../../src/engine/ports/fleetProvider';
 import { firmware } from '../helpers/fixtures';
 
 const FIRMWARE: FirmwareRef = firmware();

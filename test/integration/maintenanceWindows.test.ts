@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { batchWorkflowId, rolloutWorkflowId } from '../../src/contracts/ids';
-import { Plan } from '../../src/contracts/plan';
-import { batchHistoryBound } from '../../src/domain/historyBudget';
-import { MaintenanceWindow, nextOpening, openSpanAt } from '../../src/domain/maintenanceWindow';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import type { Operation, UpdateCommand } from '../../src/fleet/provider';
-import { rolloutWorkflow } from '../../src/workflows';
+import { batchWorkflowId, rolloutWorkflowId } from '../../src/engine/model/ids';
+import { Plan } from '../../src/engine/model/plan';
+import { batchHistoryBound } from '../../src/engine/model/historyBudget';
+import { MaintenanceWindow, nextOpening, openSpanAt } from '../../src/engine/model/maintenanceWindow';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import type { Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { CommandClockFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { runHistories } from '../helpers/histories';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import { operatorMessages } from '../../src/contracts/messages';
-import { RolloutClient } from '../../src/control/rolloutClient';
-import { ensureTemporalCli } from '../../src/devenv/temporalBinaries';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import { operatorMessages } from '../../src/engine/workflows/messages';
+import { RolloutClient } from '../../src/client';
+import { ensureTemporalCli } from '../../rig/devenv/temporalBinaries';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';

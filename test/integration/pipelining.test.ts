@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { PlanInput } from '../../src/contracts/plan';
-import { RolloutClient } from '../../src/control/rolloutClient';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { Operation, UpdateCommand } from '../../src/fleet/provider';
+import type { PlanInput } from '../../src/engine/model/plan';
+import { RolloutClient } from '../../src/client';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { localEnv, withWorker } from '../helpers/temporal';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { Operation, UpdateCommand } from '../../src/fleet/provider';
-import { rolloutWorkflow } from '../../src/workflows';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 

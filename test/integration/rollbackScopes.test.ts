@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { DeviceCounts } from '../../src/contracts/status';
-import { RolloutClient } from '../../src/control/rolloutClient';
-import type { Device } from '../../src/fleet/provider';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import type { FileLedger } from '../../src/ledger/fileLedger';
+import type { DeviceCounts } from '../../src/engine/model/status';
+import { RolloutClient } from '../../src/client';
+import type { Device } from '../../src/engine/ports/fleetProvider';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { Plan } from '../../src/contracts/plan';
-import { rolloutWorkflowId, stageWorkflowId } from '../../src/contracts/ids';
-import { plannedWaitMs, stageSizes } from '../../src/domain/planMath';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import { rolloutWorkflow } from '../../src/workflows';
+import { Plan } from '../../src/engine/model/plan';
+import { rolloutWorkflowId, stageWorkflowId } from '../../src/engine/model/ids';
+import { plannedWaitMs, stageSizes } from '../../src/engine/model/planMath';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { FleetRequestFailed, FleetRequestRejected } from '../../src/fleet/http/fleetHttpErrors';
-import { HttpFleet } from '../../src/fleet/http/httpFleet';
-import type { ServedFleet } from '../../src/fleet/http/serveFleet';
-import type { FirmwareRef, OperationState, UpdateCommand } from '../../src/fleet/provider';
-import { ManualClock } from '../../src/simulator/clock';
-import { serveSimulator } from '../../src/simulator/serveSimulator';
-import { SimulatedFleet, type SimulatorOptions } from '../../src/simulator/simulatedFleet';
-import { SimulatorClient } from '../../src/simulator/simulatorClient';
+import { FleetRequestFailed, FleetRequestRejected } from '../../src/adapters/fleet/fleetHttpErrors';
+import { HttpFleet } from '../../src/adapters/fleet/httpFleet';
+import type { ServedFleet } from '../../rig/fleet/serveFleet';
+import type { FirmwareRef, OperationState, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import { ManualClock } from '../../rig/simulator/clock';
+import { serveSimulator } from '../../rig/simulator/serveSimulator';
+import { SimulatedFleet, type SimulatorOptions } from '../../rig/simulator/simulatedFleet';
+import { SimulatorClient } from '../../rig/simulator/simulatorClient';
 
 const MINUTE = 60_000;
 /** The simulator moves `sizeBytes`; it never checks the signature (the worker does, before any device). */

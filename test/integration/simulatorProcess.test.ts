@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
-import { HttpFleet } from '../../src/fleet/http/httpFleet';
-import { SimulatorClient } from '../../src/simulator/simulatorClient';
+import { HttpFleet } from '../../src/adapters/fleet/httpFleet';
+import { SimulatorClient } from '../../rig/simulator/simulatorClient';
 
 describe('the simulator process (npm run sim)', function () {
   this.timeout(30_000);
@@ -18,7 +18,7 @@ describe('the simulator process (npm run sim)', function () {
 
   it('serves a fleet configured from SIM_* variables, on a clock that runs, and stops on SIGTERM', async () => {
     const port = await freePort();
-    child = spawnTs('src/simulator/main.ts', { SIM_PORT: String(port), SIM_DEVICES: '20', SIM_SEED: '9', SIM_SPEEDUP: '600', LOG_LEVEL: 'warn' });
+    child = spawnTs('rig/simulator/main.ts', { SIM_PORT: String(port), SIM_DEVICES: '20', SIM_SEED: '9', SIM_SPEEDUP: '600', LOG_LEVEL: 'warn' });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 'the simulator to listen');
 
@@ -36,7 +36,7 @@ describe('the simulator process (npm run sim)', function () {
   });
 
   it('refuses an invalid option with exit code 2', async () => {
-    child = spawnTs('src/simulator/main.ts', { SIM_PROFILE: 'no-such-profile' });
+    child = spawnTs('rig/simulator/main.ts', { SIM_PROFILE: 'no-such-profile' });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await exitOf(child);

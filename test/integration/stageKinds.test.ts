@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { rolloutWorkflowId } from '../../src/contracts/ids';
-import type { PlanInput } from '../../src/contracts/plan';
-import { RINGS, ringRank } from '../../src/domain/cohorts';
-import { generateDevices } from '../../src/fleet/generateDevices';
-import { MemoryFleet } from '../../src/fleet/memoryFleet';
-import { rolloutWorkflow } from '../../src/workflows';
+import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import type { PlanInput } from '../../src/engine/model/plan';
+import { RINGS, ringRank } from '../../src/engine/model/cohorts';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
 

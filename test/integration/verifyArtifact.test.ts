@@ -9,7 +9,7 @@ import {
   createSigningKeyPair,
   signImage,
   verifyArtifact,
-} from '../../src/artifacts/verify';
+} from '../../src/adapters/artifacts/verify';
 
 const CHUNK = 64 * 1024;
 /** 1 MiB of a repeating pattern, served in 16 chunks so the hash is computed while the body streams. */

@@ -6,8 +6,8 @@ import {
   cohortOf,
   cohortSelector,
   matches,
-} from '../../src/domain/cohorts';
-import { DeviceAttributes } from '../../src/fleet/provider';
+} from '../../src/engine/model/cohorts';
+import { DeviceAttributes } from '../../src/engine/ports/fleetProvider';
 
 const device = (id: string, attributes: Partial<DeviceAttributes> = {}) => ({
   id,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { DEFAULT_CONFIG_PATH, loadDevConfig, parseDevConfig, REPO_ROOT, startDevFlags } from '../../src/devenv/devConfig';
+import { DEFAULT_CONFIG_PATH, loadDevConfig, parseDevConfig, REPO_ROOT, startDevFlags } from '../../rig/devenv/devConfig';
 
 const parse = (raw: unknown) => parseDevConfig(raw, { baseDir: '/repo', source: 'test.yml' });
 

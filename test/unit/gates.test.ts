@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { emptyCounts } from '../../src/contracts/status';
-import { batchGate, settleBatch, settleLateRollback, settleRollback, successRate } from '../../src/domain/gates';
-import { preflightDeferral, PreflightRules } from '../../src/domain/preflight';
-import { pipelineReady } from '../../src/domain/pipelining';
+import { emptyCounts } from '../../src/engine/model/status';
+import { batchGate, settleBatch, settleLateRollback, settleRollback, successRate } from '../../src/engine/model/gates';
+import { preflightDeferral, PreflightRules } from '../../src/engine/model/preflight';
+import { pipelineReady } from '../../src/engine/model/pipelining';
 
 const thresholds = { successThreshold: 0.8, rollbackThreshold: 0.7 };
 const batch = (succeeded: number, failed: number, deferred = 0) => ({ ...emptyCounts(), succeeded, failed, deferred });

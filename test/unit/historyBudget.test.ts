@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Plan } from '../../src/contracts/plan';
+import { Plan } from '../../src/engine/model/plan';
 import {
   batchHistoryBound,
   CATCH_UP_RUN_HISTORY_BOUND,
@@ -10,7 +10,7 @@ import {
   MONITORING_RUN_HISTORY_BOUND,
   rolloutHistoryBound,
   stageRunHistoryBound,
-} from '../../src/domain/historyBudget';
+} from '../../src/engine/model/historyBudget';
 import { planFor } from '../helpers/fixtures';
 
 describe('history budget', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { CohortSelector } from '../../src/domain/cohorts';
-import { MaintenanceWindow, isOpen, nextOpening, openSpanAt, windowIndexFor } from '../../src/domain/maintenanceWindow';
-import { DeviceAttributes } from '../../src/fleet/provider';
+import { CohortSelector } from '../../src/engine/model/cohorts';
+import { MaintenanceWindow, isOpen, nextOpening, openSpanAt, windowIndexFor } from '../../src/engine/model/maintenanceWindow';
+import { DeviceAttributes } from '../../src/engine/ports/fleetProvider';
 
 const at = (iso: string): number => Date.parse(iso);
 /** 01:00–05:00 Berlin time: 00:00–04:00 UTC in winter, 23:00–03:00 UTC in summer. */

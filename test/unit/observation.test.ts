@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { crashExposure, measuredBaseline, stillUnresponsive, toObservation } from '../../src/domain/health/observation';
-import { HealthBaseline, HealthPolicy, evaluateHealth } from '../../src/domain/health/triggers';
+import { crashExposure, measuredBaseline, stillUnresponsive, toObservation } from '../../src/engine/model/health/observation';
+import { HealthBaseline, HealthPolicy, evaluateHealth } from '../../src/engine/model/health/triggers';
 
 describe('unresponsive devices', () => {
   const health = { updated: 50, exposed: 50, crashes: 0, firmwareHours: 50, reverted: 0, unresponsive: ['gw-7'], connectivityRate: 0.98 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Plan, resolveStage, type PlanInput } from '../../src/contracts/plan';
-import { fieldPath, InvalidInputError, parseOrThrow } from '../../src/contracts/validation';
-import { backoffSchedule, batchCount, batchRange, plannedWaitMs, stageSizes } from '../../src/domain/planMath';
+import { Plan, resolveStage, type PlanInput } from '../../src/engine/model/plan';
+import { fieldPath, InvalidInputError, parseOrThrow } from '../../src/engine/model/validation';
+import { backoffSchedule, batchCount, batchRange, plannedWaitMs, stageSizes } from '../../src/engine/model/planMath';
 import { planFor } from '../helpers/fixtures';
 
 describe('plan schema', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { runCli } from '../../src/client';
-import { Plan } from '../../src/contracts/plan';
-import { summarizePlan, type StageSummary } from '../../src/control/planSummary';
-import { loadPlanFile } from '../../src/control/planFile';
-import { forecastPlan } from '../../src/domain/planForecast';
-import { stageSizes } from '../../src/domain/planMath';
+import { runCli } from '../../src/cli/main';
+import { Plan } from '../../src/engine/model/plan';
+import { summarizePlan, type StageSummary } from '../../src/client/planSummary';
+import { loadPlanFile } from '../../src/client/planFile';
+import { forecastPlan } from '../../src/engine/model/planForecast';
+import { stageSizes } from '../../src/engine/model/planMath';
 import { planFor } from '../helpers/fixtures';
 
 /** Runs `rollout …` in this process and returns what it printed and its exit code. */

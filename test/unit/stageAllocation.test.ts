@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { Plan, type PlanInput } from '../../src/contracts/plan';
-import { stageSizes } from '../../src/domain/planMath';
-import { allocateStages, StageAllocator } from '../../src/domain/stageAllocation';
-import { DeviceAttributes } from '../../src/fleet/provider';
+import { Plan, type PlanInput } from '../../src/engine/model/plan';
+import { stageSizes } from '../../src/engine/model/planMath';
+import { allocateStages, StageAllocator } from '../../src/engine/model/stageAllocation';
+import { DeviceAttributes } from '../../src/engine/ports/fleetProvider';
 import { planFor } from '../helpers/fixtures';
 
 const device = (id: string, attributes: Partial<DeviceAttributes> = {}) => ({

@@ -8,7 +8,7 @@ import {
   TrustedKeys,
   createSigningKeyPair,
   signImage,
-} from '../../src/artifacts/verify';
+} from '../../src/adapters/artifacts/verify';
 
 const image = Buffer.from('firmware 2.0.0 for rev-b gateways');
 const keys = createSigningKeyPair();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { Plan, quarantineAfterAttempts } from '../../../src/contracts/plan';
-import type { DeviceOutcome } from '../../../src/contracts/status';
-import { countsByStage, groupMisses, missOf } from '../../../src/domain/catchUp/missedReport';
-import { withdrawnOutcome } from '../../../src/contracts/deviceAttempts';
-import { NO_STAGE_REASON } from '../../../src/domain/stageAllocation';
-import { catchUpVerdict, failedUpdates, quarantinedOutcome } from '../../../src/domain/catchUp/missedTurn';
-import type { Operation, OperationState } from '../../../src/fleet/provider';
+import { Plan, quarantineAfterAttempts } from '../../../src/engine/model/plan';
+import type { DeviceOutcome } from '../../../src/engine/model/status';
+import { countsByStage, groupMisses, missOf } from '../../../src/engine/model/catchUp/missedReport';
+import { withdrawnOutcome } from '../../../src/engine/model/deviceAttempts';
+import { NO_STAGE_REASON } from '../../../src/engine/model/stageAllocation';
+import { catchUpVerdict, failedUpdates, quarantinedOutcome } from '../../../src/engine/model/catchUp/missedTurn';
+import type { Operation, OperationState } from '../../../src/engine/ports/fleetProvider';
 import { planFor } from '../../helpers/fixtures';
 
 const operation = (generation: number, state: OperationState, errorCode?: string): Operation => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { RolloutStatus } from '../../../src/contracts/status';
-import { emptyCounts } from '../../../src/contracts/status';
-import { formatReport } from '../../../src/control/format';
-import { renderDashboard } from '../../../src/workflows/rolloutDashboard';
+import type { RolloutStatus } from '../../../src/engine/model/status';
+import { emptyCounts } from '../../../src/engine/model/status';
+import { formatReport } from '../../../src/cli/format';
+import { renderDashboard } from '../../../src/engine/workflows/rolloutDashboard';
 
 const status: RolloutStatus = {
   rolloutId: 'fw-2.0.0',

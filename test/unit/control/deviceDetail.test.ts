@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DeviceFilter, findDevice, listDevices } from '../../../src/control/deviceDetail';
+import { DeviceFilter, findDevice, listDevices } from '../../../src/adapters/deviceApi/deviceDetail';
 import { temporaryLedger } from '../../helpers/fixtures';
 
 describe('device detail from the ledger', () => {

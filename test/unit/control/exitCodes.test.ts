@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { ExitCode, exitCodeFor } from '../../../src/client';
-import { InvalidInputError } from '../../../src/contracts/validation';
-import { OverlappingRolloutError, RequestRejectedError, RolloutAlreadyExistsError, RolloutNotFoundError } from '../../../src/control/errors';
+import { ExitCode, exitCodeFor } from '../../../src/cli/main';
+import { InvalidInputError } from '../../../src/engine/model/validation';
+import { OverlappingRolloutError, RequestRejectedError, RolloutAlreadyExistsError, RolloutNotFoundError } from '../../../src/client/errors';
 
 describe('CLI exit codes', () => {
   it('tell scripts what went wrong, by error name', () => {

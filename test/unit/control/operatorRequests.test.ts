@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { operatorMessages } from '../../../src/contracts/messages';
-import type { RolloutState } from '../../../src/contracts/status';
-import { judgeRequest, type ControlFacts } from '../../../src/workflows/operatorRequests';
+import { operatorMessages } from '../../../src/engine/workflows/messages';
+import type { RolloutState } from '../../../src/engine/model/status';
+import { judgeRequest, type ControlFacts } from '../../../src/engine/workflows/operatorRequests';
 
 const running: ControlFacts = { state: 'running', awaitingApproval: undefined, stageRunning: true };
 const facts = (state: RolloutState, awaitingApproval?: string, stageRunning = true): ControlFacts => ({ state, awaitingApproval, stageRunning });

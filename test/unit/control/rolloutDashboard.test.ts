@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { RolloutStatus } from '../../../src/contracts/status';
-import { renderDashboard } from '../../../src/workflows/rolloutDashboard';
+import type { RolloutStatus } from '../../../src/engine/model/status';
+import { renderDashboard } from '../../../src/engine/workflows/rolloutDashboard';
 
 const heldStatus: RolloutStatus = {
   rolloutId: 'fw-2.0.0-seed',

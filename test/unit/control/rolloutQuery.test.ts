@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../../src/contracts/searchAttributes';
-import { RolloutFilter, rolloutListQuery } from '../../../src/control/rolloutQuery';
-import { loadDevConfig } from '../../../src/devenv/devConfig';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../../src/engine/workflows/searchAttributes';
+import { RolloutFilter, rolloutListQuery } from '../../../src/client/rolloutQuery';
+import { loadDevConfig } from '../../../rig/devenv/devConfig';
 
 describe('finding rollouts by search attribute', () => {
   it('builds the visibility query from a filter', () => {

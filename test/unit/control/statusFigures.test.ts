@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { emptyCounts, type RolloutStatus } from '../../../src/contracts/status';
-import { refreshFigures, successRateBetween } from '../../../src/workflows/statusFigures';
+import { emptyCounts, type RolloutStatus } from '../../../src/engine/model/status';
+import { refreshFigures, successRateBetween } from '../../../src/engine/workflows/statusFigures';
 
 describe('the figures a rollout status derives', () => {
   it('totals devices by state, rates what was tried, and names the batch that runs next', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { DeadlinePolicy, decideOnExpiredDeadline } from '../../../src/domain/health/deadline';
+import { DeadlinePolicy, decideOnExpiredDeadline } from '../../../src/engine/model/health/deadline';
 import {
   HealthBaseline,
   type HealthObservation,
   HealthPolicy,
   evaluateHealth,
-} from '../../../src/domain/health/triggers';
+} from '../../../src/engine/model/health/triggers';
 
 const baseline = HealthBaseline.parse({ crashRatePerDeviceHour: 0.002, connectivityRate: 0.98 });
 const policy = HealthPolicy.parse({});

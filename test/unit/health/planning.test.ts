@@ -7,8 +7,8 @@ import {
   recommendedStageDurationHours,
   stageDurationHours,
   withReducedNextStage,
-} from '../../../src/domain/health/planning';
-import { HealthPolicy, evaluateHealth } from '../../../src/domain/health/triggers';
+} from '../../../src/engine/model/health/planning';
+import { HealthPolicy, evaluateHealth } from '../../../src/engine/model/health/triggers';
 
 describe('health/planning', () => {
   describe('stage duration', () => {

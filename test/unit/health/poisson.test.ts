@@ -6,7 +6,7 @@ import {
   poissonUpperTail,
   smallestSignificantCount,
   testCount,
-} from '../../../src/domain/health/poisson';
+} from '../../../src/engine/model/health/poisson';
 import { assertClose } from './approx';
 
 const defaults = SignificancePolicy.parse({});

@@ -6,9 +6,9 @@ import {
   planStageCrashes,
   recommendedStageDurationHours,
   stageDurationHours,
-} from '../../../src/domain/health/planning';
-import { expectedCount, poissonUpperTail } from '../../../src/domain/health/poisson';
-import { HealthPolicy, evaluateHealth } from '../../../src/domain/health/triggers';
+} from '../../../src/engine/model/health/planning';
+import { expectedCount, poissonUpperTail } from '../../../src/engine/model/health/poisson';
+import { HealthPolicy, evaluateHealth } from '../../../src/engine/model/health/triggers';
 import { assertClose } from './approx';
 
 describe('health: the seeds\' worked examples', () => {

@@ -5,7 +5,7 @@ import {
   mostUrgent,
   respond,
   unresponsiveResponse,
-} from '../../../src/domain/health/severity';
+} from '../../../src/engine/model/health/severity';
 
 const defaults = SeverityPolicy.parse({});
 const HOUR = 3_600_000;

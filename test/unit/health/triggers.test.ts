@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import {
   CRASH_RATE_RATIO_BY_STAGE,
   HealthBaseline,
-  HealthObservation,
+  type HealthObservation,
   HealthPolicy,
   evaluateHealth,
   policyPerLook,
-} from '../../../src/domain/health/triggers';
+} from '../../../src/engine/model/health/triggers';
 
 const baseline = HealthBaseline.parse({ crashRatePerDeviceHour: 0.002, connectivityRate: 0.98, batteryDrain: 10 });
 const defaults = HealthPolicy.parse({});

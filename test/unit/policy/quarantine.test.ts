@@ -10,7 +10,7 @@ import {
   quarantineFirmware,
   quarantineOf,
   summarizeMissed,
-} from '../../../src/domain/policy/quarantine';
+} from '../../../src/engine/model/policy/quarantine';
 
 const AT = Date.parse('2026-03-01T12:00:00Z');
 const defaults = DeviceQuarantinePolicy.parse({});

@@ -6,7 +6,7 @@ import {
   checkRolloutVersions,
   compareVersions,
   deviceEligibility,
-} from '../../../src/domain/policy/versionPolicy';
+} from '../../../src/engine/model/policy/versionPolicy';
 
 const policy = (input: Partial<VersionPolicy> = {}) => VersionPolicy.parse(input);
 const device = (firmwareVersion: string) => ({ id: 'gw-1', firmwareVersion });

@@ -1,7 +1,7 @@
-import { emptyCounts, type DeviceOutcome, type RolloutStatus } from '../../../src/contracts/status';
-import type { ReportInputs } from '../../../src/report/rolloutReport';
-import type { SimMetrics } from '../../../src/simulator/metrics';
-import type { DeviceReport, FleetOutcome } from '../../../src/simulator/outcome';
+import { emptyCounts, type DeviceOutcome, type RolloutStatus } from '../../../src/engine/model/status';
+import type { ReportInputs } from '../../../rig/report/rolloutReport';
+import type { SimMetrics } from '../../../rig/simulator/metrics';
+import type { DeviceReport, FleetOutcome } from '../../../rig/simulator/outcome';
 
 export function gateway(deviceId: string, hardwareRevision: string, region: string, changes: Partial<DeviceReport> = {}): DeviceReport {
   return {

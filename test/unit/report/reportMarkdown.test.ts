@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildReport } from '../../../src/report/rolloutReport';
-import { ending, reportMarkdown } from '../../../src/report/reportMarkdown';
+import { buildReport } from '../../../rig/report/rolloutReport';
+import { ending, reportMarkdown } from '../../../rig/report/reportMarkdown';
 import { reportInputs } from './fixtures';
 
 const HELD = { at: '2026-01-01T05:00:00Z', stage: 'wave', gate: 'monitoring', action: 'pause' as const, reason: 'moderate: crashRate 3.3 > 2' };

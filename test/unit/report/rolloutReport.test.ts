@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildReport, reasonKind } from '../../../src/report/rolloutReport';
+import { buildReport, reasonKind } from '../../../rig/report/rolloutReport';
 import { reportInputs } from './fixtures';
 
 describe('the rollout report', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { emptyCounts } from '../../../src/contracts/status';
-import { sampleOf, stageSpans, stateChanges, type TimelineSample } from '../../../src/report/timeline';
+import { emptyCounts } from '../../../src/engine/model/status';
+import { sampleOf, stageSpans, stateChanges, type TimelineSample } from '../../../rig/report/timeline';
 import { fleetOutcome, metrics, status } from './fixtures';
 
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { emptyCounts } from '../../../src/contracts/status';
-import { stageSpans, stateChanges, type TimelineSample } from '../../../src/report/timeline';
-import { renderTimelineChart } from '../../../src/report/timelineChart';
+import { emptyCounts } from '../../../src/engine/model/status';
+import { stageSpans, stateChanges, type TimelineSample } from '../../../rig/report/timeline';
+import { renderTimelineChart } from '../../../rig/report/timelineChart';
 
 const HOUR = 3_600_000;
 const STAGES = ['canary', 'pilot', 'wave1'];

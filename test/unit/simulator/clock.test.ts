@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ManualClock, RealtimeClock } from '../../../src/simulator/clock';
+import { ManualClock, RealtimeClock } from '../../../rig/simulator/clock';
 
 describe('simulation clocks', () => {
   it('a manual clock runs whole steps only, carrying the remainder', () => {

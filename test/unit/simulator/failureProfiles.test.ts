@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Operation } from '../../../src/fleet/provider';
-import { ManualClock } from '../../../src/simulator/clock';
-import { DEFAULT_MODEL } from '../../../src/simulator/model';
-import { FailureProfile, type FailureProfileInput } from '../../../src/simulator/profiles';
-import { SimulatedFleet } from '../../../src/simulator/simulatedFleet';
-import { generateGateways } from '../../../src/simulator/traits';
+import type { Operation } from '../../../src/engine/ports/fleetProvider';
+import { ManualClock } from '../../../rig/simulator/clock';
+import { DEFAULT_MODEL } from '../../../rig/simulator/model';
+import { FailureProfile, type FailureProfileInput } from '../../../rig/simulator/profiles';
+import { SimulatedFleet } from '../../../rig/simulator/simulatedFleet';
+import { generateGateways } from '../../../rig/simulator/traits';
 
 const MINUTE = 60_000;
 const FIRMWARE = { version: '2.0.0', url: 'http://127.0.0.1/fw.bin', sha256: 'a'.repeat(64), sizeBytes: 150 * 1024 * 1024, signature: 'unchecked', keyId: 'test' };

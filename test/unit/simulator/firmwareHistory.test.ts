@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { crashExposure, measuredBaseline } from '../../../src/domain/health/observation';
-import { HealthBaseline } from '../../../src/domain/health/triggers';
-import { ManualClock } from '../../../src/simulator/clock';
-import { DEFAULT_MODEL } from '../../../src/simulator/model';
-import { SimulatedFleet } from '../../../src/simulator/simulatedFleet';
+import { crashExposure, measuredBaseline } from '../../../src/engine/model/health/observation';
+import { HealthBaseline } from '../../../src/engine/model/health/triggers';
+import { ManualClock } from '../../../rig/simulator/clock';
+import { DEFAULT_MODEL } from '../../../rig/simulator/model';
+import { SimulatedFleet } from '../../../rig/simulator/simulatedFleet';
 
 const FIRMWARE = { version: '2.0.0', url: 'http://127.0.0.1/fw.bin', sha256: 'a'.repeat(64), sizeBytes: 1024 * 1024, signature: 'unchecked', keyId: 'test' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { admission, managementLoad } from '../../../src/simulator/management';
-import { DEFAULT_MODEL } from '../../../src/simulator/model';
+import { admission, managementLoad } from '../../../rig/simulator/management';
+import { DEFAULT_MODEL } from '../../../rig/simulator/model';
 
 const model = DEFAULT_MODEL.management;
 

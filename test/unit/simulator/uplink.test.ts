@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { allocateUplink, congestion } from '../../../src/simulator/uplink';
+import { allocateUplink, congestion } from '../../../rig/simulator/uplink';
 
 const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
 

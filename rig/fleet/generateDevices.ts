@@ -1,0 +1,30 @@
+import type { Device } from '../../src/engine/ports/fleetProvider';
+import { pick, seededRandom } from './seededRandom';
+
+export const REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
+export const HARDWARE_REVISIONS = ['rev-a', 'rev-b', 'rev-c'] as const;
+
+export interface FleetShape {
+  count: number;
+  seed?: number;
+  firmwareVersion?: string;
+  /** Share of gateways with a battery (the rest are mains-powered). */
+  batteryBackedShare?: number;
+}
+
+/** A deterministic fleet of gateways: ids `gw-00001…`, attributes spread by the seed. */
+export function generateDevices({ count, seed = 1, firmwareVersion = '1.0.0', batteryBackedShare = 0.2 }: FleetShape): Device[] {
+  const random = seededRandom(seed);
+  const width = Math.max(5, String(count).length);
+  return Array.from({ length: count }, (_, index) => ({
+    id: `gw-${String(index + 1).padStart(width, '0')}`,
+    firmwareVersion,
+    online: true,
+    attributes: {
+      region: pick(random, REGIONS),
+      hardwareRevision: pick(random, HARDWARE_REVISIONS),
+      tags: [],
+      batteryBacked: random() < batteryBackedShare,
+    },
+  }));
+}

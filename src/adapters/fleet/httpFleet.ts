@@ -1,0 +1,95 @@
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import type {
+  FleetProvider,
+  Health,
+  InventoryPage,
+  Operation,
+  OperationsQuery,
+  RollbackCommand,
+  UpdateCommand,
+  Vitals,
+} from '../../engine/ports/fleetProvider';
+import {
+  DeviceHealthResponse,
+  InventoryResponse,
+  MAX_DEVICES_PER_REQUEST,
+  MAX_INVENTORY_PAGE_SIZE,
+  OperationsResponse,
+  ROUTES,
+  VitalsResponse,
+  deviceStatusPath,
+  type DeviceIdsRequest,
+  type DeviceStatusQuery,
+  type FirmwareRequest,
+} from './contract';
+import { FleetHttpClient, FleetHttpClientOptions } from './fleetHttpClient';
+import { chunks } from '../../engine/model/chunks';
+
+export const HttpFleetOptions = FleetHttpClientOptions.extend({
+  maxDevicesPerRequest: z.number().int().min(1).max(MAX_DEVICES_PER_REQUEST).default(MAX_DEVICES_PER_REQUEST),
+});
+export type HttpFleetOptions = z.input<typeof HttpFleetOptions> & { logger?: Logger };
+
+/** The FleetProvider port over the fleet's REST contract (see ./contract). */
+export class HttpFleet implements FleetProvider {
+  private readonly client: FleetHttpClient;
+  private readonly maxDevicesPerRequest: number;
+
+  constructor({ logger = pino({ level: 'silent' }), ...options }: HttpFleetOptions) {
+    const { maxDevicesPerRequest, ...clientOptions } = HttpFleetOptions.parse(options);
+    this.client = new FleetHttpClient(clientOptions, logger);
+    this.maxDevicesPerRequest = maxDevicesPerRequest;
+  }
+
+  /** A page may hold fewer devices than asked for: the service caps its page size. */
+  async inventory({ cursor, limit }: { cursor?: string; limit: number }): Promise<InventoryPage> {
+    const query = new URLSearchParams({ limit: String(Math.min(limit, MAX_INVENTORY_PAGE_SIZE)) });
+    if (cursor) query.set('cursor', cursor);
+    return this.client.send({ route: ROUTES.inventory, query }, InventoryResponse);
+  }
+
+  async vitals(deviceIds: string[]): Promise<Vitals[]> {
+    return this.inBatches(deviceIds, async (batch) => {
+      const body: DeviceIdsRequest = { deviceIds: batch };
+      return (await this.client.send({ route: ROUTES.vitals, body }, VitalsResponse)).vitals;
+    });
+  }
+
+  async health(deviceIds: string[]): Promise<Health[]> {
+    return this.inBatches(deviceIds, async (batch) => {
+      const body: DeviceIdsRequest = { deviceIds: batch };
+      return (await this.client.send({ route: ROUTES.deviceHealth, body }, DeviceHealthResponse)).health;
+    });
+  }
+
+  async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
+    return this.inBatches(commands, (devices) => this.request({ action: 'firmware/update', devices }));
+  }
+
+  async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
+    return this.inBatches(commands, (devices) => this.request({ action: 'firmware/rollback', devices }));
+  }
+
+  async latestOperations({ correlationId, deviceIds, kind }: OperationsQuery): Promise<Operation[]> {
+    const path = deviceStatusPath(correlationId);
+    return this.inBatches(deviceIds, async (batch) => {
+      const body: DeviceStatusQuery = { kind, deviceIds: batch };
+      return (await this.client.send({ route: ROUTES.deviceStatus, path, body }, OperationsResponse)).operations;
+    });
+  }
+
+  private async request(body: FirmwareRequest): Promise<Operation[]> {
+    return (await this.client.send({ route: ROUTES.requests, body }, OperationsResponse)).operations;
+  }
+
+  /**
+   * One request per batch, in order, one at a time: the service's queue is shallow, and if a later
+   * batch fails the caller retries all of them, which the idempotency keys make safe.
+   */
+  private async inBatches<T, R>(items: T[], send: (batch: T[]) => Promise<R[]>): Promise<R[]> {
+    const results: R[] = [];
+    for (const batch of chunks(items, this.maxDevicesPerRequest)) results.push(...(await send(batch)));
+    return results;
+  }
+}

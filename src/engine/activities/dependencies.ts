@@ -1,0 +1,17 @@
+import type { ArtifactVerifier } from '../ports/artifactVerifier';
+import type { FleetProvider } from '../ports/fleetProvider';
+import type { Ledger } from '../ports/ledger';
+
+export interface ActivityDependencies {
+  fleet: FleetProvider;
+  ledger: Ledger;
+  /** Checks each firmware image before any device gets it. */
+  artifacts: ArtifactVerifier;
+  /** The device-management server's API version, for the plan's compatibility matrix. */
+  fleetApiVersion?: string;
+  /**
+   * What time it is for maintenance windows, which workflows judge on the server's clock: the
+   * worker's own clock by default; under time skipping, tests pass the test server's.
+   */
+  clock?: () => Promise<number>;
+}

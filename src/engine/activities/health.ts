@@ -1,0 +1,52 @@
+import { Context } from '@temporalio/activity';
+import { UNRESPONSIVE_IDS_KEPT, crashExposure, type FleetSample, type StageHealth } from '../model/health/observation';
+import type { Health } from '../ports/fleetProvider';
+import type { ActivityDependencies } from './dependencies';
+import { chunks } from '../model/chunks';
+
+const HEALTH_CHUNK = 100;
+
+export interface StageHealthInput {
+  rolloutId: string;
+  stage: string;
+  firmwareVersion: string;
+}
+
+export function createHealthActivities({ fleet, ledger }: ActivityDependencies) {
+  async function checkStageHealth({ rolloutId, stage, firmwareVersion }: StageHealthInput): Promise<StageHealth> {
+    const updated = (await ledger.outcomes(rolloutId))
+      .filter((outcome) => outcome.state === 'succeeded' && outcome.stage === stage)
+      .map((outcome) => outcome.deviceId);
+    const reports: Health[] = [];
+    for (const ids of chunks(updated, HEALTH_CHUNK)) {
+      reports.push(...(await fleet.health(ids)));
+      // A large stage takes many fleet calls; the heartbeat keeps a slow but live poll from timing out.
+      Context.current().heartbeat(reports.length);
+    }
+    return summarize(reports, firmwareVersion);
+  }
+
+  /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */
+  async function sampleFleetHealth({ rolloutId, limit }: { rolloutId: string; limit: number }): Promise<FleetSample> {
+    const ids = [...(await ledger.targets(rolloutId)).keys()].slice(0, limit);
+    const reports: Health[] = [];
+    for (const chunk of chunks(ids, HEALTH_CHUNK)) reports.push(...(await fleet.health(chunk)));
+    return { devices: reports.length, online: reports.filter((report) => report.online).length, ...crashExposure(reports) };
+  }
+
+  return { checkStageHealth, sampleFleetHealth };
+}
+
+function summarize(reports: Health[], firmwareVersion: string): StageHealth {
+  const exposed = reports.filter((report) => report.firmwareVersion === firmwareVersion);
+  const drains = exposed.flatMap((report) => (report.batteryDrainPercentPerHour === null ? [] : [report.batteryDrainPercentPerHour]));
+  return {
+    updated: reports.length,
+    exposed: exposed.length,
+    ...crashExposure(exposed),
+    reverted: reports.length - exposed.length,
+    unresponsive: reports.filter((report) => !report.online).slice(0, UNRESPONSIVE_IDS_KEPT).map((report) => report.deviceId),
+    ...(reports.length > 0 ? { connectivityRate: reports.filter((report) => report.online).length / reports.length } : {}),
+    ...(drains.length > 0 ? { batteryDrain: drains.reduce((total, drain) => total + drain, 0) / drains.length } : {}),
+  };
+}

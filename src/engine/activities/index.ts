@@ -1,0 +1,24 @@
+export type { ActivityDependencies } from './dependencies';
+import type { ActivityDependencies } from './dependencies';
+import { createTargetActivities } from './targets';
+import { createUpdateActivities } from './update';
+import { createHealthActivities } from './health';
+import { createRollbackActivities } from './rollback';
+import { createMilestoneActivities } from './milestone';
+import { createArtifactActivities } from './artifacts';
+import { createCatchUpActivities } from './catchUp';
+
+/** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
+export function createActivities(dependencies: ActivityDependencies) {
+  return {
+    ...createTargetActivities(dependencies),
+    ...createUpdateActivities(dependencies),
+    ...createMilestoneActivities(dependencies),
+    ...createHealthActivities(dependencies),
+    ...createRollbackActivities(dependencies),
+    ...createArtifactActivities(dependencies),
+    ...createCatchUpActivities(dependencies),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

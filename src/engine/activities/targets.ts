@@ -1,0 +1,79 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { FailureType } from '../model/failures';
+import type { DeviceOutcome } from '../model/status';
+import { checkRolloutVersions, deviceEligibility, type VersionPolicy } from '../model/policy/versionPolicy';
+import { windowIndexFor, type CohortWindow } from '../model/maintenanceWindow';
+import { inventoryPages } from './inventoryPages';
+import type { TargetDevice } from '../ports/ledger';
+import type { Device } from '../ports/fleetProvider';
+import type { StageSize } from '../model/planMath';
+import { NO_STAGE_REASON, StageAllocator } from '../model/stageAllocation';
+import type { Plan } from '../model/plan';
+import type { ActivityDependencies } from './dependencies';
+
+export interface SnapshotInput {
+  rolloutId: string;
+  firmwareVersion: string;
+  stages: Plan['stages'];
+  versionPolicy: VersionPolicy;
+  maintenanceWindows: CohortWindow[];
+}
+
+export function createTargetActivities({ fleet, ledger, fleetApiVersion }: ActivityDependencies) {
+  /**
+   * Snapshots the target set once, when the rollout starts: devices not yet on the firmware, placed
+   * in stages by count, cumulative percent or cohort. Returns the actual stage sizes (the fleet may be
+   * smaller than the plan) and reports the eligible devices no stage takes.
+   */
+  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows }: SnapshotInput): Promise<StageSize[]> {
+    assertPlanVersions(firmwareVersion, versionPolicy);
+    const { allocation, exclusions } = await readCandidates(firmwareVersion, versionPolicy, maintenanceWindows, new StageAllocator<TargetDevice>({ stages }));
+    await ledger.recordOutcomes(rolloutId, [...exclusions, ...allocation.uncovered.map(uncovered)]);
+    const saved = await ledger.saveTargets(
+      rolloutId,
+      stages.map((stage, index) => ({ stage: stage.name, devices: allocation.stages[index]! })),
+    );
+    return saved.map((stage) => ({ stage: stage.stage, devices: stage.devices.length }));
+  }
+
+  /** The compatibility matrix and anti-rollback rule, checked before anything starts. */
+  function assertPlanVersions(targetVersion: string, versionPolicy: VersionPolicy): void {
+    const check = checkRolloutVersions({ targetVersion, ...(fleetApiVersion ? { serverApiVersion: fleetApiVersion } : {}) }, versionPolicy);
+    if (!check.ok) throw ApplicationFailure.nonRetryable(`the plan's versions are refused: ${check.problems.join('; ')}`, FailureType.InvalidPlan);
+  }
+
+  /**
+   * Pages through the inventory, keeping only what the ledger needs of each eligible device (its
+   * maintenance window, as batches never see the device's attributes), until the allocator has enough
+   * (count stages) or the fleet ends (percent and cohort stages); heartbeats every page, as a large
+   * fleet takes many pages.
+   */
+  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, windows: CohortWindow[], allocator: StageAllocator<TargetDevice>) {
+    const exclusions: DeviceOutcome[] = [];
+    let candidates = 0;
+    for await (const devices of inventoryPages(fleet)) {
+      for (const device of devices) {
+        const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
+        if (verdict.eligible) {
+          allocator.add(device, target(device, windows));
+          candidates += 1;
+        } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
+      }
+      Context.current().heartbeat({ candidates });
+      if (allocator.hasEnough) break;
+    }
+    return { allocation: allocator.allocate(), exclusions };
+  }
+
+  return { snapshotTargets };
+}
+
+function target(device: Device, windows: CohortWindow[]): TargetDevice {
+  const window = windowIndexFor(device, windows);
+  return { id: device.id, fromVersion: device.firmwareVersion, ...(window === undefined ? {} : { window }) };
+}
+
+/** A device kept out of the rollout, with the reason for the report. */
+const excluded = (deviceId: string, reason: string): DeviceOutcome => ({ deviceId, stage: '', state: 'excluded', attempts: 0, reason });
+
+const uncovered = ({ id }: TargetDevice): DeviceOutcome => excluded(id, NO_STAGE_REASON);

@@ -1,0 +1,152 @@
+import { Context } from '@temporalio/activity';
+import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
+import { generationOf, updateIdempotencyKey } from '../model/ids';
+import type { PreflightRules } from '../model/preflight';
+import { preflightDeferral } from '../model/preflight';
+import type { FirmwareRef, Operation } from '../ports/fleetProvider';
+import { isTerminal } from '../ports/fleetProvider';
+import type { DeviceOutcome } from '../model/status';
+import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
+import { batchDevices, type BatchSlice } from './batchDevices';
+import type { ActivityDependencies } from './dependencies';
+import { pollUntil } from './polling';
+
+export interface PreflightBatchInput extends BatchSlice {
+  rules: PreflightRules;
+}
+
+export interface PreflightBatchResult {
+  /** Ready devices that may be updated any time. */
+  ready: string[];
+  /** Ready devices whose cohort has a maintenance window, by the window's index in the plan. */
+  readyInWindow: { window: number; deviceIds: string[] }[];
+  deferred: { deviceId: string; reason: string }[];
+  /** Taken out of the rollout by a cohort rollback before their turn. */
+  withdrawn: string[];
+}
+
+export interface UpdateDevicesInput {
+  rolloutId: string;
+  devices: DeviceAttempt[];
+  firmware: FirmwareRef;
+  /** Longest wait between two status polls, in real milliseconds. */
+  maxPollIntervalMs: number;
+  /** An operation still going this long after the attempt began counts as timed out, in real milliseconds. */
+  operationTimeoutMs: number;
+  /**
+   * When the devices' maintenance window closes: a try of this activity that runs later (Temporal's
+   * retry after the fleet failed, or a worker that picked it up late) sends no command.
+   */
+  sendBeforeMs?: number;
+  /** In a catch-up round the devices' earlier failed updates were seen when the round was selected. */
+  catchUpRound?: number | undefined;
+}
+
+export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
+  /**
+   * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
+   * ready ones come by the maintenance window the snapshot gave them.
+   */
+  async function preflightBatch({ rules, ...slice }: PreflightBatchInput): Promise<PreflightBatchResult> {
+    const withdrawn = await ledger.withdrawn(slice.rolloutId);
+    const targets = await batchDevices(ledger, slice);
+    const windowOf = new Map(targets.map((target) => [target.id, target.window]));
+    const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
+    const ready: string[] = [];
+    const readyInWindow = new Map<number, string[]>();
+    const deferred: PreflightBatchResult['deferred'] = [];
+    for (const deviceVitals of vitals) {
+      const { deviceId } = deviceVitals;
+      const reason = preflightDeferral(deviceVitals, rules);
+      const window = windowOf.get(deviceId);
+      if (reason) deferred.push({ deviceId, reason });
+      else if (window === undefined) ready.push(deviceId);
+      else readyInWindow.set(window, [...(readyInWindow.get(window) ?? []), deviceId]);
+    }
+    return {
+      ready,
+      readyInWindow: [...readyInWindow].map(([window, deviceIds]) => ({ window, deviceIds })),
+      deferred,
+      withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id),
+    };
+  }
+
+  /**
+   * One update attempt for a group of devices, one bulk fleet call per step: resumes each device's
+   * operation when it is in flight or done, starts the next generation when its latest one failed
+   * and the workflow has seen that failure, then polls until every operation ended or the operation
+   * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
+   * sent, and reports a failure the workflow has not seen yet instead of starting over.
+   */
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+    const startedAt = Date.now();
+    const deviceIds = devices.map((device) => device.deviceId);
+    const latest = await latestByDevice(rolloutId, deviceIds);
+    const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
+    const withdrawn = await ledger.withdrawn(rolloutId);
+    const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
+      const operation = latest.get(deviceId);
+      if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];
+      const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
+      return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
+    });
+    const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
+    if (commands.length > 0 && unsent.length === 0) {
+      Context.current().cancellationSignal.throwIfAborted();
+      await fleet.startUpdates(commands);
+    }
+    const final = await pollUntil(
+      () => latestByDevice(rolloutId, deviceIds),
+      (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
+      maxPollIntervalMs,
+    );
+    const failedBefore = new Map(devices.map(({ deviceId, failedGeneration }) => [deviceId, failedGeneration]));
+    const closedOn = new Set(unsent.map((command) => command.deviceId));
+    return deviceIds.map((deviceId) => {
+      const operation = final.get(deviceId);
+      const generation = failedBefore.get(deviceId) ?? 0;
+      // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
+      if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation };
+      if (closedOn.has(deviceId)) return { deviceId, end: 'window_closed', generation, reason: `the maintenance window closed before ${deviceId} was sent its command` };
+      return attemptResult(deviceId, operation);
+    });
+  }
+
+  async function failuresSeenBefore(rolloutId: string, catchUpRound: number | undefined): Promise<Map<string, number>> {
+    if (catchUpRound === undefined) return new Map();
+    const devices = await ledger.catchUpRoundDevices(rolloutId, catchUpRound, 0, Number.MAX_SAFE_INTEGER);
+    return new Map(devices.map((device) => [device.id, device.failedGeneration]));
+  }
+
+  async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {
+    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+    return new Map(operations.map((operation) => [operation.deviceId, operation]));
+  }
+
+  async function recordOutcomes({ rolloutId, outcomes }: { rolloutId: string; outcomes: DeviceOutcome[] }): Promise<void> {
+    await ledger.recordOutcomes(rolloutId, outcomes);
+  }
+
+  return { preflightBatch, updateDevices, recordOutcomes };
+}
+
+/** Whether `operation` is a failure the workflow has seen, so the device's next attempt sends a new command. */
+function retriesFailure(operation: Operation, failedGeneration: number): boolean {
+  return isTerminal(operation.state) && operation.state !== 'succeeded' && generationOf(operation.idempotencyKey) <= failedGeneration;
+}
+
+function attemptResult(deviceId: string, operation: Operation | undefined): DeviceAttemptResult {
+  if (!operation) return { deviceId, end: 'rejected', generation: 0, reason: `${FailureType.UnknownDevice}: the fleet created no operation for ${deviceId}` };
+  const generation = generationOf(operation.idempotencyKey);
+  if (operation.state === 'succeeded') return { deviceId, end: 'succeeded', generation, operationId: operation.operationId };
+  if (!isTerminal(operation.state)) return { deviceId, end: 'timed_out', generation, reason: `update of ${deviceId} still ${operation.state} at the operation timeout` };
+  const type = failureTypeOf(operation);
+  const end = type === FailureType.DeviceUpdateFailed ? 'failed' : 'unrecoverable';
+  return { deviceId, end, generation, reason: `${type}: update of ${deviceId} ended ${operation.state}${operation.errorCode ? ` (${operation.errorCode})` : ''}` };
+}
+
+function failureTypeOf(operation: Operation): FailureType {
+  if (operation.state === 'rolled_back') return FailureType.DeviceRolledBack;
+  if (operation.errorCode && INTERVENTION_ERROR_CODES.includes(operation.errorCode)) return FailureType.DeviceNeedsIntervention;
+  return FailureType.DeviceUpdateFailed;
+}

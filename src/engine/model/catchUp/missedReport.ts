@@ -1,0 +1,64 @@
+import type { MissedGroup, MissedReport } from '../rollout';
+import { emptyCounts, type DeviceCounts, type DeviceOutcome } from '../status';
+import { isTerminal, type Operation } from '../../ports/fleetProvider';
+import { MissReason } from '../policy/quarantine';
+import { OFFLINE } from '../preflight';
+import { NO_STAGE_REASON } from '../stageAllocation';
+import { cannotBeRetried } from './missedTurn';
+
+/** Devices named per reason in the rollout's result; the ledger (`rollout devices`) holds the rest. */
+export const EXAMPLES_PER_REASON = 20;
+
+export interface Miss {
+  reason: MissReason;
+  detail: string;
+}
+
+/** Why a device ended the rollout without its firmware, from its latest outcome and update operation; undefined if it has it. */
+export function missOf(outcome: DeviceOutcome, latest: Operation | undefined): Miss | undefined {
+  const detail = outcome.reason ?? '';
+  switch (outcome.state) {
+    case 'succeeded':
+      return undefined;
+    case 'excluded':
+      // A target was in a stage: only a cohort rollback excludes it after the snapshot.
+      if (outcome.stage) return { reason: 'cohort_withdrawn', detail };
+      return { reason: detail === NO_STAGE_REASON ? 'no_stage' : 'version_policy', detail };
+    case 'deferred':
+      return outcome.reason === OFFLINE ? { reason: 'offline', detail: 'offline at every check' } : { reason: 'preflight_deferred', detail };
+    case 'quarantined':
+      return { reason: 'device_quarantined', detail: `${outcome.errorCode ?? 'no error code'} after ${outcome.attempts} failed updates, on ${outcome.currentVersion ?? 'unknown'}` };
+    case 'rolled_back':
+      return { reason: 'rolled_back', detail: 'rolled back by a batch gate' };
+    case 'failed':
+      // No operation, or one still going at its timeout: the device never answered.
+      if (!latest || !isTerminal(latest.state)) return { reason: 'offline', detail: `unreachable: ${detail}` };
+      return { reason: 'update_failed', detail: cannotBeRetried(latest) ? detail : `${detail} (failed at the window's close)` };
+  }
+}
+
+/** Misses grouped by reason in a fixed order, each with its count and its first devices by name. */
+export function groupMisses(misses: readonly ({ deviceId: string } & Miss)[], examplesPerReason = EXAMPLES_PER_REASON): MissedReport {
+  const groups: MissedGroup[] = MissReason.options.flatMap((reason) => {
+    const matching = misses.filter((miss) => miss.reason === reason);
+    if (matching.length === 0) return [];
+    return [{ reason, devices: matching.length, examples: matching.slice(0, examplesPerReason).map(({ deviceId, detail }) => ({ deviceId, detail })) }];
+  });
+  return { total: misses.length, groups };
+}
+
+/**
+ * Each stage's devices by their latest outcome, so a device tried again in the catch-up phase counts
+ * once, where it ended; a quarantined device counts as failed. The counts add up to the stage's size.
+ */
+export function countsByStage(stageOf: ReadonlyMap<string, string>, outcomes: readonly DeviceOutcome[], stages: readonly string[]): DeviceCounts[] {
+  const counts = new Map<string, DeviceCounts>(stages.map((stage) => [stage, emptyCounts()]));
+  for (const stage of stageOf.values()) counts.get(stage)!.pending += 1;
+  for (const outcome of outcomes) {
+    const stageCounts = counts.get(stageOf.get(outcome.deviceId) ?? '');
+    if (!stageCounts) continue;
+    stageCounts.pending -= 1;
+    stageCounts[outcome.state === 'quarantined' ? 'failed' : outcome.state] += 1;
+  }
+  return stages.map((stage) => counts.get(stage)!);
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * The port to a device-management system. Every call is bulk-shaped (a list in, a list out) so that
+ * an HTTP implementation sends one request per batch, not one per device; every command carries an
+ * idempotency key so that a retried activity never sends a second update.
+ */
+
+export const DeviceId = z.string().min(1).max(128);
+
+export const DeviceAttributes = z.object({
+  region: z.string(),
+  hardwareRevision: z.string(),
+  ring: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+  batteryBacked: z.boolean().default(false),
+});
+export type DeviceAttributes = z.infer<typeof DeviceAttributes>;
+
+export const Device = z.object({
+  id: DeviceId,
+  firmwareVersion: z.string(),
+  online: z.boolean(),
+  attributes: DeviceAttributes,
+});
+export type Device = z.infer<typeof Device>;
+
+export const InventoryPage = z.object({
+  devices: z.array(Device),
+  /** Opaque cursor for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
+export type InventoryPage = z.infer<typeof InventoryPage>;
+
+export const Vitals = z.object({
+  deviceId: DeviceId,
+  online: z.boolean(),
+  cpuPercent: z.number(),
+  diskFreeMb: z.number(),
+  /** Null for mains-powered gateways. */
+  batteryPercent: z.number().nullable(),
+  connectivityStable: z.boolean(),
+  criticalProcesses: z.array(z.string()),
+});
+export type Vitals = z.infer<typeof Vitals>;
+
+/** A signed firmware image; `src/adapters/artifacts/verify.ts` defines the signature format. */
+export const FirmwareRef = z.object({
+  version: z.string(),
+  url: z.url({ protocol: /^https?$/ }),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'write the SHA-256 as 64 hex digits'),
+  sizeBytes: z.number().int().nonnegative(),
+  /** Base64 Ed25519 signature over the raw SHA-256 digest of the image. */
+  signature: z.string().min(1),
+  /** Names the worker-trusted public key that verifies `signature`. */
+  keyId: z.string().min(1),
+});
+export type FirmwareRef = z.infer<typeof FirmwareRef>;
+
+/** Operation states as the device-management system reports them. */
+export const OperationState = z.enum([
+  'queued',
+  'downloading',
+  'downloaded',
+  'installing',
+  'rebooting',
+  'succeeded',
+  'failed',
+  'rolled_back',
+]);
+export type OperationState = z.infer<typeof OperationState>;
+
+export const TERMINAL_OPERATION_STATES: readonly OperationState[] = ['succeeded', 'failed', 'rolled_back'];
+
+export const isTerminal = (state: OperationState): boolean => TERMINAL_OPERATION_STATES.includes(state);
+
+export const OperationKind = z.enum(['update', 'rollback']);
+export type OperationKind = z.infer<typeof OperationKind>;
+
+export const UpdateCommand = z.object({
+  deviceId: DeviceId,
+  /** `rolloutId/deviceId/generation`: the fleet answers a repeated key with the operation it already has. */
+  idempotencyKey: z.string().min(1),
+  /** Groups the operations of one rollout, so they can be found again after a worker restart. */
+  correlationId: z.string().min(1),
+  firmware: FirmwareRef,
+});
+export type UpdateCommand = z.infer<typeof UpdateCommand>;
+
+export const RollbackCommand = z.object({
+  deviceId: DeviceId,
+  idempotencyKey: z.string().min(1),
+  correlationId: z.string().min(1),
+  targetVersion: z.string(),
+});
+export type RollbackCommand = z.infer<typeof RollbackCommand>;
+
+export const Operation = z.object({
+  operationId: z.string(),
+  deviceId: DeviceId,
+  kind: OperationKind,
+  idempotencyKey: z.string(),
+  correlationId: z.string(),
+  state: OperationState,
+  /** True when the command repeated an idempotency key and no new operation was created. */
+  duplicate: z.boolean().default(false),
+  errorCode: z.string().optional(),
+  targetVersion: z.string(),
+});
+export type Operation = z.infer<typeof Operation>;
+
+export const Health = z.object({
+  deviceId: DeviceId,
+  online: z.boolean(),
+  firmwareVersion: z.string(),
+  /**
+   * Crashes since the device activated the firmware it runs now. A reboot, a crash's own included, does not
+   * reset it; a change of firmware (update or rollback) does.
+   */
+  crashCount: z.number().int().nonnegative(),
+  /**
+   * How long the device has run that firmware, from its activation, reboots included: `crashCount` over
+   * this is the firmware's crash rate on the device. Not the time since the last boot, which every crash
+   * would reset.
+   */
+  firmwareUptimeSeconds: z.number().nonnegative(),
+  batteryDrainPercentPerHour: z.number().nullable(),
+});
+export type Health = z.infer<typeof Health>;
+
+export const OperationsQuery = z.object({
+  correlationId: z.string(),
+  deviceIds: z.array(DeviceId),
+  kind: OperationKind.default('update'),
+});
+export type OperationsQuery = z.input<typeof OperationsQuery>;
+
+export interface FleetProvider {
+  inventory(page: { cursor?: string; limit: number }): Promise<InventoryPage>;
+  vitals(deviceIds: string[]): Promise<Vitals[]>;
+  startUpdates(commands: UpdateCommand[]): Promise<Operation[]>;
+  /** The newest operation per device for one correlation id; devices without one are absent. */
+  latestOperations(query: OperationsQuery): Promise<Operation[]>;
+  health(deviceIds: string[]): Promise<Health[]>;
+  startRollbacks(commands: RollbackCommand[]): Promise<Operation[]>;
+}

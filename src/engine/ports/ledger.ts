@@ -1,0 +1,44 @@
+import type { DeviceOutcome } from '../model/status';
+import type { FirmwareQuarantine } from '../model/policy/quarantine';
+
+export interface TargetDevice {
+  id: string;
+  /** The version the device ran when the rollout started: where a rollback returns it to. */
+  fromVersion: string;
+  /** The index of the plan's maintenance window the device takes; absent when it may be updated any time. */
+  window?: number;
+}
+
+/** A device a catch-up round re-checks, with the last of its failed updates the rollout has seen (0 for none). */
+export interface CatchUpDevice extends TargetDevice {
+  failedGeneration: number;
+}
+
+export interface StageTargets {
+  stage: string;
+  devices: TargetDevice[];
+}
+
+/**
+ * Device lists live here, outside workflow history: the targets snapshotted when a rollout starts,
+ * and the outcome of every device, which feed batches, the report and "who missed it and why".
+ */
+export interface Ledger {
+  /** Stores the snapshot once; a second call for the same rollout keeps the first and returns it. */
+  saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]>;
+  stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
+  /** Every target of the rollout, by id, with the stage it belongs to. */
+  targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>>;
+  /** Stores the devices a catch-up round re-checks, once; a second call for the same round keeps the first and returns it. */
+  saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]>;
+  catchUpRoundDevices(rolloutId: string, round: number, offset: number, limit: number): Promise<CatchUpDevice[]>;
+  recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
+  /** The latest outcome per device. */
+  outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
+  /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
+  withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
+  withdrawn(rolloutId: string): Promise<Set<string>>;
+  /** Firmware no rollout may ship again, across all rollouts. */
+  quarantine(record: FirmwareQuarantine): Promise<void>;
+  quarantined(): Promise<FirmwareQuarantine[]>;
+}

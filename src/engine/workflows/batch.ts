@@ -1,0 +1,143 @@
+import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { batchProgressSignal } from './engineMessages';
+import type { DeviceCounts, DeviceOutcome } from '../model/status';
+import { emptyCounts } from '../model/status';
+import { settleBatch } from '../model/gates';
+import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../model/historyBudget';
+import { scaled, scaledTimeout } from '../model/planMath';
+import type { BatchInput, BatchResult } from './batchInput';
+import { updateInGroups, WindowWaits } from './deviceUpdates';
+import { withdrawnOutcome } from '../model/deviceAttempts';
+import { nowMs } from './workflowTime';
+
+const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * Updates one batch: preflight, then every ready device with per-device retries, then records
+ * outcomes. Tells its stage how far it got as the batch passes the pipelining state and as devices end.
+ */
+export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
+  const { rolloutId, stageIndex, offset, devices, stage, catchUpRound } = input;
+  const progress = new BatchProgressReporter(input.batchIndex, devices);
+  const waits = new WindowWaits();
+  let updatesEnded = false;
+  const timeout = reportTimeout(input, () => updatesEnded, progress, waits);
+  // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
+  timeout.catch(() => undefined);
+
+  // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
+  const { ready, readyInWindow = [], deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
+  const notUpdated = [
+    ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
+    ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
+  ];
+  progress.ended(notUpdated);
+  const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
+  milestone.catch(() => undefined);
+  const updated = await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.ended(outcomes));
+  updatesEnded = true;
+  await Promise.all([timeout, milestone]);
+  const outcomes: DeviceOutcome[] = [...updated, ...notUpdated];
+  await recordOutcomes({ rolloutId, outcomes });
+  await progress.flushed();
+  return { counts: progress.counts };
+}
+
+/**
+ * The stage asks whether this batch is far enough along only once the gap after it has passed, and
+ * only a batch smaller than `maxConcurrent` leaves room for the next one before it ends. So such a
+ * batch reads the fleet from the end of the gap, every health-check interval, until enough of it
+ * reached the pipelining state (deferred devices count), its updates end, its timeout passes or it
+ * has polled MILESTONE_POLLS_PER_BATCH times; after that the stage pipelines on the ended devices
+ * the progress reports count.
+ */
+async function watchMilestone(input: BatchInput, deferred: number, updatesEnded: () => boolean, progress: BatchProgressReporter): Promise<void> {
+  const { rolloutId, stageIndex, offset, devices, stage, speedup, catchUpRound } = input;
+  const needed = Math.ceil(stage.pipelineFraction * devices) - deferred;
+  if (needed <= 0 || stage.batchSize >= stage.maxConcurrent) return;
+  const timeoutAt = nowMs() + scaledTimeout(stage.batchTimeout, speedup);
+  if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
+  for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && nowMs() < timeoutAt; poll++) {
+    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, catchUpRound, milestone: stage.pipelineState });
+    if (reached >= needed) return progress.milestoneReached(reached + deferred);
+    if (await condition(updatesEnded, Math.min(scaled(stage.healthCheckInterval, speedup), Math.max(1, timeoutAt - nowMs())))) return;
+  }
+}
+
+/**
+ * The gate is judged at the batch timeout on the counts of that moment, which only the batch knows
+ * exactly. Devices waiting for their maintenance window are not late: the timeout does not pass
+ * while any wait, and counts again from the latest opening that ended a wait.
+ */
+async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: WindowWaits): Promise<void> {
+  const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);
+  for (;;) {
+    await condition(() => updatesEnded() || waits.waiting === 0);
+    if (updatesEnded()) return;
+    const from = waits.lastOpenedAt;
+    const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastOpenedAt !== from;
+    if (!(await condition(interrupted, Math.max(1, from + timeoutMs - nowMs())))) return progress.timedOut();
+  }
+}
+
+/**
+ * Keeps the batch's counts and signals them to the parent stage when they matter to it: when the
+ * milestone is reached, at the timeout, and whenever another tenth of the batch's devices has ended.
+ */
+class BatchProgressReporter {
+  counts: DeviceCounts;
+  private reachedMilestone = 0;
+  private pastTimeout = false;
+  private readonly reportEvery: number;
+  private readonly sent: Promise<void>[] = [];
+  private readonly stage = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
+
+  constructor(
+    private readonly batchIndex: number,
+    private readonly devices: number,
+  ) {
+    this.counts = emptyCounts(devices);
+    this.reportEvery = Math.ceil(devices / PROGRESS_REPORTS_PER_BATCH);
+  }
+
+  /** `count` devices (deferred ones included) got as far as the pipelining state. */
+  milestoneReached(count: number): void {
+    this.reachedMilestone = Math.max(this.reachedMilestone, count);
+    this.send();
+  }
+
+  ended(outcomes: readonly DeviceOutcome[]): void {
+    const before = this.devices - this.counts.pending;
+    for (const outcome of outcomes) this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
+    const ended = this.devices - this.counts.pending;
+    this.reachedMilestone = Math.max(this.reachedMilestone, ended);
+    // The last devices need no report: the batch's result follows.
+    const crossedStep = Math.floor(ended / this.reportEvery) > Math.floor(before / this.reportEvery);
+    if (crossedStep && ended < this.devices) this.send();
+  }
+
+  timedOut(): void {
+    this.pastTimeout = true;
+    this.send();
+  }
+
+  async flushed(): Promise<void> {
+    await Promise.all(this.sent);
+  }
+
+  private send(): void {
+    const sending = this.stage.signal(batchProgressSignal, {
+      batchIndex: this.batchIndex,
+      reachedMilestone: this.reachedMilestone,
+      counts: this.counts,
+      timedOut: this.pastTimeout,
+    });
+    // Awaited in flushed(); handled here too, as a cancelled batch never gets there.
+    sending.catch(() => undefined);
+    this.sent.push(sending);
+  }
+}

@@ -1,0 +1,149 @@
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PreflightBatchResult } from '../activities/update';
+import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemptResult } from '../model/deviceAttempts';
+import { NON_RETRYABLE_DEVICE_FAILURES } from '../model/failures';
+import type { DeviceOutcome } from '../model/status';
+import { chunks } from '../model/chunks';
+import { updateGroupSize } from '../model/historyBudget';
+import { nextOpening, openSpanAt, type MaintenanceWindow } from '../model/maintenanceWindow';
+import { deviceRetryPolicy, retryBackoff, scaled, scaledTimeout } from '../model/planMath';
+import type { BatchInput } from './batchInput';
+import { Lanes } from './concurrency';
+import { nowMs } from './workflowTime';
+
+interface UpdateGroup {
+  deviceIds: string[];
+  window?: MaintenanceWindow;
+}
+
+/** How many of a batch's update groups wait for their maintenance window, and when the latest wait ended. */
+export class WindowWaits {
+  waiting = 0;
+  lastOpenedAt = nowMs();
+
+  began(): void {
+    this.waiting += 1;
+  }
+
+  ended(): void {
+    this.waiting -= 1;
+    this.lastOpenedAt = nowMs();
+  }
+}
+
+/**
+ * Updates a batch's ready devices in groups, never more than `maxConcurrent` devices in flight.
+ * Each attempt of a group is one activity; the devices whose attempt failed or timed out are tried
+ * again together after the plan's backoff (a durable timer), up to its maximum attempts. A group
+ * whose devices have a maintenance window starts each attempt only while the window is open.
+ * `ended` hears each group's final outcomes as soon as it has them.
+ */
+export async function updateInGroups(
+  input: BatchInput,
+  { ready, readyInWindow }: Pick<PreflightBatchResult, 'ready' | 'readyInWindow'>,
+  waits: WindowWaits,
+  ended: (outcomes: DeviceOutcome[]) => void,
+): Promise<DeviceOutcome[]> {
+  const groupSize = updateGroupSize(input.stage);
+  const lanes = new Lanes(Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize)));
+  // Devices with a window go first: their time is limited, the others' is not.
+  const groups: UpdateGroup[] = [
+    ...readyInWindow.flatMap(({ window, deviceIds }) => chunks(deviceIds, groupSize).map((ids) => ({ deviceIds: ids, window: windowAt(input, window) }))),
+    ...chunks(ready, groupSize).map((deviceIds) => ({ deviceIds })),
+  ];
+  const outcomes = await Promise.all(
+    groups.map(async (group) => {
+      await lanes.acquire();
+      const groupOutcomes = await updateGroup(input, group, lanes, waits);
+      // Not released when cancelled: the whole batch is going then.
+      lanes.release();
+      ended(groupOutcomes);
+      return groupOutcomes;
+    }),
+  );
+  return outcomes.flat();
+}
+
+function windowAt({ maintenanceWindows }: BatchInput, index: number): MaintenanceWindow {
+  const cohortWindow = maintenanceWindows[index];
+  if (!cohortWindow) throw new RangeError(`the plan has no maintenance window ${index}`);
+  return cohortWindow.window;
+}
+
+async function updateGroup(input: BatchInput, { deviceIds, window }: UpdateGroup, lanes: Lanes, waits: WindowWaits): Promise<DeviceOutcome[]> {
+  const { retry, speedup } = input;
+  const outcomes: DeviceOutcome[] = [];
+  let pending: DeviceAttempt[] = deviceIds.map((deviceId) => ({ deviceId, failedGeneration: 0 }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 1) await sleep(scaled(retryBackoff(retry, attempt - 2), speedup), { summary: `retry ${attempt} of ${pending.length} devices` });
+    const sendBeforeMs = window && (await untilOpen(window, lanes, waits));
+    const results = await attemptGroup(input, pending, sendBeforeMs);
+    pending = [];
+    for (const result of results) {
+      if (isRetryableEnd(result.end) && attempt < retry.maximumAttempts) pending.push({ deviceId: result.deviceId, failedGeneration: result.generation });
+      else outcomes.push(outcomeOf(input, result, attempt));
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Returns, holding a lane, while `window` is open, with the moment it closes. While it is closed the
+ * group gives its lane to devices that may be updated now and waits for the next opening on a durable
+ * timer; by the time a lane is free again, the window may have closed once more.
+ */
+async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: WindowWaits): Promise<number> {
+  for (;;) {
+    const now = nowMs();
+    const open = openSpanAt(now, window);
+    if (open) return open.closesAtMs;
+    lanes.release();
+    waits.began();
+    const opensAt = nextOpening(now, window);
+    await sleep(opensAt - now, { summary: `wait for the maintenance window opening ${new Date(opensAt).toISOString()}` });
+    waits.ended();
+    await lanes.acquire();
+  }
+}
+
+/**
+ * One attempt of a group. An activity that failed for good (Temporal's retries of it, for a dead
+ * worker or an unreachable fleet, are spent) ends the attempt of all its devices as `rejected`.
+ */
+async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined): Promise<DeviceAttemptResult[]> {
+  const { stage, speedup, retry } = input;
+  const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
+  const operationTimeoutMs = scaledTimeout(stage.operationTimeout, speedup);
+  const { updateDevices } = proxyActivities<Activities>({
+    // The activity ends itself at the operation timeout; this only catches one that hangs.
+    startToCloseTimeout: operationTimeoutMs + 2 * maxPollIntervalMs,
+    heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
+    retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
+    // A rollback must not start while an attempt could still send its commands.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
+  });
+  try {
+    return await updateDevices({
+      rolloutId: input.rolloutId,
+      devices,
+      firmware: input.firmware,
+      maxPollIntervalMs,
+      operationTimeoutMs,
+      catchUpRound: input.catchUpRound,
+      ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
+    });
+  } catch (error) {
+    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+    const cause = error.cause;
+    const reason = cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : (cause?.message ?? error.message);
+    return devices.map(({ deviceId, failedGeneration }) => ({ deviceId, end: 'rejected', generation: failedGeneration, reason }));
+  }
+}
+
+function outcomeOf({ stage }: BatchInput, result: DeviceAttemptResult, attempts: number): DeviceOutcome {
+  if (result.end === 'withdrawn') return withdrawnOutcome(result.deviceId, stage.name);
+  if (result.end === 'succeeded') return { deviceId: result.deviceId, stage: stage.name, state: 'succeeded', attempts, ...(result.operationId ? { operationId: result.operationId } : {}) };
+  return { deviceId: result.deviceId, stage: stage.name, state: 'failed', attempts, ...(result.reason ? { reason: result.reason } : {}) };
+}

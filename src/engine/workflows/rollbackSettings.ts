@@ -1,0 +1,15 @@
+import type { RollbackInput } from '../activities/rollback';
+import { resolveStage } from '../model/plan';
+import type { ParsedRolloutInput } from '../model/rollout';
+import { scaled } from '../model/planMath';
+
+/** How a rollout's rollbacks run, whatever their scope: at the first stage's concurrency and polling pace. */
+export function rollbackSettings({ plan, speedup }: ParsedRolloutInput): RollbackInput {
+  const first = resolveStage(plan, 0);
+  return {
+    rolloutId: plan.rolloutId,
+    maxConcurrent: first.maxConcurrent,
+    maxPollIntervalMs: scaled(first.healthCheckInterval, speedup),
+    versionPolicy: plan.versionPolicy,
+  };
+}

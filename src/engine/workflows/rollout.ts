@@ -1,0 +1,195 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ARTIFACT_REJECTIONS, FailureType } from '../model/failures';
+import { stageWorkflowId } from '../model/ids';
+import { resolveStage } from '../model/plan';
+import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../model/rollout';
+import { fieldPath } from '../model/validation';
+import { settleLateRollback } from '../model/gates';
+import { measuredBaseline } from '../model/health/observation';
+import { batchCount } from '../model/planMath';
+import { catchUpMissed } from './rolloutCatchUp';
+import { rollbackSettings } from './rollbackSettings';
+import { RolloutControl } from './rolloutControl';
+import { stageWorkflow, type StageInput, type StageResult } from './stage';
+import { nowMs, nowIso } from './workflowTime';
+
+const ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
+} as const;
+const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
+const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
+const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
+const { rollbackBatch } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "roll back the stage's updated devices" });
+const { sampleFleetHealth } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "measure the fleet's health baseline" });
+/** Enough gateways to estimate a crash rate of a few per thousand gateway-hours. */
+const BASELINE_SAMPLE_DEVICES = 500;
+const { quarantineFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'quarantine the firmware so no rollout ships it again' });
+
+/**
+ * A rollout: snapshots its targets, runs each stage of the plan as a child workflow, and answers
+ * operators' pause, resume, approve, rollback and abort at any point. The workflow id is `rollout:<rolloutId>`.
+ */
+export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutReport> {
+  const input = parseInput(rawInput);
+  const { plan } = input;
+  const control = new RolloutControl(input);
+  control.install();
+  await verifyFirmware(plan.firmware);
+
+  const sizes = await snapshotTargets({
+    rolloutId: plan.rolloutId,
+    firmwareVersion: plan.firmware.version,
+    stages: plan.stages,
+    versionPolicy: plan.versionPolicy,
+    maintenanceWindows: plan.maintenanceWindows,
+  });
+  control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
+  const judged = await withFleetBaseline(input);
+
+  let nextStageFactor: number | undefined;
+  for (const [index, size] of sizes.entries()) {
+    if (size.devices === 0) continue;
+    const result = await runStageInParts(judged, control, index, size.devices, nextStageFactor);
+    if (!result) break;
+    if (result === STAGE_ROLLED_BACK) continue;
+    control.stageCompleted(index, result.counts);
+    nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
+  }
+  const missed = control.stopRequested ? undefined : await catchUpMissed(judged, control);
+
+  if (control.rollbackRequested) {
+    control.rollingBack();
+    const { rolledBackByStage } = await rollbackRollout(rollbackSettings(input));
+    control.rolledBack(rolledBackByStage);
+  }
+  const state = control.finished();
+  await condition(allHandlersFinished);
+  return {
+    rolloutId: plan.rolloutId,
+    state,
+    stages: control.status.stages.map((stage) => ({ stage: stage.name, devices: stage.devices, counts: stage.counts })),
+    elapsedMs: (nowMs() - workflowInfo().startTime.getTime()) * input.speedup,
+    ...(missed && state === 'completed' ? { missed } : {}),
+  };
+}
+
+/** A stage an operator rolled back: the rollout goes on with the next one once resumed. */
+const STAGE_ROLLED_BACK = 'stage rolled back';
+
+/**
+ * Runs a stage; after a pause that its deadline resolved, the stage is taken in two parts, the first
+ * `factor` of its batches monitored on their own. Undefined when the rollout is being rolled back.
+ */
+async function runStageInParts(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  factor: number | undefined,
+): Promise<StageResult | typeof STAGE_ROLLED_BACK | undefined> {
+  const batches = batchCount(devices, resolveStage(input.plan, index).batchSize);
+  const firstPartBatches = factor === undefined ? batches : Math.max(1, Math.ceil(batches * factor));
+  let result: StageResult | undefined;
+  for (const part of firstPartBatches < batches ? [1, 2] : [1]) {
+    await control.untilStageMayStart(index);
+    if (control.stopRequested) return undefined;
+    const resumeFrom = result && { nextBatch: result.batchesDone, counts: result.counts };
+    const ran = await runStage(input, control, index, devices, { part, ...(part === 1 ? { untilBatch: firstPartBatches } : { progress: resumeFrom! }) });
+    if (ran === undefined || ran === STAGE_ROLLED_BACK) return ran;
+    result = ran;
+    if (result.monitoring.verdict === 'roll_back') {
+      await rollBackForHealth(input, control, result);
+      return undefined;
+    }
+  }
+  return result;
+}
+
+/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
+async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
+  if (result.monitoring.verdict !== 'roll_back') return;
+  const { reason, quarantine } = result.monitoring;
+  control.rollBackBecause({ at: nowIso(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
+  if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+}
+
+/**
+ * Runs one stage (or one part of it) as a child workflow. A rollback or abort request cancels it and
+ * yields undefined; an operator's rollback of just this stage cancels it and returns its devices.
+ */
+async function runStage(
+  input: ParsedRolloutInput,
+  control: RolloutControl,
+  index: number,
+  devices: number,
+  { part, untilBatch, progress }: { part: number; untilBatch?: number; progress?: StageInput['progress'] },
+): Promise<StageResult | typeof STAGE_ROLLED_BACK | undefined> {
+  const { plan } = input;
+  const stage = resolveStage(plan, index);
+  const scope = new CancellationScope();
+  try {
+    return await scope.run(async () => {
+      const handle = await startChild(stageWorkflow, {
+        workflowId: stageWorkflowId(plan.rolloutId, stage.name, part),
+        args: [
+          {
+            rolloutId: plan.rolloutId,
+            rolloutWorkflowId: workflowInfo().workflowId,
+            stageIndex: index,
+            stage,
+            devices,
+            firmware: plan.firmware,
+            retry: plan.retry,
+            preflight: plan.preflight,
+            health: plan.health,
+            versionPolicy: plan.versionPolicy,
+            maintenanceWindows: plan.maintenanceWindows,
+            monitoredStages: plan.stages.length,
+            speedup: input.speedup,
+            paused: control.isPaused,
+            ...(untilBatch === undefined ? {} : { untilBatch }),
+            ...(progress ? { progress } : {}),
+          },
+        ],
+        staticSummary: `stage ${stage.name}: ${devices} devices`,
+      });
+      control.stageStarted(index, handle, scope);
+      return handle.result();
+    });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    if (control.stopRequested) return undefined;
+    const reason = control.takeStageRollback();
+    if (reason === undefined) throw error;
+    const { rolledBack } = await rollbackBatch({ ...rollbackSettings(input), stageIndex: index, offset: 0, devices });
+    control.stageRolledBack(index, settleLateRollback(control.status.stages[index]!.counts, rolledBack), reason);
+    return STAGE_ROLLED_BACK;
+  }
+}
+
+/** The plan with the health baseline measured on this fleet, when the plan asks for it. */
+async function withFleetBaseline(input: ParsedRolloutInput): Promise<ParsedRolloutInput> {
+  const { health } = input.plan;
+  if (!health.measureBaseline) return input;
+  const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES });
+  return { ...input, plan: { ...input.plan, health: { ...health, baseline: measuredBaseline(sample, health.baseline) } } };
+}
+
+function parseInput(raw: RolloutInput): ParsedRolloutInput {
+  const result = RolloutInput.safeParse(raw);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; ');
+  throw ApplicationFailure.nonRetryable(`rollout input is invalid: ${fields}`, FailureType.InvalidPlan);
+}
