@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import type { DeviceOutcome } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
-import type { CatchUpDevice, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
+import type { CatchUpDevice, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
 
 /**
  * A ledger in plain files, one folder per rollout: `targets.json` and each `catch-up-<round>.json`
@@ -74,6 +74,30 @@ export class FileLedger implements Ledger {
   async withdrawn(rolloutId: string): Promise<Set<string>> {
     const text = await readFile(this.withdrawnFile(rolloutId), 'utf8').catch(ifMissing(''));
     return new Set(text.split('\n').filter(Boolean));
+  }
+
+  async saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void> {
+    if (readings.length === 0) return;
+    const latest = await this.readReadings(rolloutId);
+    for (const reading of readings) latest.set(reading.deviceId, reading);
+    await writeAtomically(this.readingsFile(rolloutId), [...latest.values()]);
+  }
+
+  async readings(rolloutId: string, deviceIds: string[]): Promise<Map<string, HealthReading>> {
+    const latest = await this.readReadings(rolloutId);
+    return new Map(deviceIds.flatMap((deviceId) => {
+      const reading = latest.get(deviceId);
+      return reading ? [[deviceId, reading] as const] : [];
+    }));
+  }
+
+  private async readReadings(rolloutId: string): Promise<Map<string, HealthReading>> {
+    const text = await readFile(this.readingsFile(rolloutId), 'utf8').catch(ifMissing('[]'));
+    return new Map((JSON.parse(text) as HealthReading[]).map((reading) => [reading.deviceId, reading]));
+  }
+
+  private readingsFile(rolloutId: string): string {
+    return path.join(this.directory, rolloutId, 'readings.json');
   }
 
   async quarantine(record: FirmwareQuarantine): Promise<void> {

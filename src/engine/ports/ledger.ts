@@ -7,6 +7,16 @@ export interface TargetDevice {
   fromVersion: string;
   /** The index of the plan's maintenance window the device takes; absent when it may be updated any time. */
   window?: number;
+  /** The device's value of the plan's `health.cohortBy` attribute (e.g. its hardware revision): the unit health is judged and rolled back by. */
+  cohort?: string;
+}
+
+/** A device's crash counters at the last health poll: the next poll's evidence is what they grew by since. */
+export interface HealthReading {
+  deviceId: string;
+  firmwareVersion: string;
+  crashCount: number;
+  firmwareUptimeSeconds: number;
 }
 
 /** A device a catch-up round re-checks, with the last of its failed updates the rollout has seen (0 for none). */
@@ -38,7 +48,11 @@ export interface Ledger {
   /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
   withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
   withdrawn(rolloutId: string): Promise<Set<string>>;
-  /** Firmware no rollout may ship again, across all rollouts. */
+  /** Keeps each device's latest reading (one per device and rollout; a later save replaces it). */
+  saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void>;
+  /** The latest reading of each of `deviceIds` that has one. */
+  readings(rolloutId: string, deviceIds: string[]): Promise<Map<string, HealthReading>>;
+  /** Firmware no rollout may ship again, across all rollouts (or, for a record with a cohort, to that cohort). */
   quarantine(record: FirmwareQuarantine): Promise<void>;
   quarantined(): Promise<FirmwareQuarantine[]>;
 }

@@ -62,6 +62,8 @@ export const FirmwareQuarantine = z
     version: SemVer,
     reason: z.string().min(1),
     at: IsoTime,
+    /** Quarantined for the devices of this cohort only (a regression confined to it); absent: for every device. */
+    cohort: z.object({ attribute: z.string(), value: z.string() }).strict().optional(),
   })
   .strict();
 export type FirmwareQuarantine = z.infer<typeof FirmwareQuarantine>;
