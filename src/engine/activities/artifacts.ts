@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ArtifactVerifier, VerifiedArtifact } from '../ports/artifactVerifier';
 import type { FirmwareRef } from '../ports/fleetProvider';
 import type { Ledger } from '../ports/ledger';
-import { assertNotQuarantined, quarantineFirmware as quarantineRecord } from '../model/policy/quarantine';
+import { assertNotQuarantined, quarantineFirmware as quarantineRecord, type FirmwareQuarantine } from '../model/policy/quarantine';
 
 export function createArtifactActivities({ artifacts, ledger }: { artifacts: ArtifactVerifier; ledger: Ledger }) {
   /**
@@ -18,9 +18,9 @@ export function createArtifactActivities({ artifacts, ledger }: { artifacts: Art
     });
   }
 
-  /** So that no rollout can ship this firmware again. */
-  async function quarantineFirmware({ version, reason }: { version: string; reason: string }): Promise<void> {
-    await ledger.quarantine(quarantineRecord(version, reason, Date.now()));
+  /** So that no rollout can ship this firmware again: to any device, or with `cohort` to that cohort's devices. */
+  async function quarantineFirmware({ version, reason, cohort }: { version: string; reason: string; cohort?: FirmwareQuarantine['cohort'] }): Promise<void> {
+    await ledger.quarantine(quarantineRecord(version, reason, Date.now(), cohort));
   }
 
   return { verifyFirmware, quarantineFirmware };

@@ -7,6 +7,7 @@ import { createRollbackActivities } from './rollback';
 import { createMilestoneActivities } from './milestone';
 import { createArtifactActivities } from './artifacts';
 import { createCatchUpActivities } from './catchUp';
+import { createEvidenceActivities } from './evidence';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -18,6 +19,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createRollbackActivities(dependencies),
     ...createArtifactActivities(dependencies),
     ...createCatchUpActivities(dependencies),
+    ...createEvidenceActivities(dependencies),
   };
 }
 

@@ -10,6 +10,8 @@ import type { StageSize } from '../model/planMath';
 import { NO_STAGE_REASON, StageAllocator } from '../model/stageAllocation';
 import type { Plan } from '../model/plan';
 import type { ActivityDependencies } from './dependencies';
+import { cohortOf, type CohortAttribute } from '../model/health/cohortEvidence';
+import { cohortQuarantines, type FirmwareQuarantine } from '../model/policy/quarantine';
 
 export interface SnapshotInput {
   rolloutId: string;
@@ -17,6 +19,7 @@ export interface SnapshotInput {
   stages: Plan['stages'];
   versionPolicy: VersionPolicy;
   maintenanceWindows: CohortWindow[];
+  cohortBy: CohortAttribute;
 }
 
 export function createTargetActivities({ fleet, ledger, fleetApiVersion }: ActivityDependencies) {
@@ -25,9 +28,11 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * in stages by count, cumulative percent or cohort. Returns the actual stage sizes (the fleet may be
    * smaller than the plan) and reports the eligible devices no stage takes.
    */
-  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows }: SnapshotInput): Promise<StageSize[]> {
+  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows, cohortBy }: SnapshotInput): Promise<StageSize[]> {
     assertPlanVersions(firmwareVersion, versionPolicy);
-    const { allocation, exclusions } = await readCandidates(firmwareVersion, versionPolicy, maintenanceWindows, new StageAllocator<TargetDevice>({ stages }));
+    const quarantinedCohorts = cohortQuarantines(firmwareVersion, cohortBy, await ledger.quarantined());
+    const candidates: Candidates = { firmwareVersion, versionPolicy, windows: maintenanceWindows, cohortBy, quarantinedCohorts };
+    const { allocation, exclusions } = await readCandidates(candidates, new StageAllocator<TargetDevice>({ stages }));
     await ledger.recordOutcomes(rolloutId, [...exclusions, ...allocation.uncovered.map(uncovered)]);
     const saved = await ledger.saveTargets(
       rolloutId,
@@ -48,14 +53,17 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * (count stages) or the fleet ends (percent and cohort stages); heartbeats every page, as a large
    * fleet takes many pages.
    */
-  async function readCandidates(firmwareVersion: string, versionPolicy: VersionPolicy, windows: CohortWindow[], allocator: StageAllocator<TargetDevice>) {
+  async function readCandidates({ firmwareVersion, versionPolicy, windows, cohortBy, quarantinedCohorts }: Candidates, allocator: StageAllocator<TargetDevice>) {
     const exclusions: DeviceOutcome[] = [];
     let candidates = 0;
     for await (const devices of inventoryPages(fleet)) {
       for (const device of devices) {
         const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
-        if (verdict.eligible) {
-          allocator.add(device, target(device, windows));
+        const cohort = cohortOf(device.attributes, cohortBy);
+        const quarantine = quarantinedCohorts.get(cohort);
+        if (verdict.eligible && quarantine) exclusions.push(excluded(device.id, `firmware ${firmwareVersion} is quarantined for ${cohortBy} ${cohort}: ${quarantine.reason}`));
+        else if (verdict.eligible) {
+          allocator.add(device, { ...target(device, windows), cohort });
           candidates += 1;
         } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
       }
@@ -66,6 +74,15 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
   }
 
   return { snapshotTargets };
+}
+
+interface Candidates {
+  firmwareVersion: string;
+  versionPolicy: VersionPolicy;
+  windows: CohortWindow[];
+  cohortBy: CohortAttribute;
+  /** Cohorts this firmware is quarantined for, with the record. */
+  quarantinedCohorts: Map<string, FirmwareQuarantine>;
 }
 
 function target(device: Device, windows: CohortWindow[]): TargetDevice {

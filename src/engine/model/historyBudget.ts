@@ -19,6 +19,8 @@ export const PROGRESS_REPORTS_PER_BATCH = 10;
 export const PROGRESS_REPORTS_PER_STAGE = 200;
 /** Health polls one run of a stage's monitoring window makes before it continues as new. */
 export const HEALTH_POLLS_PER_RUN = 300;
+/** Crash-evidence polls one run of the health watch makes before it continues as new. */
+export const EVIDENCE_POLLS_PER_RUN = 300;
 /** Health polls while a pause waits for its decision deadline: enough to see a trend, few enough for history. */
 export const POLLS_PER_DEADLINE = 24;
 /** Fleet reads a batch makes at most while it waits for its pipelining milestone. */

@@ -8,6 +8,7 @@ export const stageWorkflowId = (rolloutId: string, stageName: string, part = 1):
 /** Catch-up rounds run their batches under the round's id. */
 export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex: number, catchUpRound?: number): string =>
   `rollout:${rolloutId}/stage:${stageName}${catchUpRound === undefined ? '' : `/round:${catchUpRound}`}/batch:${batchIndex + 1}`;
+export const healthWatchWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/health-watch`;
 export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/catch-up`;
 export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
 

@@ -9,6 +9,7 @@ import { checkStageSequence } from './stageSequence';
 import { VersionPolicy } from './policy/versionPolicy';
 import { DeadlinePolicy } from './health/deadline';
 import { HealthBaseline, HealthPolicy } from './health/triggers';
+import { EvidencePolicy } from './health/cohortEvidence';
 
 /** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
 export const DurationMs = z
@@ -154,6 +155,8 @@ export const HealthSettings = z
     measureBaseline: z.boolean().default(true),
     policy: HealthPolicy.prefault({}),
     deadline: DeadlinePolicy.prefault({}),
+    /** The crash test: per cohort, against the devices not yet updated, over every hour from the first update on. */
+    evidence: EvidencePolicy.prefault({}),
   })
   .strict();
 export type HealthSettings = z.infer<typeof HealthSettings>;

@@ -1,6 +1,8 @@
 import { defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import { Decision, DeviceCounts } from '../model/status';
+import type { CohortFinding } from '../model/health/cohortEvidence';
+import type { SeverityResponse } from '../model/health/severity';
 
 /** A batch tells its stage how far it is, so the stage can pipeline the next batch and judge the gate. */
 export const BatchProgress = z.object({
@@ -28,3 +30,13 @@ export const CatchUpProgress = z.object({
 });
 export type CatchUpProgress = z.infer<typeof CatchUpProgress>;
 export const catchUpProgressSignal = defineSignal<[CatchUpProgress]>('catchUpProgress');
+
+/** The health watch found cohorts whose crash rate regressed: the rollout rolls them back, or all of it when `fleetWide`. */
+export interface CrashFinding {
+  /** The cohorts found at this poll, strongest evidence first. */
+  findings: CohortFinding[];
+  fleetWide: boolean;
+  /** The severity of the strongest ratio: how long the rest of the fleet waits before it goes on. */
+  response: SeverityResponse;
+}
+export const crashFindingSignal = defineSignal<[CrashFinding]>('crashFinding');

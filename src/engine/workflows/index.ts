@@ -2,3 +2,4 @@ export { rolloutWorkflow } from './rollout';
 export { stageWorkflow } from './stage';
 export { batchWorkflow } from './batch';
 export { catchUpWorkflow } from './catchUp';
+export { healthWatchWorkflow } from './healthWatch';

@@ -4,7 +4,7 @@ import type { HealthSettings, ResolvedStage } from '../model/plan';
 import type { Decision } from '../model/status';
 import { decideOnExpiredDeadline } from '../model/health/deadline';
 import { describeTriggers, stillUnresponsive, toObservation, type StageHealth } from '../model/health/observation';
-import { evaluateHealth, policyPerLook, type HealthEvaluation, type HealthPolicy } from '../model/health/triggers';
+import { evaluateHealth, policyPerLook, type HealthEvaluation, type HealthMetric, type HealthPolicy } from '../model/health/triggers';
 import { HEALTH_POLLS_PER_RUN, POLLS_PER_DEADLINE } from '../model/historyBudget';
 import { scaled } from '../model/planMath';
 import { nowMs, nowIso } from './workflowTime';
@@ -18,7 +18,7 @@ const { checkStageHealth } = proxyActivities<Activities>({
  * Health polls never come faster than this in real time, whatever the speed-up: a demo playing a
  * 6-hour window in 18 s polls 18 times, not 360. At speed-up 1 the plan's interval always wins.
  */
-const MIN_REAL_HEALTH_POLL_MS = 1_000;
+export const MIN_REAL_HEALTH_POLL_MS = 1_000;
 
 export interface MonitoredStage {
   rolloutId: string;
@@ -52,8 +52,9 @@ type MonitorVerdict = { verdict: 'passed'; nextStageFactor?: number } | { verdic
 export type MonitorOutcome = MonitorVerdict & { health: StageHealth | undefined };
 
 /**
- * The monitoring window after a stage: durable timers and periodic health polls judged against the
- * baseline. A pause trigger pauses the rollout until an operator decides or the severity's deadline
+ * The monitoring window after a stage: durable timers and periodic health polls of connectivity,
+ * battery, reverts and unresponsive devices judged against the baseline (the crash rate is the
+ * health watch's). A pause trigger pauses the rollout until an operator decides or the severity's deadline
  * passes; then stable metrics resume it with the next stage halved, anything else rolls back.
  */
 export async function monitorStage(
@@ -87,6 +88,9 @@ export async function monitorStage(
   return { verdict: 'passed', health };
 }
 
+/** The crash rate is judged by the rollout's health watch, over every hour from the first update on. */
+const JUDGED_BY_HEALTH_WATCH: HealthMetric[] = ['crashRate'];
+
 type Observe = (() => Promise<{ health: StageHealth; evaluation: HealthEvaluation }>) & { silent: () => string[] };
 
 /** Polls the stage's health and judges it, remembering who was silent at the poll before. */
@@ -96,7 +100,7 @@ function observerOf(monitored: MonitoredStage, policy: HealthPolicy, silentAtSta
     const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
     const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);
     silentBefore = health.unresponsive;
-    return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), monitored.health.baseline, policy) };
+    return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), monitored.health.baseline, policy, JUDGED_BY_HEALTH_WATCH) };
   };
   return Object.assign(observe, { silent: () => silentBefore });
 }

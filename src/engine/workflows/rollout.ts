@@ -54,6 +54,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     stages: plan.stages,
     versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
+    cohortBy: plan.health.evidence.cohortBy,
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
   const judged = await withFleetBaseline(input);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeviceAttributes } from '../../ports/fleetProvider';
 import { ringOf, type CohortSelector } from '../cohorts';
-import { logEValue, rateRatio, type CohortEvidence, type RateRatio } from './sequential';
+import { accumulate, emptyEvidence, logEValue, rateRatio, type CohortEvidence, type EvidenceIncrement, type RateRatio } from './sequential';
 
 /** The attribute health is judged and rolled back by; `none` judges the fleet as one cohort. */
 export const CohortAttribute = z.enum(['hardwareRevision', 'region', 'ring', 'none']);
@@ -86,4 +86,27 @@ export function describeFinding({ cohort, ratio, crashes, updatedHours, controlH
   const who = by === 'none' ? 'the fleet' : `${by} ${cohort}`;
   const measured = ratio ? `crash rate ×${ratio.ratio.toFixed(1)} (95 % CI ${ratio.low.toFixed(1)}–${ratio.high.toFixed(1)})` : 'crash rate above the control';
   return `${who}: ${measured}, ${crashes} crashes in ${Math.round(updatedHours)} device-hours on the new firmware vs ${Math.round(controlHours)} on the control`;
+}
+
+/** Where the crash test stands: every cohort's evidence, and the cohorts found regressed so far. */
+export interface EvidenceState {
+  cohorts: CohortEvidence[];
+  /** In the order they were found; no longer judged. */
+  regressed: string[];
+  targetsByCohort: Record<string, number>;
+}
+
+export const emptyEvidenceState = (): EvidenceState => ({ cohorts: [], regressed: [], targetsByCohort: {} });
+
+/** The state with one poll's increments in it; a cohort appears at its first increment. */
+export function absorb(state: EvidenceState, increments: readonly EvidenceIncrement[], targetsByCohort: Record<string, number>, baselineRatePerDeviceHour: number): EvidenceState {
+  const byCohort = new Map(state.cohorts.map((cohort) => [cohort.cohort, cohort]));
+  for (const increment of increments) byCohort.set(increment.cohort, accumulate(byCohort.get(increment.cohort) ?? emptyEvidence(increment.cohort), increment, baselineRatePerDeviceHour));
+  return { ...state, cohorts: [...byCohort.values()], targetsByCohort };
+}
+
+/** Cohorts not yet found regressed whose evidence now passes the halting level. */
+export function newlyRegressed(state: EvidenceState, policy: Pick<EvidencePolicy, 'alpha'>): CohortEvidence[] {
+  const judged = state.cohorts.filter((cohort) => !state.regressed.includes(cohort.cohort));
+  return regressed(judged, policy.alpha, Object.keys(state.targetsByCohort).length);
 }

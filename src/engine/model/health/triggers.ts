@@ -119,12 +119,14 @@ export function policyPerLook(policy: HealthPolicy, looks: number): HealthPolicy
   return { ...policy, significance: { ...policy.significance, alpha: policy.significance.alpha / Math.max(1, looks) } };
 }
 
+/** `skipped`: metrics judged elsewhere (the crash rate, by the rollout's sequential test). */
 export function evaluateHealth(
   observation: HealthObservation,
   baseline: HealthBaseline,
   policy: HealthPolicy,
+  skipped: readonly HealthMetric[] = [],
 ): HealthEvaluation {
-  const checks = watchedChecks(observation, baseline, policy);
+  const checks = watchedChecks(observation, baseline, policy).filter((check) => !skipped.includes(check.metric));
   const triggers = checks.flatMap(({ measurement, firing }) =>
     measurement && firing ? [{ ...measurement, response: firing }] : [],
   );

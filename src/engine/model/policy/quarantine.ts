@@ -68,17 +68,24 @@ export const FirmwareQuarantine = z
   .strict();
 export type FirmwareQuarantine = z.infer<typeof FirmwareQuarantine>;
 
-export const quarantineFirmware = (version: string, reason: string, atMs: number): FirmwareQuarantine => ({
+export const quarantineFirmware = (version: string, reason: string, atMs: number, cohort?: FirmwareQuarantine['cohort']): FirmwareQuarantine => ({
   version,
   reason,
   at: isoAt(atMs),
+  ...(cohort ? { cohort } : {}),
 });
 
 // Semver equality, so '2.0.0+build.7' is the quarantined '2.0.0': a rebuild needs a new version number to ship.
 const sameVersion = (a: string, b: string): boolean => a === b || (!!valid(a) && !!valid(b) && compare(a, b) === 0);
 
+/** The record that keeps `version` from every device; records for one cohort do not. */
 export function quarantineOf(version: string, records: readonly FirmwareQuarantine[]): FirmwareQuarantine | undefined {
-  return records.find((record) => sameVersion(record.version, version));
+  return records.find((record) => !record.cohort && sameVersion(record.version, version));
+}
+
+/** The cohorts (by `attribute`) that `version` is quarantined for, each with its record. */
+export function cohortQuarantines(version: string, attribute: string, records: readonly FirmwareQuarantine[]): Map<string, FirmwareQuarantine> {
+  return new Map(records.flatMap((record) => (record.cohort?.attribute === attribute && sameVersion(record.version, version) ? [[record.cohort.value, record] as const] : [])));
 }
 
 /** Throws a non-retryable `FirmwareQuarantined` failure, which fails a workflow (not just its task) before anything starts. */

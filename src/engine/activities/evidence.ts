@@ -1,0 +1,61 @@
+import { Context } from '@temporalio/activity';
+import { chunks } from '../model/chunks';
+import { cohortIncrements, deviceIncrement, isObserved } from '../model/health/readings';
+import type { EvidenceIncrement } from '../model/health/sequential';
+import { WHOLE_FLEET } from '../model/health/cohortEvidence';
+import type { Health } from '../ports/fleetProvider';
+import type { HealthReading } from '../ports/ledger';
+import type { ActivityDependencies } from './dependencies';
+
+const HEALTH_CHUNK = 100;
+
+export interface CrashEvidenceInput {
+  rolloutId: string;
+  firmwareVersion: string;
+  /** Devices read at every poll; a larger rollout is sampled by id down to this many. */
+  observedDevices: number;
+  /** Cohorts already rolled back and withdrawn: no longer judged. */
+  withdrawnCohorts: string[];
+}
+
+export interface CrashEvidence {
+  /** What each cohort's arms added since the last poll. */
+  increments: EvidenceIncrement[];
+  /** The rollout's targets per cohort, withdrawn cohorts included. */
+  targetsByCohort: Record<string, number>;
+}
+
+export function createEvidenceActivities({ fleet, ledger }: ActivityDependencies) {
+  /**
+   * One health poll of the crash evidence: reads the counters of the observed targets, updated or
+   * not, and returns what they grew by since the last poll, per cohort and arm. A retried poll finds
+   * the readings its failed attempt saved and adds less, never twice.
+   */
+  async function observeCrashEvidence({ rolloutId, firmwareVersion, observedDevices, withdrawnCohorts }: CrashEvidenceInput): Promise<CrashEvidence> {
+    const targets = await ledger.targets(rolloutId);
+    const targetsByCohort: Record<string, number> = {};
+    for (const target of targets.values()) {
+      const cohort = target.cohort ?? WHOLE_FLEET;
+      targetsByCohort[cohort] = (targetsByCohort[cohort] ?? 0) + 1;
+    }
+    const withdrawn = new Set(withdrawnCohorts);
+    const observed = [...targets.values()].filter((target) => !withdrawn.has(target.cohort ?? WHOLE_FLEET) && isObserved(target.id, targets.size, observedDevices));
+    const reports: Health[] = [];
+    for (const ids of chunks(observed.map((target) => target.id), HEALTH_CHUNK)) {
+      reports.push(...(await fleet.health(ids)));
+      Context.current().heartbeat(reports.length);
+    }
+    const answered = reports.filter((report) => report.online);
+    const previous = await ledger.readings(rolloutId, answered.map((report) => report.deviceId));
+    const increments = answered.flatMap((report) => {
+      const increment = deviceIncrement(previous.get(report.deviceId), report, firmwareVersion);
+      return increment ? [{ cohort: targets.get(report.deviceId)?.cohort ?? WHOLE_FLEET, increment }] : [];
+    });
+    await ledger.saveReadings(rolloutId, answered.map(reading));
+    return { increments: cohortIncrements(increments), targetsByCohort };
+  }
+
+  return { observeCrashEvidence };
+}
+
+const reading = ({ deviceId, firmwareVersion, crashCount, firmwareUptimeSeconds }: Health): HealthReading => ({ deviceId, firmwareVersion, crashCount, firmwareUptimeSeconds });
