@@ -1,5 +1,5 @@
 import { MemoryFleet, type MemoryFleetOptions } from '../../rig/fleet/memoryFleet';
-import type { Health, Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import type { Device, Health, Operation, RollbackCommand, UpdateCommand } from '../../src/engine/ports/fleetProvider';
 
 /**
  * Notes the server's clock whenever an update command arrives. Under time skipping that is the
@@ -35,5 +35,52 @@ export class ServerClockHealthFleet extends CommandClockFleet {
       const updated = commanded && report.firmwareVersion !== this.initialVersions.get(report.deviceId);
       return updated ? { ...report, firmwareUptimeSeconds: (now - commanded.at) / 1000 } : report;
     });
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Crashes per hour of a device on a firmware version. */
+export type CrashRate = (device: Device, firmwareVersion: string) => number;
+
+/**
+ * Every device crashes at a steady rate that depends on its firmware (and whatever else `rate`
+ * reads), by the server's clock: `floor(rate × hours since it activated that firmware)`. Devices
+ * start 30 days into their image; an update or rollback command activates the new one.
+ */
+export class CrashRateFleet extends CommandClockFleet {
+  private startedAt: number | undefined;
+  private readonly activatedAt = new Map<string, number>();
+
+  constructor(
+    options: MemoryFleetOptions,
+    private readonly rate: CrashRate,
+  ) {
+    super(options);
+  }
+
+  override async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
+    await this.activate(commands.map((command) => command.deviceId));
+    return super.startUpdates(commands);
+  }
+
+  override async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
+    await this.activate(commands.map((command) => command.deviceId));
+    return super.startRollbacks(commands);
+  }
+
+  override async health(deviceIds: string[]): Promise<Health[]> {
+    const now = await this.serverClock();
+    this.startedAt ??= now;
+    return (await super.health(deviceIds)).map((report) => {
+      const since = this.activatedAt.get(report.deviceId) ?? this.startedAt! - 30 * 24 * HOUR_MS;
+      const hours = (now - since) / HOUR_MS;
+      return { ...report, crashCount: Math.floor(this.rate(this.device(report.deviceId), report.firmwareVersion) * hours), firmwareUptimeSeconds: hours * 3600 };
+    });
+  }
+
+  private async activate(deviceIds: string[]): Promise<void> {
+    const now = await this.serverClock();
+    for (const deviceId of deviceIds) this.activatedAt.set(deviceId, now);
   }
 }

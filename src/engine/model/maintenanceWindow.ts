@@ -1,20 +1,10 @@
-import { msToNumber } from '@temporalio/common/lib/time';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import type { Device } from '../ports/fleetProvider';
 import { CohortSelector, matches } from './cohorts';
+import { DurationMs } from './duration';
 
-// The plan's duration notation. Not its DurationMs: plan.ts will import this module, and the cycle would leave it undefined here.
-const PositiveDurationMs = z.union([z.string(), z.number().positive()]).transform((value, ctx) => {
-  try {
-    const millis = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    if (Number.isFinite(millis) && millis > 0) return millis;
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration: write e.g. "4 hours" or a number of milliseconds` });
-  return z.NEVER;
-});
+const PositiveDurationMs = DurationMs.refine((millis) => millis > 0, 'write a duration above zero, e.g. "4 hours"');
 
 function isTimeZone(name: string): boolean {
   try {

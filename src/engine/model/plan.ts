@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { DurationMs } from './duration';
 import { FirmwareRef, OperationState } from '../ports/fleetProvider';
 import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_CATCH_UP_ROUNDS, MAX_STAGES } from './historyBudget';
 import { PreflightRules } from './preflight';
@@ -10,20 +10,6 @@ import { VersionPolicy } from './policy/versionPolicy';
 import { DeadlinePolicy } from './health/deadline';
 import { HealthBaseline, HealthPolicy } from './health/triggers';
 import { EvidencePolicy } from './health/cohortEvidence';
-
-/** A duration as operators write it ('20 minutes', '1h', '90s') or milliseconds; parsed to milliseconds. */
-export const DurationMs = z
-  .union([z.string(), z.number().nonnegative()])
-  .transform((value, ctx) => {
-    try {
-      const millis = msToNumber(value as Parameters<typeof msToNumber>[0]);
-      if (Number.isFinite(millis) && millis >= 0) return millis;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. "20 minutes", "1h" or a number of milliseconds` });
-    return z.NEVER;
-  });
 
 const Fraction = z.number().min(0).max(1);
 

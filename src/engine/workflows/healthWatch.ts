@@ -30,8 +30,6 @@ export interface HealthWatchInput {
   severity: SeverityPolicy;
   /** The fleet's crash rate before the rollout: the reference while a cohort's control is thin. */
   baselineRatePerDeviceHour: number;
-  /** Plan time between polls. */
-  pollEveryMs: number;
   speedup: number;
   /** Carried across continue-as-new. */
   state?: EvidenceState;
@@ -45,7 +43,7 @@ export interface HealthWatchInput {
  */
 export async function healthWatchWorkflow(input: HealthWatchInput): Promise<void> {
   let state = input.state ?? emptyEvidenceState();
-  const pollEvery = scaled(Math.max(input.pollEveryMs, MIN_REAL_HEALTH_POLL_MS * input.speedup), input.speedup);
+  const pollEvery = scaled(Math.max(input.evidence.pollInterval, MIN_REAL_HEALTH_POLL_MS * input.speedup), input.speedup);
   for (let poll = 0; ; poll++) {
     if (poll >= EVIDENCE_POLLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ARTIFACT_REJECTIONS, FailureType } from '../model/failures';
-import { stageWorkflowId } from '../model/ids';
+import { healthWatchWorkflowId, stageWorkflowId } from '../model/ids';
 import { resolveStage } from '../model/plan';
 import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../model/rollout';
 import { fieldPath } from '../model/validation';
@@ -18,6 +18,8 @@ import { settleLateRollback } from '../model/gates';
 import { measuredBaseline } from '../model/health/observation';
 import { batchCount } from '../model/planMath';
 import { catchUpMissed } from './rolloutCatchUp';
+import { CrashResponse } from './crashResponse';
+import { healthWatchWorkflow } from './healthWatch';
 import { rollbackSettings } from './rollbackSettings';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
@@ -46,6 +48,7 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   const { plan } = input;
   const control = new RolloutControl(input);
   control.install();
+  new CrashResponse(input, control).install();
   await verifyFirmware(plan.firmware);
 
   const sizes = await snapshotTargets({
@@ -58,6 +61,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
   });
   control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
   const judged = await withFleetBaseline(input);
+  const watch = new CancellationScope();
+  const watching = watch.run(() => watchHealth(judged)).catch(unlessCancelled);
 
   let nextStageFactor: number | undefined;
   for (const [index, size] of sizes.entries()) {
@@ -69,6 +74,8 @@ export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutRe
     nextStageFactor = result.monitoring.verdict === 'passed' ? result.monitoring.nextStageFactor : undefined;
   }
   const missed = control.stopRequested ? undefined : await catchUpMissed(judged, control);
+  watch.cancel();
+  await watching;
 
   if (control.rollbackRequested) {
     control.rollingBack();
@@ -178,6 +185,30 @@ async function runStage(
     control.stageRolledBack(index, settleLateRollback(control.status.stages[index]!.counts, rolledBack), reason);
     return STAGE_ROLLED_BACK;
   }
+}
+
+/** Runs the rollout's health watch until cancelled: the crash test over every hour from the first update on. */
+async function watchHealth({ plan, speedup }: ParsedRolloutInput): Promise<void> {
+  const handle = await startChild(healthWatchWorkflow, {
+    workflowId: healthWatchWorkflowId(plan.rolloutId),
+    args: [
+      {
+        rolloutId: plan.rolloutId,
+        rolloutWorkflowId: workflowInfo().workflowId,
+        firmwareVersion: plan.firmware.version,
+        evidence: plan.health.evidence,
+        severity: plan.health.policy.severity,
+        baselineRatePerDeviceHour: plan.health.baseline.crashRatePerDeviceHour,
+        speedup,
+      },
+    ],
+    staticSummary: `health watch: crash rate per ${plan.health.evidence.cohortBy} against the control`,
+  });
+  await handle.result();
+}
+
+function unlessCancelled(error: unknown): void {
+  if (!isCancellation(error)) throw error;
 }
 
 /** The plan with the health baseline measured on this fleet, when the plan asks for it. */

@@ -40,6 +40,7 @@ import {
   type StageStatus,
 } from '../model/status';
 import { settleLateRollback } from '../model/gates';
+import type { CohortSelector } from '../model/cohorts';
 import type { StageSize } from '../model/planMath';
 import { judgeRequest, type ControlFacts } from './operatorRequests';
 import { rollbackSettings } from './rollbackSettings';
@@ -337,12 +338,29 @@ export class RolloutControl {
       this.runningStage?.scope.cancel();
       return;
     }
+    await this.rollBackCohort(scope.cohort, { at: nowIso(), stage: this.status.currentStage ?? '', gate: 'operator', action: 'roll_back', reason });
+  }
+
+  /**
+   * Pauses the rollout, returns the cohort's updated devices and takes the rest of it out of the
+   * rollout; the decision, with what was returned, waits for an operator (or its deadline).
+   */
+  async rollBackCohort(cohort: CohortSelector, decision: Decision): Promise<void> {
     await this.setPaused(true);
-    const cohort = JSON.stringify(scope.cohort);
-    const { rolledBack, withdrawn } = await rollbackCohort({ ...rollbackSettings(this.input), cohort: scope.cohort });
-    const decision: Decision = { at: nowIso(), stage: this.status.currentStage ?? '', gate: 'operator', action: 'roll_back', reason: `cohort ${cohort}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout (${reason})` };
-    this.status.decisions.push(decision);
+    const { rolledBack, withdrawn } = await rollbackCohort({ ...rollbackSettings(this.input), cohort });
+    const returned = `cohort ${JSON.stringify(cohort)}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout`;
+    const stage = this.status.stages.find((candidate) => candidate.name === this.status.currentStage);
+    // An operator's request was counted when it was taken.
+    if (decision.gate !== 'operator') this.metrics.decisionTaken('gate', decision.action);
+    this.pauseForDecision(stage, { ...decision, reason: `${returned} (${decision.reason})` });
     this.publish();
+  }
+
+  /** A decision's deadline passed with nobody deciding, and the gate lets the rollout go on. */
+  async resumeAfterDeadline(decision: Decision): Promise<void> {
+    this.status.decisions.push(decision);
+    this.metrics.decisionTaken('gate', decision.action);
+    await this.setPaused(false);
   }
 
   private stop(kind: StopKind): void {
@@ -399,12 +417,12 @@ export class RolloutControl {
   }
 
   /** Records `decision` and pauses the rollout until an operator resumes, rolls back or aborts it. */
-  private pauseForDecision(stage: StageStatus, decision: Decision): void {
+  private pauseForDecision(stage: StageStatus | undefined, decision: Decision): void {
     this.status.decisions.push(decision);
     this.paused = true;
     this.status.pendingDecision = {
       kind: 'resume_or_roll_back',
-      stage: stage.name,
+      stage: stage?.name ?? decision.stage,
       since: decision.at,
       reason: `${decision.gate}: ${decision.action.replaceAll('_', ' ')}, ${decision.reason}`,
       options: [operatorMessages.resume.name, operatorMessages.rollback.name, operatorMessages.abort.name],
