@@ -10,6 +10,8 @@ import {
   referenceRate,
 } from '../../../src/engine/model/health/sequential';
 import { assertClose as approx } from './approx';
+import { seededRandom } from '../../../rig/fleet/seededRandom';
+import { poisson } from '../../../rig/simulator/random';
 
 const exposure = (crashes: number, firmwareHours: number) => ({ crashes, firmwareHours });
 
@@ -76,7 +78,7 @@ describe('sequential crash test', () => {
     });
 
     it('halts firmware as good as the old in at most α of rollouts, however often it is read (seeded, 400 rollouts of 300 polls)', () => {
-      const random = seeded(7);
+      const random = seededRandom(7);
       const alpha = 0.05;
       let halted = 0;
       for (let run = 0; run < 400; run++) {
@@ -85,7 +87,7 @@ describe('sequential crash test', () => {
           const updatedHours = Math.min(poll, 100) * 0.5;
           const controlHours = Math.max(0, 100 - poll) * 0.5;
           const rate = 0.05 * (1 + Math.sin(poll / 20));
-          evidence = accumulate(evidence, { cohort: 'fleet', updated: exposure(poissonDraw(random, rate * updatedHours), updatedHours), control: exposure(poissonDraw(random, rate * controlHours), controlHours) }, 0.05);
+          evidence = accumulate(evidence, { cohort: 'fleet', updated: exposure(poisson(random, rate * updatedHours), updatedHours), control: exposure(poisson(random, rate * controlHours), controlHours) }, 0.05);
           if (logEValue(evidence) >= Math.log(1 / alpha)) {
             halted += 1;
             break;
@@ -132,26 +134,4 @@ function poissonPmf(k: number, lambda: number): number {
   let value = Math.exp(-lambda);
   for (let i = 1; i <= k; i++) value *= lambda / i;
   return value;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function poissonDraw(random: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let count = 0;
-  let product = random();
-  while (product > limit) {
-    count += 1;
-    product *= random();
-  }
-  return count;
 }
