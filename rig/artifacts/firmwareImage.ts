@@ -1,4 +1,4 @@
-import { seededRandom } from '../fleet/seededRandom';
+import { seededRandom } from '../../src/engine/model/seededRandom';
 
 /**
  * The bytes of a simulated firmware image: the same for the same version and size, so a plan file

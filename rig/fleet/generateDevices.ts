@@ -1,5 +1,5 @@
 import type { Device } from '../../src/engine/ports/fleetProvider';
-import { pick, seededRandom } from './seededRandom';
+import { pick, seededRandom } from '../../src/engine/model/seededRandom';
 
 export const REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
 export const HARDWARE_REVISIONS = ['rev-a', 'rev-b', 'rev-c'] as const;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../fleet/seededRandom';
+import { seededRandom } from '../../src/engine/model/seededRandom';
 
 export type Random = () => number;
 

@@ -1,3 +1,4 @@
+import type { PlanInput } from '../engine/model/plan';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config';
@@ -7,7 +8,7 @@ import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
 import { formatAck, formatDevice, formatDevicePage, formatListing, formatReport, formatStatus, formatTable } from './format';
 import { loadPlanFile } from '../client/planFile';
-import { summarizePlan } from '../client/planSummary';
+import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type StageSummary } from '../client/planSummary';
 import { RolloutClient, type RolloutReportView } from '../client';
 import { watchRollout } from './watch';
 
@@ -78,6 +79,17 @@ async function withClient<T>(body: (client: RolloutClient) => Promise<T>): Promi
 }
 
 const FleetSize = z.coerce.number().int('a whole number of devices, e.g. 250000').nonnegative();
+const Cohorts = z.coerce.number().int('a whole number of cohorts, e.g. 3').positive();
+const CrashRate = z.coerce.number().positive('crashes per device-hour above 0, e.g. 0.01');
+
+/** The question operators ask of a plan first: a 4× regression on a third of the fleet, caught by when? */
+function regressionLine(plan: PlanInput, sizing: PlanSizing, summary: StageSummary[]): string {
+  if (summary.some((stage) => stage.devices === SELECTED_AT_START)) return 'detection: give every stage a known size (count or percent with --fleet-size) to see what the crash test can detect by when';
+  const fleetSize = sizing.fleetSize ?? summary.reduce((total, stage) => total + (stage.devices as number), 0);
+  const { firstStage, medianExposure } = forecastRegression(plan, { ...sizing, fleetSize }, 4, 1 / 3);
+  if (!firstStage) return 'a ×4 crash-rate regression on a third of the fleet is not halted in 80 % of rollouts by the end of this plan: lengthen its monitoring windows';
+  return `a ×4 crash-rate regression on a third of the fleet is halted in 80 % of rollouts by the end of ${firstStage} (median exposure at halt: ${Math.round((medianExposure ?? 0) * 100)} % of the fleet)`;
+}
 
 const jsonOption = () => new Option('--json', 'print JSON for scripts');
 const byOption = () => new Option('--by <who>', 'who is acting, kept in the audit trail').default(process.env.USER ?? 'cli');
@@ -99,17 +111,24 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
 
   program
     .command('plan <file>')
-    .description('validate a plan file and show its stages, batches and waits (starts nothing)')
+    .description('validate a plan file and show its stages, batches, waits and what its crash test can detect by when (starts nothing)')
     .option('--fleet-size <n>', 'eligible devices in the fleet: what percent stages are shares of')
+    .option('--cohorts <n>', 'cohorts the crash test will find (e.g. hardware revisions), which share its α', '3')
+    .option('--baseline-rate <crashes>', "the fleet's crashes per device-hour, when known better than the plan's baseline")
     .addOption(jsonOption())
-    .action(async (file: string, options: JsonOptions & { fleetSize?: string }) => {
+    .action(async (file: string, options: JsonOptions & { fleetSize?: string; cohorts: string; baselineRate?: string }) => {
       const plan = await loadPlanFile(file);
       const fleetSize = options.fleetSize === undefined ? undefined : parseOrThrow(FleetSize, options.fleetSize, '--fleet-size');
       if (fleetSize === undefined && plan.stages?.some((stage) => stage.percent !== undefined)) {
         throw new InvalidInputError('--fleet-size', [{ path: '--fleet-size', message: 'the plan has percent stages: pass the number of eligible devices, e.g. --fleet-size 250000' }]);
       }
-      const summary = summarizePlan(plan, { ...(fleetSize !== undefined && { fleetSize }) });
-      print(summary, options.json, () => formatTable(summary));
+      const sizing = {
+        ...(fleetSize !== undefined && { fleetSize }),
+        cohorts: parseOrThrow(Cohorts, options.cohorts, '--cohorts'),
+        ...(options.baselineRate !== undefined && { baselineRatePerDeviceHour: parseOrThrow(CrashRate, options.baselineRate, '--baseline-rate') }),
+      };
+      const summary = summarizePlan(plan, sizing);
+      print(summary, options.json, () => [formatTable(summary), regressionLine(plan, sizing, summary)].join('\n'));
     });
 
   program

@@ -1,6 +1,7 @@
 import { Plan, resolveStage, type PlanInput, type Stage } from '../engine/model/plan';
 import { forecastPlan } from '../engine/model/planForecast';
 import { stageSizes } from '../engine/model/planMath';
+import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, type PowerSettings } from '../engine/model/health/power';
 
 /** A stage whose devices are known only once the rollout reads the inventory. */
 export const SELECTED_AT_START = 'selected at start';
@@ -21,22 +22,41 @@ export interface StageSummary {
   /** Plan hours from the start, every wait and batch timeout in full. */
   startsAtHours: number;
   endsAtHours: number;
-  /** Crashes the baseline predicts in the monitoring window, and the fewest that pause the rollout. */
+  /** Crashes the baseline predicts over the monitoring window on every device updated so far. */
   expectedCrashes: number;
-  pauseAtCrashes: number;
+  /** Smallest crash-rate ratio the crash test halts by the end of this stage in 80 % of rollouts: fleet-wide, and on a cohort of a tenth of the fleet. */
+  detectsFleetWide?: string;
+  detectsTenthCohort?: string;
 }
 
 export interface PlanSizing {
   /** Eligible devices: what percent stages are shares of. Without it, count stages are taken as written. */
   fleetSize?: number;
+  /** Cohorts the crash test will find (e.g. hardware revisions): they share its α. */
+  cohorts?: number;
+  /** The fleet's crash rate per device-hour, when it is known better than the plan's baseline. */
+  baselineRatePerDeviceHour?: number;
 }
 
-/** What a plan will do, before anything starts: stages, batches, waits, timeline and pause thresholds. */
-export function summarizePlan(input: PlanInput, { fleetSize }: PlanSizing = {}): StageSummary[] {
+/** Simulated rollouts per ratio: power to within a few percent, in well under a second. */
+const POWER_RUNS = 200;
+/** The timeline is simulated in this many steps, at most a quarter of an hour each. */
+const POWER_STEPS = 100;
+
+const powerTimeline = (plan: Plan, devices: readonly number[]) => {
+  const hours = forecastPlan(plan, devices).at(-1)?.endsAtHours ?? 0;
+  return exposureTimeline(plan, devices, Math.max(0.25, hours / POWER_STEPS));
+};
+
+/** What a plan will do, before anything starts: stages, batches, waits, timeline and what the crash test can detect by when. */
+export function summarizePlan(input: PlanInput, sizing: PlanSizing = {}): StageSummary[] {
   const plan = Plan.parse(input);
+  const { fleetSize } = sizing;
   const known = (stage: Stage): boolean => !stage.select && (stage.devices !== undefined || fleetSize !== undefined);
   const sizes = stageSizes(plan, fleetSize ?? Number.MAX_SAFE_INTEGER).map((size, index) => (known(plan.stages[index]!) ? size.devices : undefined));
-  const forecast = forecastPlan(plan, sizes.map((devices) => devices ?? 0));
+  const devices = sizes.map((count) => count ?? 0);
+  const forecast = forecastPlan(plan, devices);
+  const detection = plan.stages.every(known) ? detectable(plan, devices, sizing) : undefined;
   return forecast.map((stage, index) => {
     const resolved = resolveStage(plan, index);
     return {
@@ -52,10 +72,56 @@ export function summarizePlan(input: PlanInput, { fleetSize }: PlanSizing = {}):
       startsAtHours: round(stage.startsAtHours),
       endsAtHours: round(stage.endsAtHours),
       expectedCrashes: round(stage.expectedCrashes),
-      pauseAtCrashes: stage.pauseAtCrashes,
+      ...(detection && { detectsFleetWide: ratioText(detection.fleetWide[index]), detectsTenthCohort: ratioText(detection.tenthCohort[index]) }),
     };
   });
 }
+
+const DEFAULT_COHORTS = 3;
+
+function powerSettings(plan: Plan, devices: readonly number[], sizing: PlanSizing): PowerSettings {
+  return {
+    eligible: devices.reduce((total, count) => total + count, 0),
+    baselineRatePerDeviceHour: sizing.baselineRatePerDeviceHour ?? plan.health.baseline.crashRatePerDeviceHour,
+    alpha: plan.health.evidence.alpha,
+    cohorts: plan.health.evidence.cohortBy === 'none' ? 1 : (sizing.cohorts ?? DEFAULT_COHORTS),
+    runs: POWER_RUNS,
+    seed: 1,
+  };
+}
+
+function detectable(plan: Plan, devices: readonly number[], sizing: PlanSizing) {
+  const settings = powerSettings(plan, devices, sizing);
+  const timeline = powerTimeline(plan, devices);
+  const evenCohorts = Array.from({ length: settings.cohorts }, () => 1 / settings.cohorts);
+  return {
+    fleetWide: detectableRatios(timeline, evenCohorts, settings, devices.length),
+    tenthCohort: detectableRatios(timeline, [0.1], settings, devices.length),
+  };
+}
+
+export interface RegressionForecast {
+  ratio: number;
+  cohortShare: number;
+  /** The first stage by whose end the crash test halts the rollout in 80 % of simulated rollouts; undefined if none. */
+  firstStage?: string;
+  /** Median share of the fleet on the new firmware when it halts. */
+  medianExposure?: number;
+}
+
+/** When the plan's crash test would halt a regression of `ratio` on a cohort of `cohortShare` of the fleet. */
+export function forecastRegression(input: PlanInput, sizing: PlanSizing & { fleetSize: number }, ratio: number, cohortShare: number): RegressionForecast {
+  const plan = Plan.parse(input);
+  const devices = stageSizes(plan, sizing.fleetSize).map((size) => size.devices);
+  const settings = powerSettings(plan, devices, sizing);
+  const timeline = powerTimeline(plan, devices);
+  const detections = detectionIntervals(timeline, { ratio, cohortShares: [cohortShare] }, settings);
+  const first = powerByStage(timeline, detections, devices.length).findIndex((power) => power >= TARGET_POWER);
+  const medianExposure = medianExposureAtHalt(timeline, detections, settings.eligible);
+  return { ratio, cohortShare, ...(first >= 0 && { firstStage: plan.stages[first]!.name }), ...(medianExposure !== undefined && { medianExposure }) };
+}
+
+const ratioText = (ratio: number | undefined): string => (ratio === undefined ? '> ×100' : `×${ratio}`);
 
 function takes({ devices, percent, select }: Stage): string {
   if (select) return `cohort ${JSON.stringify(select)}`;

@@ -1,5 +1,5 @@
 import { resolveStage, type Plan } from './plan';
-import { planStageCrashes } from './health/planning';
+import { expectedCount } from './health/poisson';
 import { batchCount } from './planMath';
 
 const HOUR_MS = 3_600_000;
@@ -15,11 +15,9 @@ export interface StageForecast {
   endsAtHours: number;
   /** Crashes the baseline predicts over the monitoring window. */
   expectedCrashes: number;
-  /** The fewest crashes in the window that pause the rollout (ratio, significance and minimum sample). */
-  pauseAtCrashes: number;
 }
 
-/** What a plan will do before anything starts: the seeds' timeline and per-stage pause thresholds. */
+/** What a plan will do before anything starts: the seeds' timeline and the crashes each window expects. */
 export function forecastPlan(plan: Plan, stageDevices: readonly number[]): StageForecast[] {
   let hours = 0;
   let cumulativeDevices = 0;
@@ -30,10 +28,7 @@ export function forecastPlan(plan: Plan, stageDevices: readonly number[]): Stage
     cumulativeDevices += devices;
     const monitorHours = stage.monitorWindow / HOUR_MS;
     const updateHours = (Math.max(0, batches - 1) * stage.batchGap + (batches > 0 ? stage.batchTimeout : 0)) / HOUR_MS;
-    const crashes = planStageCrashes(
-      { exposedDevices: cumulativeDevices, exposureHours: monitorHours, baselineRatePerDeviceHour: plan.health.baseline.crashRatePerDeviceHour },
-      plan.health.policy,
-    );
+    const expectedCrashes = expectedCount({ exposedDevices: cumulativeDevices, exposureHours: monitorHours, baselineRatePerDeviceHour: plan.health.baseline.crashRatePerDeviceHour });
     const startsAtHours = hours;
     hours += updateHours + monitorHours;
     return {
@@ -43,8 +38,7 @@ export function forecastPlan(plan: Plan, stageDevices: readonly number[]): Stage
       batches,
       startsAtHours,
       endsAtHours: hours,
-      expectedCrashes: crashes.expectedCrashes,
-      pauseAtCrashes: crashes.pauseThreshold,
+      expectedCrashes,
     };
   });
 }

@@ -10,7 +10,7 @@ import {
   referenceRate,
 } from '../../../src/engine/model/health/sequential';
 import { assertClose as approx } from './approx';
-import { seededRandom } from '../../../rig/fleet/seededRandom';
+import { seededRandom } from '../../../src/engine/model/seededRandom';
 import { poisson } from '../../../rig/simulator/random';
 
 const exposure = (crashes: number, firmwareHours: number) => ({ crashes, firmwareHours });
@@ -99,11 +99,12 @@ describe('sequential crash test', () => {
   });
 
   describe('referenceRate', () => {
-    it('takes the control once it rests on enough crashes, the baseline before', () => {
-      const thin = { ...emptyEvidence('x'), control: exposure(CONTROL_RATE_MIN_CRASHES - 1, 100) };
+    it('takes the control once it rests on enough crashes and is above the baseline, the baseline otherwise', () => {
+      const thin = { ...emptyEvidence('x'), control: exposure(CONTROL_RATE_MIN_CRASHES - 1, 10) };
       const measured = { ...emptyEvidence('x'), control: exposure(CONTROL_RATE_MIN_CRASHES, 100) };
       assert.equal(referenceRate(thin, 0.01), 0.01);
       assert.equal(referenceRate(measured, 0.01), CONTROL_RATE_MIN_CRASHES / 100);
+      assert.equal(referenceRate(measured, 0.5), 0.5, 'never below the baseline');
     });
   });
 

@@ -15,8 +15,10 @@ import type { CrashExposure } from './observation';
  * inequality it ever reaching 1/α has probability at most α, however often it is read.
  *
  * While the control is too thin to compare with (late in a 100 % stage), an interval is compared
- * with a known rate λ₀ instead (the control's rate so far, else the fleet baseline): the Poisson
- * likelihood ratio θ^x · e^{−(θ−1)λ₀t}, still a martingale increment under "no regression".
+ * with a reference rate λ₀ instead: the Poisson likelihood ratio θ^x · e^{−(θ−1)λ₀t}, a
+ * supermartingale increment under "no regression" whenever λ₀ is at least the true rate. λ₀ is the
+ * fleet's pre-rollout baseline, or the control's rate so far where that is higher (a fleet-wide rise
+ * during the rollout); never lower, as an estimate below the truth would halt good firmware.
  */
 
 /** Crash-rate ratios (new ÷ old) the mixture weighs equally: from a mild regression to a crash loop. */
@@ -25,7 +27,7 @@ export const RATIO_ALTERNATIVES = [1.5, 2, 3, 4, 6, 10, 20, 50] as const;
 /** An interval is compared with the concurrent control when it holds at least this share of the interval's device-hours. */
 export const CONTROL_MIN_SHARE = 0.2;
 
-/** The control's own rate replaces the pre-rollout baseline once it rests on this many crashes. */
+/** The control's own rate counts once it rests on this many crashes. */
 export const CONTROL_RATE_MIN_CRASHES = 10;
 
 /** One poll's new evidence for one cohort: what each arm added since the poll before. */
@@ -55,10 +57,11 @@ export const emptyEvidence = (cohort: string): CohortEvidence => ({
 
 const add = (a: CrashExposure, b: CrashExposure): CrashExposure => ({ crashes: a.crashes + b.crashes, firmwareHours: a.firmwareHours + b.firmwareHours });
 
-/** The control's crash rate so far where it is measured well enough, else the fleet's baseline. */
+/** The fleet's baseline, or the control's crash rate so far where it is measured well enough and higher. */
 export function referenceRate(evidence: CohortEvidence, baselineRatePerDeviceHour: number): number {
   const { crashes, firmwareHours } = evidence.control;
-  return crashes >= CONTROL_RATE_MIN_CRASHES && firmwareHours > 0 ? crashes / firmwareHours : baselineRatePerDeviceHour;
+  const measured = crashes >= CONTROL_RATE_MIN_CRASHES && firmwareHours > 0 ? crashes / firmwareHours : 0;
+  return Math.max(baselineRatePerDeviceHour, measured);
 }
 
 /** ln of θ's likelihood ratio for one interval; 0 when the interval holds no device-hours on the new firmware. */
