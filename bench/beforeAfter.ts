@@ -74,7 +74,7 @@ async function main(options: BenchOptions): Promise<void> {
  * connection to it for every staged run. The Temporal runtime lives as long as its last native
  * connection, so it is installed here, only when staged runs, and ends with `stop`.
  */
-async function startBenchTemporal(): Promise<BenchTemporal> {
+export async function startBenchTemporal(): Promise<BenchTemporal> {
   // Retried activities are part of what is measured, not news: only errors, the core's through pino too.
   Runtime.install({
     logger: new PinoTemporalLogger(createLogger('error')),

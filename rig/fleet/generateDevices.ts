@@ -10,11 +10,14 @@ export interface FleetShape {
   firmwareVersion?: string;
   /** Share of gateways with a battery (the rest are mains-powered). */
   batteryBackedShare?: number;
+  /** Share of the fleet of each hardware revision (adding up to 1); without it the three are equally likely. */
+  hardwareMix?: Readonly<Record<string, number>>;
 }
 
 /** A deterministic fleet of gateways: ids `gw-00001…`, attributes spread by the seed. */
-export function generateDevices({ count, seed = 1, firmwareVersion = '1.0.0', batteryBackedShare = 0.2 }: FleetShape): Device[] {
+export function generateDevices({ count, seed = 1, firmwareVersion = '1.0.0', batteryBackedShare = 0.2, hardwareMix }: FleetShape): Device[] {
   const random = seededRandom(seed);
+  const revision = hardwareMix ? () => weightedPick(random(), hardwareMix) : () => pick(random, HARDWARE_REVISIONS);
   const width = Math.max(5, String(count).length);
   return Array.from({ length: count }, (_, index) => ({
     id: `gw-${String(index + 1).padStart(width, '0')}`,
@@ -22,9 +25,20 @@ export function generateDevices({ count, seed = 1, firmwareVersion = '1.0.0', ba
     online: true,
     attributes: {
       region: pick(random, REGIONS),
-      hardwareRevision: pick(random, HARDWARE_REVISIONS),
+      hardwareRevision: revision(),
       tags: [],
       batteryBacked: random() < batteryBackedShare,
     },
   }));
+}
+
+/** The entry of `shares` whose cumulative range holds `draw` (one draw per device, as the equal pick takes). */
+function weightedPick(draw: number, shares: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(shares);
+  let cumulative = 0;
+  for (const [name, share] of entries) {
+    cumulative += share;
+    if (draw < cumulative) return name;
+  }
+  return entries.at(-1)![0];
 }

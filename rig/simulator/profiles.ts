@@ -38,6 +38,11 @@ export const FailureProfile = z.object({
     .optional(),
   /** Chance that flashing an image fails outright (the gateway stays on its image). */
   installFailureProbability: z.number().min(0).max(1).default(0),
+  /** Share of the fleet of each hardware revision; absent: rev-a, rev-b and rev-c equally likely. A fleet description, the same for every strategy. */
+  hardwareMix: z
+    .record(z.string().min(1), z.number().min(0).max(1))
+    .refine((mix) => Math.abs(Object.values(mix).reduce((total, share) => total + share, 0) - 1) < 1e-9, 'the shares must add up to 1, e.g. { rev-a: 0.67, rev-b: 0.33 }')
+    .optional(),
 });
 export type FailureProfile = z.infer<typeof FailureProfile>;
 export type FailureProfileInput = z.input<typeof FailureProfile>;
@@ -57,6 +62,8 @@ export const PROFILES = {
   clean: {},
   field: FIELD,
   'bad-firmware': { ...FIELD, badFirmware: { hardwareRevision: 'rev-b', crashMultiplier: 1000 } },
+  /** The safety benchmark's realistic regression: 4× the crashes on rev-b (a third of the fleet unless hardwareMix says otherwise). */
+  'regression-4x': { ...FIELD, badFirmware: { hardwareRevision: 'rev-b', crashMultiplier: 4 } },
   'flaky-links': { flakyLinks: { share: 0.2 } },
   'low-batteries': { lowBatteries: { share: 0.5 } },
   'offline-devices': { offlineDevices: { share: 0.1 } },

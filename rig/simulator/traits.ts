@@ -34,7 +34,7 @@ export interface FleetSpec {
 
 /** The fleet's gateways; which ones are flaky, low or offline is an exact share, chosen by the seed. */
 export function generateGateways({ devices: count, seed, firmwareVersion, model, profile }: FleetSpec): GatewayTraits[] {
-  const devices = generateDevices({ count, seed, firmwareVersion });
+  const devices = generateDevices({ count, seed, firmwareVersion, ...(profile.hardwareMix && { hardwareMix: profile.hardwareMix }) });
   const flaky = chosen(devices.map((device) => device.id), profile.flakyLinks.share, stream(seed, 'flaky'));
   const batteryBacked = devices.filter((device) => device.attributes.batteryBacked).map((device) => device.id);
   const lowBattery = chosen(batteryBacked, profile.lowBatteries.share, stream(seed, 'low-battery'));

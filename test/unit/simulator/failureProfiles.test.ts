@@ -5,6 +5,7 @@ import { DEFAULT_MODEL } from '../../../rig/simulator/model';
 import { FailureProfile, type FailureProfileInput } from '../../../rig/simulator/profiles';
 import { SimulatedFleet } from '../../../rig/simulator/simulatedFleet';
 import { generateGateways } from '../../../rig/simulator/traits';
+import { generateDevices } from '../../../rig/fleet/generateDevices';
 
 const MINUTE = 60_000;
 const FIRMWARE = { version: '2.0.0', url: 'http://127.0.0.1/fw.bin', sha256: 'a'.repeat(64), sizeBytes: 150 * 1024 * 1024, signature: 'unchecked', keyId: 'test' };
@@ -25,6 +26,16 @@ async function latest(fleet: SimulatedFleet, ids: string[], correlationId = 'r')
 }
 
 describe('simulated gateways and failure profiles', () => {
+  it('gives hardware revisions the shares hardwareMix names, and without it the draws as before', () => {
+    const spec = { devices: 3000, seed: 4, firmwareVersion: '1.0.0', model: DEFAULT_MODEL };
+    const revisions = (profile: FailureProfileInput) => generateGateways({ ...spec, profile: FailureProfile.parse(profile) }).map((gateway) => gateway.device.attributes.hardwareRevision);
+    const mixed = revisions({ hardwareMix: { 'rev-a': 0.45, 'rev-b': 0.1, 'rev-c': 0.45 } });
+    const share = mixed.filter((revision) => revision === 'rev-b').length / mixed.length;
+    assert.ok(Math.abs(share - 0.1) < 0.02, `rev-b is ${share} of the fleet`);
+    assert.deepEqual(revisions({}), generateDevices({ count: 3000, seed: 4 }).map((device) => device.attributes.hardwareRevision));
+    assert.throws(() => FailureProfile.parse({ hardwareMix: { 'rev-a': 0.5, 'rev-b': 0.4 } }), /add up to 1/);
+  });
+
   it('picks exact shares of the fleet, the same ones for the same seed', () => {
     const spec = { devices: 200, seed: 4, firmwareVersion: '1.0.0', model: DEFAULT_MODEL, profile: FailureProfile.parse({ flakyLinks: { share: 0.05 }, offlineDevices: { share: 0.1 } }) };
     const gateways = generateGateways(spec);
