@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PlanInput } from '../../src/engine/model/plan';
 import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
-import { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger';
 import { signedFirmware } from './artifacts';
 
 export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);
@@ -17,4 +17,9 @@ export const planFor = (name: string, overrides: Partial<PlanInput> = {}): PlanI
   ...overrides,
 });
 
-export const temporaryLedger = (): FileLedger => new FileLedger(mkdtempSync(path.join(tmpdir(), 'ledger-')));
+/** A fresh embedded ledger in memory: nothing one test records (a quarantined firmware) reaches another. */
+export const temporaryLedger = (): Promise<SqlLedger> => openLedger({});
+
+/** A ledger for a benchmark: the server at `LEDGER_URL` when set, else PGlite in a temporary folder (a million devices outgrow memory). */
+export const benchLedger = (): Promise<SqlLedger> =>
+  openLedger(process.env.LEDGER_URL ? { url: process.env.LEDGER_URL } : { dataDir: mkdtempSync(path.join(tmpdir(), 'bench-ledger-')) });

@@ -6,7 +6,7 @@ import { rolloutWorkflowId, stageWorkflowId } from '../../src/engine/model/ids';
 import { statusQuery } from '../../src/engine/workflows/messages';
 import type { PlanInput } from '../../src/engine/model/plan';
 import { generateDevices } from '../../rig/fleet/generateDevices';
-import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import type { Ledger } from '../../src/engine/ports/ledger';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { ServerClockHealthFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
@@ -18,14 +18,14 @@ const stages: PlanInput['stages'] = [
 ];
 
 /** Runs a canary-then-pilot rollout under time skipping with each canary gateway reporting `crashes`. */
-async function rollOutWithCanaryCrashes(crashes: number, health: PlanInput['health'], ledger: FileLedger = temporaryLedger()) {
+async function rollOutWithCanaryCrashes(crashes: number, health: PlanInput['health'], ledger?: Ledger) {
   const env = await timeSkippingEnv();
   const devices = generateDevices({ count: 25 });
   const fleet = new ServerClockHealthFleet({ devices });
   fleet.serverClock = () => env.currentTimeMs();
   devices.slice(0, 5).forEach((device) => fleet.setCrashCount(device.id, crashes));
   const plan = planFor('health', { stages, defaults: { batchSize: 5 }, ...(health ? { health } : {}) });
-  return withWorker(env, { fleet, ledger }, async (taskQueue) => {
+  return withWorker(env, { fleet, ledger: ledger ?? (await temporaryLedger()) }, async (taskQueue) => {
     const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
     const report = await handle.result();
     const status = await handle.query(statusQuery);
@@ -38,7 +38,7 @@ async function rollOutWithCanaryCrashes(crashes: number, health: PlanInput['heal
 
 describe('health in the monitoring windows (time skipping)', () => {
   it('rolls everything back and quarantines the firmware on a critical crash rate', async () => {
-    const ledger = temporaryLedger();
+    const ledger = await temporaryLedger();
     const { report, status, fleet, devices, plan } = await rollOutWithCanaryCrashes(40, undefined, ledger);
 
     assert.equal(report.state, 'rolled_back');
