@@ -44,7 +44,7 @@ describe('a worker killed with SIGKILL, or the Temporal server stopped, in the m
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: `${taskQueue}-${process.pid}`,
     FLEET_URL: served.url,
-    LEDGER_DIR: path.join(workdir, 'ledger'),
+    FLEET_ROLLOUT_DATA: path.join(workdir, 'data'),
     LOG_LEVEL: 'warn',
   });
 

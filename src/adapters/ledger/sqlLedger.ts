@@ -21,13 +21,15 @@ export async function openLedger(location: LedgerLocation): Promise<SqlLedger> {
  */
 export class SqlLedger implements Ledger {
   private readonly db: LedgerDatabase;
+  private closed?: Promise<void>;
 
   constructor(private readonly database: OpenDatabase) {
     this.db = database.db;
   }
 
+  /** Once: both engines refuse a second close. */
   close(): Promise<void> {
-    return this.database.close();
+    return (this.closed ??= this.database.close());
   }
 
   async saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]> {
