@@ -6,6 +6,8 @@ import type { PlanInput } from '../../src/engine/model/plan';
 import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
 import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger';
 import { signedFirmware } from './artifacts';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 
 export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);
 
@@ -23,3 +25,7 @@ export const temporaryLedger = (): Promise<SqlLedger> => openLedger({});
 /** A ledger for a benchmark: the server at `LEDGER_URL` when set, else PGlite in a temporary folder (a million devices outgrow memory). */
 export const benchLedger = (): Promise<SqlLedger> =>
   openLedger(process.env.LEDGER_URL ? { url: process.env.LEDGER_URL } : { dataDir: mkdtempSync(path.join(tmpdir(), 'bench-ledger-')) });
+
+/** A fleet whose every update takes about 2 s, so a worker killed mid-rollout dies with devices in flight. */
+export const slowlyUpdatingFleet = (count: number): MemoryFleet =>
+  new MemoryFleet({ devices: generateDevices({ count }), phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 } });
