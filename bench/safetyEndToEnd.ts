@@ -1,6 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import path from 'node:path';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -9,7 +7,6 @@ import { forecastRegression } from '../src/client/planSummary';
 import { RolloutClient } from '../src/client';
 import { signatureVerifier } from '../src/adapters/artifacts/verify';
 import { HttpFleet } from '../src/adapters/fleet/httpFleet';
-import { FileLedger } from '../src/adapters/ledger/fileLedger';
 import { Plan } from '../src/engine/model/plan';
 import { isFinished, type RolloutStatus } from '../src/engine/model/status';
 import { createRolloutWorker } from '../src/worker';
@@ -18,6 +15,7 @@ import { RealtimeClock } from '../rig/simulator/clock';
 import { PROFILES } from '../rig/simulator/profiles';
 import { serveSimulator } from '../rig/simulator/serveSimulator';
 import { SimulatedFleet } from '../rig/simulator/simulatedFleet';
+import { benchLedger } from '../test/helpers/fixtures';
 import { startBenchTemporal } from './beforeAfter';
 import type { BenchTemporal } from './stagedRollout';
 
@@ -81,7 +79,7 @@ async function runOnce(options: Options, seed: number, planInput: Awaited<Return
   const profile = { ...PROFILES.field, hardwareMix: { 'rev-a': rest, 'rev-b': options.badShare, 'rev-c': rest }, ...(options.multiplier > 1 && { badFirmware: { hardwareRevision: 'rev-b', crashMultiplier: options.multiplier } }) };
   const fleet = new SimulatedFleet({ devices: options.devices, seed, profile }, clock);
   const served = await serveSimulator({ fleet });
-  const ledger = new FileLedger(mkdtempSync(path.join(tmpdir(), 'safety-ledger-')));
+  const ledger = await benchLedger();
   const taskQueue = `safety-${seed}-${Date.now()}`;
   const client = new RolloutClient(temporal.client, taskQueue);
   try {
@@ -116,6 +114,7 @@ async function runOnce(options: Options, seed: number, planInput: Awaited<Return
   } finally {
     clock.stop();
     await served.close();
+    await ledger.close();
   }
 }
 

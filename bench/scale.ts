@@ -10,7 +10,7 @@ import { batchCount } from '../src/engine/model/planMath';
 import { generateDevices } from '../rig/fleet/generateDevices';
 import { MemoryFleet } from '../rig/fleet/memoryFleet';
 import { rolloutWorkflow } from '../src/engine/workflows';
-import { temporaryLedger, uniqueRolloutId } from '../test/helpers/fixtures';
+import { benchLedger, uniqueRolloutId } from '../test/helpers/fixtures';
 import { serveTestArtifacts, stopTestArtifacts } from '../test/helpers/artifacts';
 import { allRunHistories, largestByType, rolloutWorkflowIds } from '../test/helpers/histories';
 import { stopTestServers, timeSkippingEnv, withWorker } from '../test/helpers/temporal';
@@ -44,8 +44,9 @@ async function benchScale(options: ScaleOptions): Promise<void> {
   const env = await timeSkippingEnv();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
 
+  const ledger = await benchLedger();
   const startedAt = performance.now();
-  const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+  const report = await withWorker(env, { fleet, ledger }, async (taskQueue) => {
     const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] });
     const ticker = setInterval(() => void printProgress(handle, startedAt), PROGRESS_EVERY_MS);
     try {
@@ -55,6 +56,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
     }
   });
   const wallMs = performance.now() - startedAt;
+  await ledger.close();
 
   const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));
   const serverPeak = childrenPeakRss().find((child) => child.command === 'java')?.bytes;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { signatureVerifier } from '../src/adapters/artifacts/verify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -9,7 +6,6 @@ import type { PlanInput } from '../src/engine/model/plan';
 import { isFinished, type DeviceOutcome, type RolloutStatus } from '../src/engine/model/status';
 import { RolloutClient } from '../src/client';
 import { HttpFleet } from '../src/adapters/fleet/httpFleet';
-import { FileLedger } from '../src/adapters/ledger/fileLedger';
 import { RealtimeClock } from '../rig/simulator/clock';
 import type { ProfileName } from '../rig/simulator/profiles';
 import { serveSimulator } from '../rig/simulator/serveSimulator';
@@ -18,6 +14,7 @@ import { SimulatorClient } from '../rig/simulator/simulatorClient';
 import { createRolloutWorker } from '../src/worker';
 import type { SignedFirmware } from '../rig/artifacts/signedFirmware';
 import { measure, type RunResult } from './measurement';
+import { benchLedger } from '../test/helpers/fixtures';
 
 const STATUS_POLL_MS = 250;
 
@@ -55,7 +52,7 @@ export async function runStagedRollout(run: StagedRun): Promise<RunResult> {
   const taskQueue = `bench-${run.seed}-${Date.now()}`;
   const { connection, namespace } = run.temporal;
   const client = new RolloutClient(run.temporal.client, taskQueue);
-  const ledger = new FileLedger(mkdtempSync(path.join(tmpdir(), 'bench-ledger-')));
+  const ledger = await benchLedger();
   try {
     const worker = await createRolloutWorker({
       connection,
@@ -83,6 +80,7 @@ export async function runStagedRollout(run: StagedRun): Promise<RunResult> {
   } finally {
     clock.stop();
     await served.close();
+    await ledger.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { TASK_QUEUE } from './engine/model/ids';
 import { parseOrThrow } from './engine/model/validation';
 import { TrustedKeys } from './adapters/artifacts/verify';
+import { defaultDataDir, type LedgerLocation } from './adapters/ledger/ledgerDatabase';
 
 /** Process configuration, read once from the environment at start. */
 export const Config = z.object({
@@ -21,7 +22,13 @@ export const Config = z.object({
   FLEET_URL: z.url().optional(),
   /** The device-management server's API version, checked against a plan's compatibility matrix. */
   FLEET_API_VERSION: z.string().optional(),
-  LEDGER_DIR: z.string().default('.temporal/ledger'),
+  /** A PostgreSQL server every worker shares, e.g. `postgres://fleet:secret@db.internal:5432/fleet`; absent: the embedded PGlite ledger. */
+  LEDGER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL, e.g. postgres://user:password@host:5432/database')
+    .optional(),
+  /** Where the embedded ledger keeps its data (in `ledger/`); default: the user's data folder, `~/.local/share/fleet-rollout`. */
+  FLEET_ROLLOUT_DATA: z.string().optional(),
   /** JSON file `{ "<keyId>": "<Ed25519 public key, PEM SPKI>" }`: the keys firmware may be signed with. */
   FIRMWARE_TRUSTED_KEYS_FILE: z.string().default('plans/keys/trusted-keys.json'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -31,6 +38,10 @@ export type Config = z.infer<typeof Config>;
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseOrThrow(Config, env, 'environment');
 
 /** Options that both the client's `Connection` and the worker's `NativeConnection` accept. */
+/** Where the worker's ledger lives: the shared server when `LEDGER_URL` is set, else PGlite's data directory. */
+export const ledgerLocation = (config: Config): LedgerLocation =>
+  config.LEDGER_URL ? { url: config.LEDGER_URL } : { dataDir: defaultDataDir(config.FLEET_ROLLOUT_DATA) };
+
 export function connectionOptions(config: Config): ConnectionOptions & NativeConnectionOptions {
   const mutualTls = config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH;
   const tlsWanted = config.TEMPORAL_TLS === 'true' || !!config.TEMPORAL_API_KEY || !!mutualTls;

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
+import { connectionOptions, ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
-import { loadWorkerEndpoints } from './adapters/workerEndpoints';
+import { loadWorkerEndpoints, type WorkerEndpoints } from './adapters/workerEndpoints';
+import type { Ledger } from './engine/ports/ledger';
 import { HttpFleet } from './adapters/fleet/httpFleet';
-import { FileLedger } from './adapters/ledger/fileLedger';
+import { openLedger } from './adapters/ledger/sqlLedger';
 import { signatureVerifier } from './adapters/artifacts/verify';
+import type { Logger } from 'pino';
 import { createLogger, PinoTemporalLogger } from './logger';
 import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
 import { telemetryOptions } from './adapters/metrics/telemetry';
@@ -39,7 +41,15 @@ async function main(): Promise<void> {
   const endpoints = loadWorkerEndpoints();
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
-  const ledger = new FileLedger(config.LEDGER_DIR);
+  const ledger = await openLedger(ledgerLocation(config));
+  try {
+    await runWorker(config, endpoints, ledger, logger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions(config));
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {

@@ -10,7 +10,7 @@ import { RolloutClient } from '../../src/client';
 import { watchRollout } from '../../src/cli/watch';
 import { startDevServer, type RunningDevServer, type StartDevServerOptions } from '../devenv/devConfig';
 import { HttpFleet } from '../../src/adapters/fleet/httpFleet';
-import { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import { openLedger } from '../../src/adapters/ledger/sqlLedger';
 import { buildReport, type RolloutReport } from '../report/rolloutReport';
 import { terminalSummary } from '../report/terminalSummary';
 import { writeReport, type WrittenReport } from '../report/writeReport';
@@ -60,9 +60,9 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
   const sim = new SimulatorClient(simulator.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const client = await RolloutClient.connect(config);
+  // A ledger per run (PGlite in the run's folder): a firmware quarantined by one demo (profile bad-firmware) must not refuse the next.
+  const ledger = await openLedger({ dataDir: path.join(runDir, 'ledger') });
   try {
-    // A ledger per run: a firmware quarantined by one demo (profile bad-firmware) must not refuse the next.
-    const ledger = new FileLedger(path.join(runDir, 'ledger'));
     const worker = await createRolloutWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -113,6 +113,7 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
     await simulator.close();
     await firmware.close();
     await server?.stop();
+    await ledger.close();
   }
 }
 

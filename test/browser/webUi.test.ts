@@ -61,7 +61,7 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
         connection,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({ fleet, ledger: temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
+        activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
       });
       await worker.runUntil(async () => {
         await client.start({ plan, speedup: 60, startedBy: 'release-bot' });

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PlanInput } from '../../src/engine/model/plan';
 import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
-import { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger';
 import { signedFirmware } from './artifacts';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 
 export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);
 
@@ -17,4 +19,13 @@ export const planFor = (name: string, overrides: Partial<PlanInput> = {}): PlanI
   ...overrides,
 });
 
-export const temporaryLedger = (): FileLedger => new FileLedger(mkdtempSync(path.join(tmpdir(), 'ledger-')));
+/** A fresh embedded ledger in memory: nothing one test records (a quarantined firmware) reaches another. */
+export const temporaryLedger = (): Promise<SqlLedger> => openLedger({});
+
+/** A ledger for a benchmark: the server at `LEDGER_URL` when set, else PGlite in a temporary folder (a million devices outgrow memory). */
+export const benchLedger = (): Promise<SqlLedger> =>
+  openLedger(process.env.LEDGER_URL ? { url: process.env.LEDGER_URL } : { dataDir: mkdtempSync(path.join(tmpdir(), 'bench-ledger-')) });
+
+/** A fleet whose every update takes about 2 s, so a worker killed mid-rollout dies with devices in flight. */
+export const slowlyUpdatingFleet = (count: number): MemoryFleet =>
+  new MemoryFleet({ devices: generateDevices({ count }), phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 } });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const repoRoot = path.resolve(__dirname, '../..');
 
@@ -15,10 +16,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A TypeScript entry point in its own Node process (one process, so `kill -9` really kills it). */
-export function spawnTs(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
-    cwd: repoRoot,
+/** A TypeScript entry point in its own Node process (one process, so `kill -9` really kills it), in `cwd` (tsx found from here). */
+export function spawnTs(entry: string, env: Record<string, string>, cwd = repoRoot): ChildProcess {
+  return spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repoRoot, entry)], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

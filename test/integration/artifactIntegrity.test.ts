@@ -14,7 +14,7 @@ async function rejectedWith(firmwareOverrides: Partial<PlanInput['firmware']>): 
   const env = await timeSkippingEnv();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: 5 }) });
   const plan = planFor('integrity', { firmware: { ...firmware(), ...firmwareOverrides }, stages: [{ name: 'canary', devices: 5 }] });
-  return withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+  return withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
     const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
     const error = await run.then(() => undefined, (failure: unknown) => failure);
     assert.ok(error instanceof WorkflowFailedError, 'the rollout fails');

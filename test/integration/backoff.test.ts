@@ -17,7 +17,7 @@ describe('per-device retries (time skipping)', () => {
     const planInput = planFor('backoff', { stages: [{ name: 'only', devices: 1, monitorWindow: '1 minute' }] });
     const plan = Plan.parse(planInput);
 
-    const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, (taskQueue) =>
+    const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
       env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
     );
 

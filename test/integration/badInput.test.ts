@@ -25,7 +25,7 @@ describe('an invalid plan', () => {
     const env = await localEnv();
     const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }) });
     const plan = badPlan();
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       await assert.rejects(client.start({ plan }), (error: unknown) => {
         assert.ok(error instanceof InvalidInputError);
@@ -41,7 +41,7 @@ describe('an invalid plan', () => {
     const env = await localEnv();
     const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }) });
     const plan = badPlan();
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);

@@ -19,7 +19,7 @@ async function withFailingFirstBatch(failing: number, body: (client: RolloutClie
     defaults: { batchSize: 10, batchGap: '10 minutes', batchTimeout: '2 hours', pipelineState: 'succeeded', pipelineFraction: 1 },
     retry: { maximumAttempts: 1 },
   });
-  await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+  await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
     const client = new RolloutClient(env.client, taskQueue);
     await client.start({ plan, speedup: 600 });
     await body(client, plan.rolloutId, fleet);

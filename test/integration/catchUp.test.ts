@@ -5,7 +5,7 @@ import type { RolloutReport } from '../../src/engine/model/rollout';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import type { Vitals } from '../../src/engine/ports/fleetProvider';
-import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import type { Ledger } from '../../src/engine/ports/ledger';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
@@ -30,12 +30,12 @@ class RecoveringFleet extends MemoryFleet {
   }
 }
 
-async function run(plan: PlanInput, arrange: (fleet: RecoveringFleet, startedAt: number) => void): Promise<{ report: RolloutReport; fleet: RecoveringFleet; ledger: FileLedger }> {
+async function run(plan: PlanInput, arrange: (fleet: RecoveringFleet, startedAt: number) => void): Promise<{ report: RolloutReport; fleet: RecoveringFleet; ledger: Ledger }> {
   const env = await timeSkippingEnv();
   const fleet = new RecoveringFleet({ devices: generateDevices({ count: DEVICES }) });
   fleet.serverClock = () => env.currentTimeMs();
   arrange(fleet, await env.currentTimeMs());
-  const ledger = temporaryLedger();
+  const ledger = await temporaryLedger();
   const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
     env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
   );

@@ -16,7 +16,7 @@ describe('operators during the catch-up phase (dev server)', () => {
       stages: [{ name: 'all', devices: 5, monitorWindow: '10 minutes' }],
       catchUp: { rolloutWindow: '7 days', recheckInterval: '1 hour' },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       // An hour between re-checks is a second of real time.
       await client.start({ plan, speedup: 3600 });

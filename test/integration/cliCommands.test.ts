@@ -47,7 +47,7 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli'),
       FLEET_URL: served.url,
-      LEDGER_DIR: path.join(workdir, 'ledger'),
+      FLEET_ROLLOUT_DATA: path.join(workdir, 'data'),
       FIRMWARE_TRUSTED_KEYS_FILE: writeTestTrustedKeys(workdir),
       LOG_LEVEL: 'warn',
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,

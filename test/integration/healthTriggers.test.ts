@@ -7,7 +7,7 @@ import { statusQuery } from '../../src/engine/workflows/messages';
 import type { PlanInput } from '../../src/engine/model/plan';
 import type { Device, Health } from '../../src/engine/ports/fleetProvider';
 import { generateDevices } from '../../rig/fleet/generateDevices';
-import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
+import type { Ledger } from '../../src/engine/ports/ledger';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { CrashRateFleet, ServerClockHealthFleet, type CrashRate } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
@@ -27,13 +27,13 @@ const regressionOn =
     version === '2.0.0' && regressed(device) ? BASE_RATE * multiplier : BASE_RATE;
 
 /** A rollout under time skipping on 90 gateways that crash as `rate` says. */
-async function rollOut(rate: CrashRate, ledger: FileLedger = temporaryLedger()) {
+async function rollOut(rate: CrashRate, ledger?: Ledger) {
   const env = await timeSkippingEnv();
   const devices = generateDevices({ count: 90 });
   const fleet = new CrashRateFleet({ devices }, rate);
   fleet.serverClock = () => env.currentTimeMs();
   const plan = planFor('crash-evidence', { stages, defaults: { batchSize: 6 } });
-  return withWorker(env, { fleet, ledger }, async (taskQueue) => {
+  return withWorker(env, { fleet, ledger: ledger ?? (await temporaryLedger()) }, async (taskQueue) => {
     const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
     const report = await handle.result();
     return { report, status: await handle.query(statusQuery), fleet, devices, plan };
@@ -44,7 +44,7 @@ const onRevision = (revision: string) => (device: Device) => device.attributes.h
 
 describe('crash evidence per cohort against the control (time skipping)', () => {
   it('rolls back and withdraws only the hardware revision whose crash rate regressed, and the rest completes after the deadline', async () => {
-    const ledger = temporaryLedger();
+    const ledger = await temporaryLedger();
     const { report, status, fleet, devices, plan } = await rollOut(regressionOn(onRevision('rev-b'), 10), ledger);
 
     assert.equal(report.state, 'completed');
@@ -64,7 +64,7 @@ describe('crash evidence per cohort against the control (time skipping)', () => 
   });
 
   it('rolls everything back and quarantines the firmware for all on a fleet-wide regression', async () => {
-    const ledger = temporaryLedger();
+    const ledger = await temporaryLedger();
     const { report, status, fleet, devices, plan } = await rollOut(regressionOn(() => true, 10), ledger);
 
     assert.equal(report.state, 'rolled_back');
@@ -129,7 +129,7 @@ describe('health in the monitoring windows (time skipping)', () => {
       defaults: { batchSize: 5 },
       health: { measureBaseline: false, policy: { unresponsiveDeviceLimit: 5 } },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
       const report = await handle.result();
       const status = await handle.query(statusQuery);

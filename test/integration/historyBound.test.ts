@@ -48,7 +48,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
     });
     const plan = Plan.parse(planInput);
 
-    const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, (taskQueue) =>
+    const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
       env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
     );
     const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));

@@ -60,7 +60,7 @@ describe('maintenance windows (time skipping)', () => {
     });
     const plan = Plan.parse(planInput);
 
-    const report = await withWorker(env, { fleet, ledger: temporaryLedger(), clock: () => env.currentTimeMs() }, (taskQueue) =>
+    const report = await withWorker(env, { fleet, ledger: await temporaryLedger(), clock: () => env.currentTimeMs() }, (taskQueue) =>
       env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
     );
 

@@ -26,7 +26,7 @@ describe('operators steering a rollout with signals, as the Web UI and the Tempo
       ],
       defaults: { batchSize: 5, batchGap: '10 minutes' },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       const handle = await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
       const status = () => client.status(plan.rolloutId);

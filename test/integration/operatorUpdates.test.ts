@@ -32,7 +32,7 @@ describe('release tooling steering a rollout with updates (dev server)', () => {
       ],
       defaults: { batchSize: 5, batchGap: '1 minute' },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       const handle = await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
       const { rolloutId } = plan;
@@ -93,7 +93,7 @@ describe('release tooling steering a rollout with updates (dev server)', () => {
       ],
       defaults: { batchSize: 5, batchGap: '10 minutes' },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
       await waitFor(async () => (await client.list({ running: true, taskQueue })).length === 1, 'visibility to list the running rollout');

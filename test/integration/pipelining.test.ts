@@ -27,7 +27,7 @@ async function rollOut(defaults: PlanInput['defaults']): Promise<InFlightRecordi
   const env = await localEnv();
   const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: 50 }), phases: PHASES });
   const plan = planFor('pipeline', { stages: [{ name: 'wave', devices: 50, monitorWindow: '20 minutes' }], defaults: { batchTimeout: '2 hours', ...defaults } });
-  await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+  await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
     const client = new RolloutClient(env.client, taskQueue);
     await client.start({ plan, speedup: 1200 });
     const report = await client.result(plan.rolloutId);

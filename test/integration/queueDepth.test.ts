@@ -26,7 +26,7 @@ describe('the queue depth limit (time skipping)', () => {
       defaults: { batchSize: 12, maxConcurrent: 12, queueDepthLimit: 5 },
     });
 
-    const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, (taskQueue) =>
+    const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
       env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
     );
 

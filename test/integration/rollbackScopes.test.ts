@@ -4,7 +4,6 @@ import { RolloutClient } from '../../src/client';
 import type { Device } from '../../src/engine/ports/fleetProvider';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
-import type { FileLedger } from '../../src/adapters/ledger/fileLedger';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';
@@ -23,7 +22,7 @@ async function withRollout(name: string, body: (rollout: Rollout) => Promise<voi
   const env = await localEnv();
   const devices = generateDevices({ count: 30 });
   const fleet = new MemoryFleet({ devices });
-  const ledger: FileLedger = temporaryLedger();
+  const ledger = await temporaryLedger();
   const plan = planFor(name, {
     stages: [
       { name: 'canary', devices: 5, monitorWindow: '10 minutes' },

@@ -15,7 +15,7 @@ describe('the seed plan on 200 gateways (time skipping, real default durations)'
     const planInput = planFor('seed');
     const plan = Plan.parse(planInput);
 
-    const { report, stageStarts } = await withWorker(env, { fleet, ledger: temporaryLedger() }, async (taskQueue) => {
+    const { report, stageStarts } = await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const handle = await env.client.workflow.start(rolloutWorkflow, {
         taskQueue,
         workflowId: rolloutWorkflowId(plan.rolloutId),

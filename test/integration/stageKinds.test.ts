@@ -21,7 +21,7 @@ const fastStages = { monitorWindow: '5 minutes' } as const;
 
 async function runPlan(fleet: MemoryFleet, overrides: Partial<PlanInput>) {
   const env = await timeSkippingEnv();
-  const ledger = temporaryLedger();
+  const ledger = await temporaryLedger();
   const plan = planFor('stage-kinds', { defaults: { batchSize: 50, batchGap: '1 minute' }, health: { measureBaseline: false }, ...overrides });
   const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
     env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),

@@ -16,7 +16,7 @@ describe('version policy (time skipping)', () => {
   it('excludes devices below the minimum source version, with the reason, and updates the rest', async () => {
     const env = await timeSkippingEnv();
     const fleet = fleetOf(['1.0.0', '0.9.0', '1.0.0', '2.0.0', '1.2.0', '0.9.0']);
-    const ledger = temporaryLedger();
+    const ledger = await temporaryLedger();
     const plan = planFor('policy', { stages: [{ name: 'all', devices: 10, monitorWindow: '1 minute' }], versionPolicy: { minimumSourceVersion: '1.0.0' } });
     const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
       env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
@@ -35,7 +35,7 @@ describe('version policy (time skipping)', () => {
       stages: [{ name: 'all', devices: 2 }],
       versionPolicy: { compatibility: [{ firmware: '2.0.0', minimumServerApi: '3.0.0' }] },
     });
-    await withWorker(env, { fleet, ledger: temporaryLedger(), fleetApiVersion: '2.1.0' }, async (taskQueue) => {
+    await withWorker(env, { fleet, ledger: await temporaryLedger(), fleetApiVersion: '2.1.0' }, async (taskQueue) => {
       const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);

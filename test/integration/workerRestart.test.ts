@@ -8,9 +8,8 @@ import { RolloutClient } from '../../src/client';
 import { startDevServer, type RunningDevServer } from '../../rig/devenv/devConfig';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
-import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { firmware, planFor } from '../helpers/fixtures';
+import { firmware, planFor, slowlyUpdatingFleet } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
 describe('a worker killed with SIGKILL, or the Temporal server stopped, in the middle of a rollout (dev server, persisted database)', () => {
@@ -19,11 +18,7 @@ describe('a worker killed with SIGKILL, or the Temporal server stopped, in the m
   let serverPort: number;
   let served: ServedFleet;
   const workers: ChildProcess[] = [];
-  // Each update takes about 2 s, so the kill lands while devices are in flight.
-  const fleet = new MemoryFleet({
-    devices: generateDevices({ count: 40 }),
-    phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 },
-  });
+  const fleet = slowlyUpdatingFleet(40);
   const startServer = async () =>
     (server = await startDevServer({ port: serverPort, headless: true, dbFile: path.join(workdir, 'dev.db'), logFile: path.join(workdir, 'server.log') }));
 
@@ -44,7 +39,7 @@ describe('a worker killed with SIGKILL, or the Temporal server stopped, in the m
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: `${taskQueue}-${process.pid}`,
     FLEET_URL: served.url,
-    LEDGER_DIR: path.join(workdir, 'ledger'),
+    FLEET_ROLLOUT_DATA: path.join(workdir, 'data'),
     LOG_LEVEL: 'warn',
   });
 

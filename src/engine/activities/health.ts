@@ -14,9 +14,7 @@ export interface StageHealthInput {
 
 export function createHealthActivities({ fleet, ledger }: ActivityDependencies) {
   async function checkStageHealth({ rolloutId, stage, firmwareVersion }: StageHealthInput): Promise<StageHealth> {
-    const updated = (await ledger.outcomes(rolloutId))
-      .filter((outcome) => outcome.state === 'succeeded' && outcome.stage === stage)
-      .map((outcome) => outcome.deviceId);
+    const updated = (await ledger.stageOutcomes(rolloutId, stage, 'succeeded')).map((outcome) => outcome.deviceId);
     const reports: Health[] = [];
     for (const ids of chunks(updated, HEALTH_CHUNK)) {
       reports.push(...(await fleet.health(ids)));

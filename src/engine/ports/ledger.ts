@@ -1,4 +1,4 @@
-import type { DeviceOutcome } from '../model/status';
+import type { DeviceOutcome, DeviceOutcomeState } from '../model/status';
 import type { FirmwareQuarantine } from '../model/policy/quarantine';
 
 export interface TargetDevice {
@@ -45,6 +45,8 @@ export interface Ledger {
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
+  /** The devices of `stage` whose latest outcome is `state`: what a health poll asks, without reading the rest. */
+  stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]>;
   /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
   withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
   withdrawn(rolloutId: string): Promise<Set<string>>;

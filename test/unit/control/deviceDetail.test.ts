@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { DeviceFilter, findDevice, listDevices } from '../../../src/adapters/deviceApi/deviceDetail';
 import { temporaryLedger } from '../../helpers/fixtures';
+import type { SqlLedger } from '../../../src/adapters/ledger/sqlLedger';
 
 describe('device detail from the ledger', () => {
-  const ledger = temporaryLedger();
+  let ledger: SqlLedger;
   const all = DeviceFilter.parse({});
 
   before(async () => {
+    ledger = await temporaryLedger();
     await ledger.saveTargets('fw-1', [
       { stage: 'canary', devices: [{ id: 'gw-1', fromVersion: '1.0.0' }, { id: 'gw-2', fromVersion: '1.0.0' }] },
       { stage: 'wave', devices: [{ id: 'gw-3', fromVersion: '1.1.0' }] },
@@ -33,6 +35,8 @@ describe('device detail from the ledger', () => {
     const page = await listDevices(ledger, 'fw-1', DeviceFilter.parse({ limit: '1', offset: '1' }));
     assert.deepEqual([page?.total, page?.devices.map((device) => device.deviceId)], [3, ['gw-2']]);
   });
+
+  after(() => ledger.close());
 
   it('knows no rollout the ledger never saw', async () => {
     assert.equal(await listDevices(ledger, 'fw-unknown', all), undefined);

@@ -1,0 +1,109 @@
+import { bigint, index, integer, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import type { DeviceOutcomeState } from '../../engine/model/status';
+
+/** One row per rollout whose targets were snapshotted: the row a second snapshot finds and yields to. */
+export const rollouts = pgTable('rollouts', {
+  rolloutId: text('rollout_id').primaryKey(),
+});
+
+export const stages = pgTable(
+  'stages',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    stageIndex: integer('stage_index').notNull(),
+    name: text('name').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.stageIndex] })],
+);
+
+/** A stage's devices in batch order: a batch reads positions [offset, offset + size) of its stage. */
+export const targets = pgTable(
+  'targets',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    stageIndex: integer('stage_index').notNull(),
+    position: integer('position').notNull(),
+    deviceId: text('device_id').notNull(),
+    fromVersion: text('from_version').notNull(),
+    window: integer('window'),
+    cohort: text('cohort'),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.stageIndex, table.position] }), unique().on(table.rolloutId, table.deviceId)],
+);
+
+export const catchUpRounds = pgTable(
+  'catch_up_rounds',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    round: integer('round').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.round] })],
+);
+
+export const catchUpDevices = pgTable(
+  'catch_up_devices',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    round: integer('round').notNull(),
+    position: integer('position').notNull(),
+    deviceId: text('device_id').notNull(),
+    fromVersion: text('from_version').notNull(),
+    window: integer('window'),
+    cohort: text('cohort'),
+    failedGeneration: integer('failed_generation').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.round, table.position] })],
+);
+
+/** The latest outcome per device; `seq` keeps the order devices first got one. */
+export const outcomes = pgTable(
+  'outcomes',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    deviceId: text('device_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    stage: text('stage').notNull(),
+    state: text('state').$type<DeviceOutcomeState>().notNull(),
+    attempts: integer('attempts').notNull(),
+    reason: text('reason'),
+    operationId: text('operation_id'),
+    errorCode: text('error_code'),
+    currentVersion: text('current_version'),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] }), index('outcomes_by_stage_state').on(table.rolloutId, table.stage, table.state, table.seq)],
+);
+
+export const withdrawals = pgTable(
+  'withdrawals',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    deviceId: text('device_id').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] })],
+);
+
+export const readings = pgTable(
+  'readings',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    deviceId: text('device_id').notNull(),
+    firmwareVersion: text('firmware_version').notNull(),
+    crashCount: integer('crash_count').notNull(),
+    firmwareUptimeSeconds: bigint('firmware_uptime_seconds', { mode: 'number' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] })],
+);
+
+/** One record per firmware and cohort (none: every device); a second quarantine of the same keeps the first. */
+export const quarantinedFirmware = pgTable(
+  'quarantined_firmware',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    version: text('version').notNull(),
+    reason: text('reason').notNull(),
+    at: text('at').notNull(),
+    cohortAttribute: text('cohort_attribute'),
+    cohortValue: text('cohort_value'),
+  },
+  (table) => [unique().on(table.version, table.cohortAttribute, table.cohortValue).nullsNotDistinct()],
+);

@@ -1,0 +1,237 @@
+import { and, asc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { chunks } from '../../engine/model/chunks';
+import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
+import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
+import type { CatchUpDevice, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
+import { openDatabase, type LedgerDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
+import * as table from './schema';
+
+/** 8 columns at most per row: 40,000 parameters per statement, under Postgres's 65,535. */
+const ROWS_PER_STATEMENT = 5_000;
+
+export async function openLedger(location: LedgerLocation): Promise<SqlLedger> {
+  return new SqlLedger(await openDatabase(location));
+}
+
+/**
+ * The ledger in Postgres (PGlite embedded, or a PostgreSQL server every worker shares). Every write
+ * is one transaction and idempotent, since activities retry: snapshots keep the first, outcomes and
+ * readings are upserts, withdrawals and quarantines insert what is not there yet.
+ */
+export class SqlLedger implements Ledger {
+  private readonly db: LedgerDatabase;
+  private closed?: Promise<void>;
+
+  constructor(private readonly database: OpenDatabase) {
+    this.db = database.db;
+  }
+
+  /** Once: both engines refuse a second close. */
+  close(): Promise<void> {
+    return (this.closed ??= this.database.close());
+  }
+
+  async saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]> {
+    const first = await this.db.transaction(async (tx) => {
+      if (!(await claim(tx, table.rollouts, { rolloutId }))) return false;
+      await insertAll(tx, table.stages, stages.map(({ stage }, stageIndex) => ({ rolloutId, stageIndex, name: stage })));
+      const rows = stages.flatMap(({ devices }, stageIndex) => devices.map((device, position) => ({ rolloutId, stageIndex, position, ...targetColumns(device) })));
+      await insertAll(tx, table.targets, rows);
+      return true;
+    });
+    return first ? stages : this.requireStages(rolloutId);
+  }
+
+  async stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]> {
+    const { targets } = table;
+    const rows = await this.db
+      .select()
+      .from(targets)
+      .where(and(eq(targets.rolloutId, rolloutId), eq(targets.stageIndex, stageIndex), gte(targets.position, offset)))
+      .orderBy(asc(targets.position))
+      .limit(limit);
+    if (rows.length === 0 && !(await this.exists(table.stages, and(eq(table.stages.rolloutId, rolloutId), eq(table.stages.stageIndex, stageIndex))))) {
+      throw new Error(`ledger has no stage ${stageIndex} for rollout ${rolloutId}`);
+    }
+    return rows.map(targetDevice);
+  }
+
+  async targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>> {
+    const stages = await this.requireStages(rolloutId);
+    return new Map(stages.flatMap(({ stage, devices }) => devices.map((device) => [device.id, { ...device, stage }] as const)));
+  }
+
+  async saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]> {
+    const first = await this.db.transaction(async (tx) => {
+      if (!(await claim(tx, table.catchUpRounds, { rolloutId, round }))) return false;
+      const rows = devices.map((device, position) => ({ rolloutId, round, position, ...targetColumns(device), failedGeneration: device.failedGeneration }));
+      await insertAll(tx, table.catchUpDevices, rows);
+      return true;
+    });
+    return first ? devices : this.catchUpRoundDevices(rolloutId, round, 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  async catchUpRoundDevices(rolloutId: string, round: number, offset: number, limit: number): Promise<CatchUpDevice[]> {
+    const { catchUpDevices, catchUpRounds } = table;
+    const rows = await this.db
+      .select()
+      .from(catchUpDevices)
+      .where(and(eq(catchUpDevices.rolloutId, rolloutId), eq(catchUpDevices.round, round), gte(catchUpDevices.position, offset)))
+      .orderBy(asc(catchUpDevices.position))
+      .limit(limit);
+    if (rows.length === 0 && !(await this.exists(catchUpRounds, and(eq(catchUpRounds.rolloutId, rolloutId), eq(catchUpRounds.round, round))))) {
+      throw new Error(`ledger has no catch-up round ${round} for rollout ${rolloutId}`);
+    }
+    return rows.map((row) => ({ ...targetDevice(row), failedGeneration: row.failedGeneration }));
+  }
+
+  async recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void> {
+    const rows = latestPerDevice(outcomes).map((outcome) => ({
+      rolloutId,
+      deviceId: outcome.deviceId,
+      stage: outcome.stage,
+      state: outcome.state,
+      attempts: outcome.attempts,
+      reason: outcome.reason ?? null,
+      operationId: outcome.operationId ?? null,
+      errorCode: outcome.errorCode ?? null,
+      currentVersion: outcome.currentVersion ?? null,
+    }));
+    const { outcomes: columns } = table;
+    await upsertAll(this.db, columns, rows, [columns.rolloutId, columns.deviceId]);
+  }
+
+  async outcomes(rolloutId: string): Promise<DeviceOutcome[]> {
+    const { outcomes } = table;
+    const rows = await this.db.select().from(outcomes).where(eq(outcomes.rolloutId, rolloutId)).orderBy(asc(outcomes.seq));
+    return rows.map(deviceOutcome);
+  }
+
+  async stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]> {
+    const { outcomes } = table;
+    const rows = await this.db
+      .select()
+      .from(outcomes)
+      .where(and(eq(outcomes.rolloutId, rolloutId), eq(outcomes.stage, stage), eq(outcomes.state, state)))
+      .orderBy(asc(outcomes.seq));
+    return rows.map(deviceOutcome);
+  }
+
+  async withdraw(rolloutId: string, deviceIds: string[]): Promise<void> {
+    await this.db.transaction((tx) => insertAll(tx, table.withdrawals, deviceIds.map((deviceId) => ({ rolloutId, deviceId }))));
+  }
+
+  async withdrawn(rolloutId: string): Promise<Set<string>> {
+    const { withdrawals } = table;
+    const rows = await this.db.select({ deviceId: withdrawals.deviceId }).from(withdrawals).where(eq(withdrawals.rolloutId, rolloutId));
+    return new Set(rows.map((row) => row.deviceId));
+  }
+
+  async saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void> {
+    const { readings: columns } = table;
+    await upsertAll(this.db, columns, latestPerDevice(readings).map((reading) => ({ rolloutId, ...reading })), [columns.rolloutId, columns.deviceId]);
+  }
+
+  async readings(rolloutId: string, deviceIds: string[]): Promise<Map<string, HealthReading>> {
+    const { readings } = table;
+    const found = new Map<string, HealthReading>();
+    for (const ids of chunks(deviceIds, ROWS_PER_STATEMENT)) {
+      const rows = await this.db
+        .select({ deviceId: readings.deviceId, firmwareVersion: readings.firmwareVersion, crashCount: readings.crashCount, firmwareUptimeSeconds: readings.firmwareUptimeSeconds })
+        .from(readings)
+        .where(and(eq(readings.rolloutId, rolloutId), inArray(readings.deviceId, ids)));
+      for (const row of rows) found.set(row.deviceId, row);
+    }
+    return found;
+  }
+
+  async quarantine(record: FirmwareQuarantine): Promise<void> {
+    const { cohort, ...rest } = record;
+    await this.db
+      .insert(table.quarantinedFirmware)
+      .values({ ...rest, cohortAttribute: cohort?.attribute ?? null, cohortValue: cohort?.value ?? null })
+      .onConflictDoNothing();
+  }
+
+  async quarantined(): Promise<FirmwareQuarantine[]> {
+    const { quarantinedFirmware } = table;
+    const rows = await this.db.select().from(quarantinedFirmware).orderBy(asc(quarantinedFirmware.seq));
+    return rows.map(({ version, reason, at, cohortAttribute, cohortValue }) => ({
+      version,
+      reason,
+      at,
+      ...(cohortAttribute !== null && cohortValue !== null ? { cohort: { attribute: cohortAttribute, value: cohortValue } } : {}),
+    }));
+  }
+
+  private async requireStages(rolloutId: string): Promise<StageTargets[]> {
+    const { stages, targets } = table;
+    const names = await this.db.select().from(stages).where(eq(stages.rolloutId, rolloutId)).orderBy(asc(stages.stageIndex));
+    if (names.length === 0 && !(await this.exists(table.rollouts, eq(table.rollouts.rolloutId, rolloutId)))) {
+      throw new Error(`ledger has no targets for rollout ${rolloutId}`);
+    }
+    const rows = await this.db.select().from(targets).where(eq(targets.rolloutId, rolloutId)).orderBy(asc(targets.stageIndex), asc(targets.position));
+    const byStage = names.map(({ name }) => ({ stage: name, devices: [] as TargetDevice[] }));
+    for (const row of rows) byStage[row.stageIndex]!.devices.push(targetDevice(row));
+    return byStage;
+  }
+
+  private async exists(from: PgTable, where: SQL | undefined): Promise<boolean> {
+    return (await this.db.select({ one: sql`1` }).from(from).where(where).limit(1)).length > 0;
+  }
+}
+
+/** Inserts the row that marks a snapshot as taken; false when another call took it first. */
+async function claim<T extends PgTable>(db: LedgerDatabase, into: T, row: T['$inferInsert']): Promise<boolean> {
+  return (await db.insert(into).values(row).onConflictDoNothing().returning()).length > 0;
+}
+
+async function insertAll<T extends PgTable>(db: LedgerDatabase, into: T, rows: T['$inferInsert'][]): Promise<void> {
+  for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) await db.insert(into).values(chunk).onConflictDoNothing();
+}
+
+/** One transaction of multi-row upserts: a later row for the same key replaces the earlier. */
+async function upsertAll<T extends PgTable>(db: LedgerDatabase, into: T, rows: T['$inferInsert'][], key: PgColumn[]): Promise<void> {
+  if (rows.length === 0) return;
+  const keyNames = new Set(key.map((column) => column.name));
+  const replaced = Object.fromEntries(
+    Object.entries(into as unknown as Record<string, PgColumn>)
+      .filter(([, column]) => !keyNames.has(column.name) && !column.generated && !column.generatedIdentity)
+      .map(([property, column]) => [property, sql`excluded.${sql.identifier(column.name)}`]),
+  ) as PgUpdateSetSource<T>;
+  await db.transaction(async (tx) => {
+    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) await tx.insert(into).values(chunk).onConflictDoUpdate({ target: key, set: replaced });
+  });
+}
+
+/** Postgres refuses to upsert one key twice in a statement; the last of a device's rows is its latest. */
+function latestPerDevice<T extends { deviceId: string }>(rows: T[]): T[] {
+  return [...new Map(rows.map((row) => [row.deviceId, row])).values()];
+}
+
+function targetColumns(device: TargetDevice) {
+  return { deviceId: device.id, fromVersion: device.fromVersion, window: device.window ?? null, cohort: device.cohort ?? null };
+}
+
+function targetDevice(row: { deviceId: string; fromVersion: string; window: number | null; cohort: string | null }): TargetDevice {
+  return {
+    id: row.deviceId,
+    fromVersion: row.fromVersion,
+    ...(row.window !== null ? { window: row.window } : {}),
+    ...(row.cohort !== null ? { cohort: row.cohort } : {}),
+  };
+}
+
+function deviceOutcome(row: typeof table.outcomes.$inferSelect): DeviceOutcome {
+  return {
+    deviceId: row.deviceId,
+    stage: row.stage,
+    state: row.state,
+    attempts: row.attempts,
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+    ...(row.operationId !== null ? { operationId: row.operationId } : {}),
+    ...(row.errorCode !== null ? { errorCode: row.errorCode } : {}),
+    ...(row.currentVersion !== null ? { currentVersion: row.currentVersion } : {}),
+  };
+}
