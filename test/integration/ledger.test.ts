@@ -100,8 +100,8 @@ for (const engine of engines) {
       assert.equal((await ledger.withdrawn('r2')).size, 0);
     });
 
-    it("replaces a device's reading with its latest and reads back only the devices asked for", async () => {
-      const reading = (deviceId: string, crashCount: number) => ({ deviceId, firmwareVersion: '2.0.0', crashCount, firmwareUptimeSeconds: 3_000_000_000 });
+    it("replaces a device's reading with its latest (uptime to a fraction of a second) and reads back only the devices asked for", async () => {
+      const reading = (deviceId: string, crashCount: number) => ({ deviceId, firmwareVersion: '2.0.0', crashCount, firmwareUptimeSeconds: 3_000_000_000.25 });
       await ledger.saveReadings('r1', [reading('gw-1', 1), reading('gw-2', 5), reading('gw-1', 2)]);
       await ledger.saveReadings('r1', [reading('gw-2', 7)]);
       const found = await ledger.readings('r1', ['gw-1', 'gw-2', 'gw-9']);

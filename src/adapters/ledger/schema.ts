@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
 import type { DeviceOutcomeState } from '../../engine/model/status';
 
 /** One row per rollout whose targets were snapshotted: the row a second snapshot finds and yields to. */
@@ -89,7 +89,7 @@ export const readings = pgTable(
     deviceId: text('device_id').notNull(),
     firmwareVersion: text('firmware_version').notNull(),
     crashCount: integer('crash_count').notNull(),
-    firmwareUptimeSeconds: bigint('firmware_uptime_seconds', { mode: 'number' }).notNull(),
+    firmwareUptimeSeconds: doublePrecision('firmware_uptime_seconds').notNull(),
   },
   (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] })],
 );

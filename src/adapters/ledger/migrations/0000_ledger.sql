@@ -45,7 +45,7 @@ CREATE TABLE "readings" (
 	"device_id" text NOT NULL,
 	"firmware_version" text NOT NULL,
 	"crash_count" integer NOT NULL,
-	"firmware_uptime_seconds" bigint NOT NULL,
+	"firmware_uptime_seconds" double precision NOT NULL,
 	CONSTRAINT "readings_rollout_id_device_id_pk" PRIMARY KEY("rollout_id","device_id")
 );
 --> statement-breakpoint
