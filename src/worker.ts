@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { connectionOptions, loadConfig, loadTrustedKeys, type Config } from './config';
+import { loadConfig, loadTrustedKeys, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
 import { loadWorkerEndpoints } from './adapters/workerEndpoints';
 import { HttpFleet } from './adapters/fleet/httpFleet';
@@ -40,19 +40,19 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
   const ledger = new FileLedger(config.LEDGER_DIR);
-  const connection = await NativeConnection.connect(connectionOptions(config));
+  const connection = await NativeConnection.connect(config.temporal.options);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();
   } finally {
     await deviceApi?.close();
