@@ -7,6 +7,7 @@ import { loadWorkerEndpoints } from './adapters/workerEndpoints';
 import { HttpFleet } from './adapters/fleet/httpFleet';
 import { FileLedger } from './adapters/ledger/fileLedger';
 import { signatureVerifier } from './adapters/artifacts/verify';
+import { WebhookNotifier } from './adapters/notifier/webhookNotifier';
 import { createLogger, PinoTemporalLogger } from './logger';
 import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
 import { telemetryOptions } from './adapters/metrics/telemetry';
@@ -24,7 +25,7 @@ export function createRolloutWorker({ connection, namespace, taskQueue, ...depen
     namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
-    activities: createActivities(dependencies),
+    activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies }),
     interceptors: { activity: [countOperationsInFlight] },
   });
 }
