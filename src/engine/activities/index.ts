@@ -8,6 +8,7 @@ import { createMilestoneActivities } from './milestone';
 import { createArtifactActivities } from './artifacts';
 import { createCatchUpActivities } from './catchUp';
 import { createEvidenceActivities } from './evidence';
+import { createNotifyActivities } from './notify';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -20,6 +21,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createArtifactActivities(dependencies),
     ...createCatchUpActivities(dependencies),
     ...createEvidenceActivities(dependencies),
+    ...createNotifyActivities(dependencies),
   };
 }
 

@@ -10,6 +10,7 @@ import { VersionPolicy } from './policy/versionPolicy';
 import { DeadlinePolicy } from './health/deadline';
 import { HealthBaseline, HealthPolicy } from './health/triggers';
 import { EvidencePolicy } from './health/cohortEvidence';
+import { Notifications } from './notifications';
 
 const Fraction = z.number().min(0).max(1);
 
@@ -185,6 +186,8 @@ export const Plan = z
     /** Devices of a listed cohort get update commands only while its window is open; a device takes the first window whose cohort it is in. */
     maintenanceWindows: z.array(CohortWindow).default([]),
     catchUp: CatchUpSettings.prefault({}),
+    /** Who hears about pauses, rollbacks, quarantines, approvals and missed devices. */
+    notifications: Notifications.prefault({}),
   })
   .strict()
   .superRefine((plan, ctx) => {
