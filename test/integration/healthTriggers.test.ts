@@ -11,6 +11,7 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { ServerClockHealthFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const stages: PlanInput['stages'] = [
   { name: 'canary', devices: 5, monitorWindow: '1 hour' },
@@ -26,7 +27,7 @@ async function rollOutWithCanaryCrashes(crashes: number, health: PlanInput['heal
   devices.slice(0, 5).forEach((device) => fleet.setCrashCount(device.id, crashes));
   const plan = planFor('health', { stages, defaults: { batchSize: 5 }, ...(health ? { health } : {}) });
   return withWorker(env, { fleet, ledger }, async (taskQueue) => {
-    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
+    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] });
     const report = await handle.result();
     const status = await handle.query(statusQuery);
     const pilotParts = await Promise.all(
@@ -52,7 +53,7 @@ describe('health in the monitoring windows (time skipping)', () => {
     const env = await timeSkippingEnv();
     const again = planFor('health-again', { firmware: plan.firmware, stages });
     await withWorker(env, { fleet, ledger }, async (taskQueue) => {
-      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(again.rolloutId), args: [{ plan: again }] });
+      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(again.rolloutId), args: [resolveRollout({ plan: again })] });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);
         assert.ok(error.cause?.cause instanceof ApplicationFailure);

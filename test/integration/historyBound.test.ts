@@ -16,6 +16,7 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { allRunHistories, rolloutWorkflowIds, type RunHistory } from '../helpers/histories';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const DEVICES = 5_000;
 const BATCH_SIZE = 50;
@@ -49,7 +50,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
     const plan = Plan.parse(planInput);
 
     const report = await withWorker(env, { fleet, ledger: temporaryLedger() }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan: planInput })] }),
     );
     const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));
 

@@ -18,6 +18,7 @@ import { CATCH_UP_REPORTS_PER_ROLLOUT, CATCH_UP_ROUNDS_PER_RUN } from '../model/
 import { batchCount, scaled } from '../model/planMath';
 import { stageWorkflow, type StageInput } from './stage';
 import { nowMs } from './workflowTime';
+import { FLEET_WIDE } from './activityOptions';
 
 /** What every round's stage shares: the plan's settings, under the stage name `catch-up`. */
 export type CatchUpRoundSettings = Omit<StageInput, 'rolloutWorkflowId' | 'devices' | 'paused' | 'untilBatch' | 'progress' | 'catchUpRound'>;
@@ -42,9 +43,7 @@ export interface CatchUpResult {
 }
 
 const { selectCatchUpRound } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...FLEET_WIDE,
   summary: 'quarantine devices out of attempts; list those that missed their turn',
 });
 

@@ -26,7 +26,7 @@ import {
   type StageProgress,
 } from './messages';
 import { resolveStage } from '../model/plan';
-import type { ParsedRolloutInput } from '../model/rollout';
+import type { ResolvedRolloutInput } from '../model/rollout';
 import {
   CATCH_UP,
   emptyCounts,
@@ -48,13 +48,12 @@ import { RolloutMetrics } from './rolloutMetrics';
 import { RolloutSearchAttributes } from './rolloutSearchAttributes';
 import { refreshFigures, successRateBetween } from './statusFigures';
 import { nowIso } from './workflowTime';
+import { FLEET_WIDE } from './activityOptions';
 
 type StopKind = 'rollback' | 'abort';
 
 const { rollbackCohort } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...FLEET_WIDE,
   summary: "roll back a cohort's updated devices and take the rest out of the rollout",
 });
 
@@ -78,7 +77,7 @@ export class RolloutControl {
   private readonly metrics: RolloutMetrics;
   private readonly searchAttributes = new RolloutSearchAttributes();
 
-  constructor(private readonly input: ParsedRolloutInput) {
+  constructor(private readonly input: ResolvedRolloutInput) {
     const { plan } = input;
     this.metrics = new RolloutMetrics(plan.rolloutId);
     this.status = {

@@ -29,6 +29,7 @@ import type { FirmwareRef } from '../ports/fleetProvider';
 import { batchWorkflow } from './batch';
 import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePauses } from './monitoring';
 import { nowIso } from './workflowTime';
+import { BATCH_ROLLBACK } from './activityOptions';
 
 export interface StageInput {
   rolloutId: string;
@@ -71,11 +72,7 @@ export interface StageResult {
   monitoring: MonitorOutcome;
 }
 
-const { rollbackBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { rollbackBatch } = proxyActivities<Activities>(BATCH_ROLLBACK);
 
 interface RunningBatch extends BatchInFlight {
   index: number;
