@@ -1,4 +1,6 @@
 import {
+  allHandlersFinished,
+  condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
@@ -61,6 +63,7 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
   const reportEvery = Math.max(1, Math.ceil(input.maxRounds / CATCH_UP_REPORTS_PER_ROLLOUT));
   for (let round = firstRound; ; round++) {
     if (round - firstRound >= CATCH_UP_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof catchUpWorkflow>({ ...input, paused: phase.paused, nextRound: round });
     }
     const devices = await selectCatchUpRound({ rolloutId: input.rollout.rolloutId, round, quarantineAfterAttempts: input.quarantineAfterAttempts });
@@ -84,13 +87,14 @@ class CatchUpPhase {
   }
 
   install(): void {
-    setHandler(stagePausedSignal, ({ paused }) => {
+    // The handlers return their relays, so the run continues as new only once each was sent.
+    setHandler(stagePausedSignal, async ({ paused }) => {
       this.paused = paused;
-      void this.round?.handle.signal(stagePausedSignal, { paused }).catch((error: unknown) => log.warn('the round did not get the pause change', { paused, error }));
+      await this.round?.handle.signal(stagePausedSignal, { paused }).catch((error: unknown) => log.warn('the round did not get the pause change', { paused, error }));
     });
     // A gate that stopped or released a round is the rollout's to show at once; other progress waits for the next report.
-    setHandler(stageProgressSignal, (progress) => {
-      if (progress.decision && this.round) void this.relayDecision(this.round.number, progress).catch((error: unknown) => log.warn('the rollout did not get the decision', { error }));
+    setHandler(stageProgressSignal, async (progress) => {
+      if (progress.decision && this.round) await this.relayDecision(this.round.number, progress).catch((error: unknown) => log.warn('the rollout did not get the decision', { error }));
     });
   }
 

@@ -38,6 +38,8 @@ import {
   type RolloutState,
   type RolloutStatus,
   type StageStatus,
+  recordAudit,
+  recordDecision,
 } from '../model/status';
 import { settleLateRollback } from '../model/gates';
 import type { StageSize } from '../model/planMath';
@@ -87,7 +89,9 @@ export class RolloutControl {
       devices: emptyCounts(),
       stages: plan.stages.map((stage) => ({ name: stage.name, devices: 0, batches: 0, batchesDone: 0, state: 'pending', counts: emptyCounts() })),
       decisions: [],
+      decisionCount: 0,
       audit: [{ at: nowIso(), action: 'start', by: input.startedBy, via: 'start' }],
+      auditCount: 1,
     };
   }
 
@@ -191,7 +195,7 @@ export class RolloutControl {
 
   /** The rollout's own rollback, decided at a gate rather than asked for by an operator. */
   rollBackBecause(decision: Decision): void {
-    this.status.decisions.push(decision);
+    recordDecision(this.status, decision);
     this.metrics.decisionTaken('gate', decision.action);
     this.stop('rollback');
   }
@@ -232,7 +236,7 @@ export class RolloutControl {
   private async onSignal(message: OperatorMessage, raw: unknown): Promise<void> {
     const verdict = judgeRequest(message, raw, this.facts());
     if ('rejected' in verdict) {
-      this.status.audit.push({ at: nowIso(), action: message.name, by: verdict.by, via: 'signal', rejected: verdict.rejected });
+      recordAudit(this.status, { at: nowIso(), action: message.name, by: verdict.by, via: 'signal', rejected: verdict.rejected });
       this.publish();
       return;
     }
@@ -257,7 +261,7 @@ export class RolloutControl {
     via: AuditEntry['via'],
   ): Promise<AuditEntry> {
     const entry: AuditEntry = { at: nowIso(), action, by: request.by, via, ...(request.reason ? { reason: request.reason } : {}) };
-    this.status.audit.push(entry);
+    recordAudit(this.status, entry);
     this.metrics.decisionTaken('operator', action);
     switch (action) {
       case 'pause':
@@ -340,7 +344,7 @@ export class RolloutControl {
     const cohort = JSON.stringify(scope.cohort);
     const { rolledBack, withdrawn } = await rollbackCohort({ ...rollbackSettings(this.input), cohort: scope.cohort });
     const decision: Decision = { at: nowIso(), stage: this.status.currentStage ?? '', gate: 'operator', action: 'roll_back', reason: `cohort ${cohort}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout (${reason})` };
-    this.status.decisions.push(decision);
+    recordDecision(this.status, decision);
     this.publish();
   }
 
@@ -384,7 +388,7 @@ export class RolloutControl {
 
   /** The stage resumed itself: a pause's decision deadline passed with its metrics stable. */
   private gateReleased(decision: Decision): void {
-    this.status.decisions.push(decision);
+    recordDecision(this.status, decision);
     this.metrics.decisionTaken('gate', decision.action);
     this.paused = false;
     this.releaseHeldStage();
@@ -399,7 +403,7 @@ export class RolloutControl {
 
   /** Records `decision` and pauses the rollout until an operator resumes, rolls back or aborts it. */
   private pauseForDecision(stage: StageStatus, decision: Decision): void {
-    this.status.decisions.push(decision);
+    recordDecision(this.status, decision);
     this.paused = true;
     this.status.pendingDecision = {
       kind: 'resume_or_roll_back',

@@ -306,7 +306,9 @@ class StageRun implements StagePauses {
     if (this.batchesDone > this.firstBatchOfRun) await this.continueAsNew(this.batchesDone);
   }
 
-  continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
+  /** A pause or rollback request still being handled would be lost with this run: let it finish first. */
+  async continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
+    await condition(allHandlersFinished);
     const progress: StageRunProgress = { nextBatch, counts: this.counts, ...(monitoring ? { monitoring } : {}) };
     return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress });
   }
