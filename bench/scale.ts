@@ -17,6 +17,7 @@ import { stopTestServers, timeSkippingEnv, withWorker } from '../test/helpers/te
 import { childrenPeakRss, ownPeakRss } from './peakMemory';
 import { renderScaleReport } from './scaleReport';
 import { scalePlan } from './scalePlan';
+import { resolveRollout } from '../src/engine/model/rollout';
 
 const PROGRESS_EVERY_MS = 30_000;
 
@@ -47,7 +48,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
   const ledger = await benchLedger();
   const startedAt = performance.now();
   const report = await withWorker(env, { fleet, ledger }, async (taskQueue) => {
-    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] });
+    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan: planInput })] });
     const ticker = setInterval(() => void printProgress(handle, startedAt), PROGRESS_EVERY_MS);
     try {
       return await handle.result();

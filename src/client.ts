@@ -13,7 +13,7 @@ import type { Config } from './config';
 import { FailureType } from './engine/model/failures';
 import { rolloutWorkflowId } from './engine/model/ids';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
-import { RolloutInput, type RolloutReport } from './engine/model/rollout';
+import { resolveRollout, type RolloutInput, type RolloutReport } from './engine/model/rollout';
 import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from './engine/workflows/searchAttributes';
 import type { RolloutStatus } from './engine/model/status';
 import { parseOrThrow } from './engine/model/validation';
@@ -58,10 +58,11 @@ export class RolloutClient {
   /**
    * Validates everything first, so bad input starts nothing; a second start of the same id is
    * refused, and so is a start while another rollout runs on this task queue (see `rollout start`).
+   * The workflow gets the input with every default applied here, once, and applies none itself.
    */
   async start(input: RolloutInput): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
-    const parsed = parseOrThrow(RolloutInput, input, 'rollout');
-    const { rolloutId, firmware } = parsed.plan;
+    const resolved = resolveRollout(input);
+    const { rolloutId, firmware } = resolved.plan;
     await this.refuseOverlap(rolloutId);
     try {
       return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
@@ -69,7 +70,7 @@ export class RolloutClient {
         workflowId: rolloutWorkflowId(rolloutId),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-        args: [input],
+        args: [resolved],
         typedSearchAttributes: [
           { key: RolloutIdKey, value: rolloutId },
           { key: FirmwareVersionKey, value: firmware.version },

@@ -36,8 +36,8 @@ export function formatStatus(status: RolloutStatus): string {
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,
     ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
     formatTable(stageRows(status)),
-    ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`),
-    ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}`),
+    ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}  (${status.decisionCount} in all)`),
+    ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}  (audit trail of ${status.auditCount})`),
   ].join('\n');
 }
 
@@ -47,12 +47,15 @@ export function formatReport({ execution, status, result }: RolloutReportView): 
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
     formatTable(stageRows(status)),
     ...(result?.missed ? missedLines(result.missed) : []),
-    'decisions:',
+    `decisions:${latestOf(status.decisions.length, status.decisionCount)}`,
     ...(status.decisions.length ? status.decisions.map((decision) => `  ${decision.at}  ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`) : ['  (none)']),
-    'audit trail:',
+    `audit trail:${latestOf(status.audit.length, status.auditCount)}`,
     ...status.audit.map((entry) => `  ${auditLine(entry)}`),
   ].join('\n');
 }
+
+/** The status keeps only the latest entries: say so when it dropped some. */
+const latestOf = (kept: number, count: number): string => (count > kept ? ` the latest ${kept} of ${count}` : '');
 
 /** Who missed the rollout, by reason with counts, naming the first devices of each reason. */
 function missedLines({ total, groups }: MissedReport): string[] {

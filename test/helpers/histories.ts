@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { batchWorkflowId, catchUpWorkflowId, rolloutWorkflowId, stageWorkflowId } from '../../src/engine/model/ids';
+import { batchWorkflowId, catchUpWorkflowId, rolloutWorkflowId, stageWorkflowId, healthWatchWorkflowId } from '../../src/engine/model/ids';
 import { resolveStage, type Plan } from '../../src/engine/model/plan';
 import type { RolloutReport } from '../../src/engine/model/rollout';
 import { batchCount } from '../../src/engine/model/planMath';
@@ -30,26 +30,31 @@ export function rolloutWorkflowIds(plan: Plan, report: RolloutReport): string[] 
   });
   // The catch-up phase follows a last stage that passed; with nobody missed it ends in its first run.
   const catchUp = report.state === 'completed' ? [catchUpWorkflowId(plan.rolloutId)] : [];
-  return [rolloutWorkflowId(plan.rolloutId), ...stages, ...catchUp];
+  return [rolloutWorkflowId(plan.rolloutId), healthWatchWorkflowId(plan.rolloutId), ...stages, ...catchUp];
 }
 
-/** Every run of `workflowId`, first run first: follows continue-as-new back from the latest run. */
-export async function runHistories(client: Client, workflowId: string): Promise<RunHistory[]> {
-  const newestFirst: Omit<RunHistory, 'run'>[] = [];
+/** The history of every run of `workflowId`, first run first: follows continue-as-new back from the latest run. */
+export async function fetchRuns(client: Client, workflowId: string): Promise<temporal.api.history.v1.IHistory[]> {
+  const newestFirst: temporal.api.history.v1.IHistory[] = [];
   let runId: string | undefined;
   do {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    newestFirst.push({
-      workflowId,
-      workflowType: started?.workflowType?.name ?? 'unknown',
-      events: history.events?.length ?? 0,
-      bytes: temporal.api.history.v1.History.encode(history).finish().length,
-      eventTypes: countEventTypes(history.events ?? []),
-    });
-    runId = started?.continuedExecutionRunId || undefined;
+    newestFirst.push(history);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   } while (runId);
-  return newestFirst.reverse().map((history, index) => ({ ...history, run: index + 1 }));
+  return newestFirst.reverse();
+}
+
+/** Every run of `workflowId`, first run first, with the size of its history. */
+export async function runHistories(client: Client, workflowId: string): Promise<RunHistory[]> {
+  return (await fetchRuns(client, workflowId)).map((history, index) => ({
+    workflowId,
+    workflowType: history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown',
+    run: index + 1,
+    events: history.events?.length ?? 0,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    eventTypes: countEventTypes(history.events ?? []),
+  }));
 }
 
 function countEventTypes(events: readonly temporal.api.history.v1.IHistoryEvent[]): Record<string, number> {

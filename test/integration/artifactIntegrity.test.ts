@@ -9,13 +9,14 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { firmware, planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 async function rejectedWith(firmwareOverrides: Partial<PlanInput['firmware']>): Promise<{ type: string | undefined; commands: number }> {
   const env = await timeSkippingEnv();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: 5 }) });
   const plan = planFor('integrity', { firmware: { ...firmware(), ...firmwareOverrides }, stages: [{ name: 'canary', devices: 5 }] });
   return withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
-    const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
+    const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] });
     const error = await run.then(() => undefined, (failure: unknown) => failure);
     assert.ok(error instanceof WorkflowFailedError, 'the rollout fails');
     const cause = error.cause?.cause;

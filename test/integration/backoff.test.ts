@@ -7,6 +7,7 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { CommandClockFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 describe('per-device retries (time skipping)', () => {
   it('retries an update that fails twice after 5 and then 10 minutes, and it succeeds on the third attempt', async () => {
@@ -18,7 +19,7 @@ describe('per-device retries (time skipping)', () => {
     const plan = Plan.parse(planInput);
 
     const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan: planInput })] }),
     );
 
     assert.equal(report.stages[0]?.counts.succeeded, 1);

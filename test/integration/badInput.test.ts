@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { RolloutClient } from '../../src/client';
 import { FailureType } from '../../src/engine/model/failures';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
+import { resolveRollout, type ResolvedRolloutInput } from '../../src/engine/model/rollout';
 import { InvalidInputError } from '../../src/engine/model/validation';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
@@ -38,21 +39,16 @@ describe('an invalid plan', () => {
   });
 
   it('fails a workflow started without the client at once, non-retryable, touching no device', async () => {
-    const env = await localEnv();
-    const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }) });
     const plan = badPlan();
-    await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
-      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
-      await assert.rejects(run, (error: unknown) => {
-        assert.ok(error instanceof WorkflowFailedError);
-        assert.ok(error.cause instanceof ApplicationFailure);
-        assert.equal(error.cause.type, FailureType.InvalidPlan);
-        assert.equal(error.cause.nonRetryable, true);
-        assert.match(error.cause.message, /plan\.stages\[1\]\.batchGap/);
-        return true;
-      });
-    });
-    assert.equal(fleet.commandLog.length, 0);
+    const message = await refusedByWorkflow(plan.rolloutId, { plan } as unknown as ResolvedRolloutInput);
+    assert.match(message, /plan\.stages\[1\]\.batchGap/);
+  });
+
+  it('fails a workflow started with an unresolved plan, naming the default the client did not apply', async () => {
+    const input = resolveRollout({ plan: planFor('unresolved') });
+    const { batchSize: _left, ...defaults } = input.plan.defaults;
+    const message = await refusedByWorkflow(input.plan.rolloutId, { ...input, plan: { ...input.plan, defaults } } as unknown as ResolvedRolloutInput);
+    assert.match(message, /plan\.defaults\.batchSize: missing: start rollouts through RolloutClient\.start/);
   });
 
   it('makes `rollout plan` exit with code 2 and say which field of which file to fix', async () => {
@@ -68,3 +64,23 @@ describe('an invalid plan', () => {
     assert.match(result.stderr, /stages\[0\]\.devices/);
   });
 });
+
+/** Runs `input` as given, past the client; returns the failure's message once asserted non-retryable InvalidPlan with no device touched. */
+async function refusedByWorkflow(rolloutId: string, input: ResolvedRolloutInput): Promise<string> {
+  const env = await localEnv();
+  const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }) });
+  let message = '';
+  await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
+    const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(rolloutId), args: [input] });
+    await assert.rejects(run, (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, FailureType.InvalidPlan);
+      assert.equal(error.cause.nonRetryable, true);
+      message = error.cause.message;
+      return true;
+    });
+  });
+  assert.equal(fleet.commandLog.length, 0, 'no device touched');
+  return message;
+}

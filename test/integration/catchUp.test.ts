@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import type { PlanInput } from '../../src/engine/model/plan';
-import type { RolloutReport } from '../../src/engine/model/rollout';
+import { resolveRollout, type RolloutReport } from '../../src/engine/model/rollout';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import type { Vitals } from '../../src/engine/ports/fleetProvider';
@@ -37,7 +37,7 @@ async function run(plan: PlanInput, arrange: (fleet: RecoveringFleet, startedAt:
   arrange(fleet, await env.currentTimeMs());
   const ledger = await temporaryLedger();
   const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
-    env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
+    env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] }),
   );
   return { report, fleet, ledger };
 }

@@ -12,6 +12,7 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { CrashRateFleet, ServerClockHealthFleet, type CrashRate } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const BASE_RATE = 0.2;
 const stages: PlanInput['stages'] = [
@@ -34,7 +35,7 @@ async function rollOut(rate: CrashRate, ledger?: Ledger) {
   fleet.serverClock = () => env.currentTimeMs();
   const plan = planFor('crash-evidence', { stages, defaults: { batchSize: 6 } });
   return withWorker(env, { fleet, ledger: ledger ?? (await temporaryLedger()) }, async (taskQueue) => {
-    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
+    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] });
     const report = await handle.result();
     return { report, status: await handle.query(statusQuery), fleet, devices, plan };
   });
@@ -77,7 +78,7 @@ describe('crash evidence per cohort against the control (time skipping)', () => 
     const env = await timeSkippingEnv();
     const again = planFor('crash-evidence-again', { firmware: plan.firmware, stages });
     await withWorker(env, { fleet, ledger }, async (taskQueue) => {
-      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(again.rolloutId), args: [{ plan: again }] });
+      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(again.rolloutId), args: [resolveRollout({ plan: again })] });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);
         assert.ok(error.cause?.cause instanceof ApplicationFailure);
@@ -130,7 +131,7 @@ describe('health in the monitoring windows (time skipping)', () => {
       health: { measureBaseline: false, policy: { unresponsiveDeviceLimit: 5 } },
     });
     await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
-      const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
+      const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] });
       const report = await handle.result();
       const status = await handle.query(statusQuery);
 

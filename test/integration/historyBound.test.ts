@@ -4,6 +4,7 @@ import { Plan } from '../../src/engine/model/plan';
 import {
   batchHistoryBound,
   CATCH_UP_RUN_HISTORY_BOUND,
+  EVIDENCE_RUN_HISTORY_BOUND,
   HEALTH_POLLS_PER_RUN,
   HISTORY_BYTE_LIMIT,
   MONITORING_RUN_HISTORY_BOUND,
@@ -16,6 +17,7 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { allRunHistories, rolloutWorkflowIds, type RunHistory } from '../helpers/histories';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const DEVICES = 5_000;
 const BATCH_SIZE = 50;
@@ -31,6 +33,7 @@ function boundOf(run: RunHistory): number {
   if (run.workflowType === 'batchWorkflow') return batchHistoryBound({ devices: BATCH_SIZE, maxConcurrent: MAX_CONCURRENT, maximumAttempts: 5 });
   if (run.workflowType === 'rolloutWorkflow') return rolloutHistoryBound(2);
   if (run.workflowType === 'catchUpWorkflow') return CATCH_UP_RUN_HISTORY_BOUND;
+  if (run.workflowType === 'healthWatchWorkflow') return EVIDENCE_RUN_HISTORY_BOUND;
   return run.eventTypes.START_CHILD_WORKFLOW_EXECUTION_INITIATED ? stageRunHistoryBound(BATCHES_PER_RUN) : MONITORING_RUN_HISTORY_BOUND;
 }
 
@@ -49,7 +52,7 @@ describe('workflow histories stay bounded (time skipping)', () => {
     const plan = Plan.parse(planInput);
 
     const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan: planInput })] }),
     );
     const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));
 

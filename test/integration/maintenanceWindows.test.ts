@@ -10,6 +10,7 @@ import { CommandClockFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { runHistories } from '../helpers/histories';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const NIGHTLY = { cron: '0 2 * * *', duration: '2 hours', timeZone: 'Europe/Berlin' };
 const nightly = MaintenanceWindow.parse(NIGHTLY);
@@ -61,7 +62,7 @@ describe('maintenance windows (time skipping)', () => {
     const plan = Plan.parse(planInput);
 
     const report = await withWorker(env, { fleet, ledger: await temporaryLedger(), clock: () => env.currentTimeMs() }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan: planInput }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan: planInput })] }),
     );
 
     // The batch waited days for eu-west: its 12-hour timeout counts from the latest opening, so it never held the stage.

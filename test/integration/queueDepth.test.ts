@@ -6,6 +6,7 @@ import type { Operation, UpdateCommand } from '../../src/engine/ports/fleetProvi
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 /** A fleet that remembers how many update commands each request queued at once. */
 class RequestSizeFleet extends MemoryFleet {
@@ -27,7 +28,7 @@ describe('the queue depth limit (time skipping)', () => {
     });
 
     const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] }),
     );
 
     assert.equal(report.state, 'completed');

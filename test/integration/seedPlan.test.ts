@@ -7,6 +7,7 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 describe('the seed plan on 200 gateways (time skipping, real default durations)', () => {
   it('runs canary → pilot → wave1 → wave2 to completion, waiting every gap and monitoring window', async () => {
@@ -19,7 +20,7 @@ describe('the seed plan on 200 gateways (time skipping, real default durations)'
       const handle = await env.client.workflow.start(rolloutWorkflow, {
         taskQueue,
         workflowId: rolloutWorkflowId(plan.rolloutId),
-        args: [{ plan: planInput }],
+        args: [resolveRollout({ plan: planInput })],
       });
       const report = await handle.result();
       const stageStarts = await Promise.all(

@@ -7,6 +7,7 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 /** 300 gateways: every 30th internal, every 10th alpha, every 5th beta, a qa-bench bench of 3, the rest production (no ring). */
 const ringOfIndex = (index: number): string | undefined =>
@@ -24,7 +25,7 @@ async function runPlan(fleet: MemoryFleet, overrides: Partial<PlanInput>) {
   const ledger = await temporaryLedger();
   const plan = planFor('stage-kinds', { defaults: { batchSize: 50, batchGap: '1 minute' }, health: { measureBaseline: false }, ...overrides });
   const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
-    env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
+    env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] }),
   );
   return { report, ledger, rolloutId: plan.rolloutId };
 }

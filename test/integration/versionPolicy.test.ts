@@ -8,6 +8,7 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import { resolveRollout } from '../../src/engine/model/rollout';
 
 const fleetOf = (versions: string[]) =>
   new MemoryFleet({ devices: versions.map((version, index) => ({ ...generateDevices({ count: versions.length })[index]!, firmwareVersion: version })) });
@@ -19,7 +20,7 @@ describe('version policy (time skipping)', () => {
     const ledger = await temporaryLedger();
     const plan = planFor('policy', { stages: [{ name: 'all', devices: 10, monitorWindow: '1 minute' }], versionPolicy: { minimumSourceVersion: '1.0.0' } });
     const report = await withWorker(env, { fleet, ledger }, (taskQueue) =>
-      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] }),
+      env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] }),
     );
     assert.deepEqual(report.stages.map((stage) => [stage.devices, stage.counts.succeeded]), [[3, 3]]);
     assert.deepEqual([...fleet.acceptedCommands().keys()].sort(), ['gw-00001', 'gw-00003', 'gw-00005']);
@@ -36,7 +37,7 @@ describe('version policy (time skipping)', () => {
       versionPolicy: { compatibility: [{ firmware: '2.0.0', minimumServerApi: '3.0.0' }] },
     });
     await withWorker(env, { fleet, ledger: await temporaryLedger(), fleetApiVersion: '2.1.0' }, async (taskQueue) => {
-      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [{ plan }] });
+      const run = env.client.workflow.execute(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan })] });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);
         assert.ok(error.cause?.cause instanceof ApplicationFailure);

@@ -3,6 +3,7 @@ import { Plan } from '../../src/engine/model/plan';
 import {
   batchHistoryBound,
   CATCH_UP_RUN_HISTORY_BOUND,
+  EVIDENCE_RUN_HISTORY_BOUND,
   HISTORY_EVENT_LIMIT,
   MAX_BATCHES_PER_RUN,
   MAX_BATCH_SIZE,
@@ -23,6 +24,7 @@ describe('history budget', () => {
     assert.ok(MONITORING_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `monitoring run: ${MONITORING_RUN_HISTORY_BOUND}`);
     assert.ok(rolloutHistoryBound(MAX_STAGES) < HISTORY_EVENT_LIMIT, `rollout: ${rolloutHistoryBound(MAX_STAGES)}`);
     assert.ok(CATCH_UP_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `catch-up run: ${CATCH_UP_RUN_HISTORY_BOUND}`);
+    assert.ok(EVIDENCE_RUN_HISTORY_BOUND < HISTORY_EVENT_LIMIT, `health watch run: ${EVIDENCE_RUN_HISTORY_BOUND}`);
   });
 
   it('refuses plans beyond those limits, naming the field', () => {

@@ -111,14 +111,27 @@ export const MONITORING_RUN_HISTORY_BOUND =
   RUN_ENDS + WORKFLOW_TASK + (HEALTH_POLLS_PER_RUN + POLLS_PER_DEADLINE) * (TIMER + ACTIVITY + 2 * WORKFLOW_TASK) + 2 * (SIGNAL_SENT + WORKFLOW_TASK);
 
 /**
- * A rollout of `stages` stages: the snapshot and the final rollback activities, and per stage the
- * child and its progress reports (one per gate decision besides), each waking it once; then the
- * catch-up child with its reports and the activity that reports who missed the rollout.
+ * A run of the health watch: a timer, the evidence activity, a finding reported to the rollout at
+ * most once per poll, and two workflow tasks per poll.
  */
-export function rolloutHistoryBound(stages: number, gateDecisions = 0): number {
+export const EVIDENCE_RUN_HISTORY_BOUND = RUN_ENDS + WORKFLOW_TASK + EVIDENCE_POLLS_PER_RUN * (TIMER + ACTIVITY + SIGNAL_SENT + 2 * WORKFLOW_TASK);
+
+/** The health watch's child and its cancellation at the end, each waking the rollout. */
+const HEALTH_WATCH_CHILD = CHILD + 3 + 3 * WORKFLOW_TASK;
+/** A crash finding: its signal, the cohort's rollback and quarantine activities and the deadline's timer. */
+const PER_CRASH_FINDING = 1 + 2 * ACTIVITY + TIMER + 4 * WORKFLOW_TASK;
+
+/**
+ * A rollout of `stages` stages: the snapshot and the final rollback activities, and per stage the
+ * child and its progress reports (one per gate decision besides), each waking it once; the health
+ * watch and, per cohort it finds regressed, the response; then the catch-up child with its reports
+ * and the activity that reports who missed the rollout.
+ */
+export function rolloutHistoryBound(stages: number, gateDecisions = 0, crashFindings = 0): number {
   const perStage = CHILD + 2 * WORKFLOW_TASK + (PROGRESS_REPORTS_PER_STAGE + 1) * (1 + WORKFLOW_TASK);
   const catchUp = CHILD + 2 * WORKFLOW_TASK + CATCH_UP_REPORTS_PER_ROLLOUT * (1 + WORKFLOW_TASK) + ACTIVITY + WORKFLOW_TASK;
-  return RUN_ENDS + WORKFLOW_TASK + 2 * (ACTIVITY + WORKFLOW_TASK) + stages * perStage + catchUp + gateDecisions * (1 + WORKFLOW_TASK);
+  const health = HEALTH_WATCH_CHILD + crashFindings * PER_CRASH_FINDING;
+  return RUN_ENDS + WORKFLOW_TASK + 2 * (ACTIVITY + WORKFLOW_TASK) + stages * perStage + catchUp + gateDecisions * (1 + WORKFLOW_TASK) + health;
 }
 
 /**

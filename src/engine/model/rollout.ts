@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { MissReason } from './policy/quarantine';
 import { Plan } from './plan';
+import { withoutDefaults } from './resolved';
+import { parseOrThrow } from './validation';
 import { DeviceCounts, FinalState } from './status';
 
 /** What starts a rollout: the plan, who started it, and how fast to play plan time (1 = real time). */
@@ -12,7 +14,16 @@ export const RolloutInput = z
   })
   .strict();
 export type RolloutInput = z.input<typeof RolloutInput>;
-export type ParsedRolloutInput = z.infer<typeof RolloutInput>;
+
+/**
+ * What the rollout workflow takes: the input as the client resolved it, every default applied. The
+ * workflow checks it without applying any, so a default changed later never reaches a running rollout.
+ */
+export const ResolvedRolloutInput = withoutDefaults(RolloutInput);
+export type ResolvedRolloutInput = z.infer<typeof RolloutInput>;
+
+/** Applies every default to what starts a rollout; throws InvalidInputError naming each bad field. */
+export const resolveRollout = (input: RolloutInput): ResolvedRolloutInput => parseOrThrow(RolloutInput, input, 'rollout');
 
 export const StageReport = z.object({
   stage: z.string(),

@@ -133,9 +133,34 @@ export const RolloutStatus = z.object({
   /** Present once the last stage passed and the rollout re-checks the devices that missed their turn. */
   catchUp: CatchUpStatus.optional(),
   pendingDecision: PendingDecision.optional(),
+  /** The latest gate decisions, at most RECENT_ENTRIES; `decisionCount` counts all of them. */
   decisions: z.array(Decision),
+  decisionCount: z.number().int().nonnegative(),
+  /** The latest audit entries, at most RECENT_ENTRIES; `auditCount` counts all of them. */
   audit: z.array(AuditEntry),
+  auditCount: z.number().int().nonnegative(),
 });
 export type RolloutStatus = z.infer<typeof RolloutStatus>;
+
+/**
+ * Audit entries and gate decisions a status keeps: a rollout of days can take requests without end,
+ * and the status is held by the workflow and sent whole with every query.
+ */
+export const RECENT_ENTRIES = 50;
+
+export function recordAudit(status: RolloutStatus, entry: AuditEntry): void {
+  status.auditCount += 1;
+  keepLatest(status.audit, entry);
+}
+
+export function recordDecision(status: RolloutStatus, decision: Decision): void {
+  status.decisionCount += 1;
+  keepLatest(status.decisions, decision);
+}
+
+function keepLatest<T>(entries: T[], entry: T): void {
+  entries.push(entry);
+  if (entries.length > RECENT_ENTRIES) entries.splice(0, entries.length - RECENT_ENTRIES);
+}
 
 export const emptyCounts = (pending = 0): DeviceCounts => ({ pending, succeeded: 0, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 });

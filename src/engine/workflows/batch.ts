@@ -10,11 +10,9 @@ import type { BatchInput, BatchResult } from './batchInput';
 import { updateInGroups, WindowWaits } from './deviceUpdates';
 import { withdrawnOutcome } from '../model/deviceAttempts';
 import { nowMs } from './workflowTime';
+import { BATCH_BOOKKEEPING } from './activityOptions';
 
-const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
 
 /**
  * Updates one batch: preflight, then every ready device with per-device retries, then records

@@ -1,4 +1,6 @@
 import {
+  allHandlersFinished,
+  condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
@@ -18,6 +20,7 @@ import { CATCH_UP_REPORTS_PER_ROLLOUT, CATCH_UP_ROUNDS_PER_RUN } from '../model/
 import { batchCount, scaled } from '../model/planMath';
 import { stageWorkflow, type StageInput } from './stage';
 import { nowMs } from './workflowTime';
+import { FLEET_WIDE } from './activityOptions';
 
 /** What every round's stage shares: the plan's settings, under the stage name `catch-up`. */
 export type CatchUpRoundSettings = Omit<StageInput, 'rolloutWorkflowId' | 'devices' | 'paused' | 'untilBatch' | 'progress' | 'catchUpRound'>;
@@ -42,9 +45,7 @@ export interface CatchUpResult {
 }
 
 const { selectCatchUpRound } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...FLEET_WIDE,
   summary: 'quarantine devices out of attempts; list those that missed their turn',
 });
 
@@ -62,6 +63,7 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
   const reportEvery = Math.max(1, Math.ceil(input.maxRounds / CATCH_UP_REPORTS_PER_ROLLOUT));
   for (let round = firstRound; ; round++) {
     if (round - firstRound >= CATCH_UP_ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof catchUpWorkflow>({ ...input, paused: phase.paused, nextRound: round });
     }
     const devices = await selectCatchUpRound({ rolloutId: input.rollout.rolloutId, round, quarantineAfterAttempts: input.quarantineAfterAttempts });
@@ -85,13 +87,14 @@ class CatchUpPhase {
   }
 
   install(): void {
-    setHandler(stagePausedSignal, ({ paused }) => {
+    // The handlers return their relays, so the run continues as new only once each was sent.
+    setHandler(stagePausedSignal, async ({ paused }) => {
       this.paused = paused;
-      void this.round?.handle.signal(stagePausedSignal, { paused }).catch((error: unknown) => log.warn('the round did not get the pause change', { paused, error }));
+      await this.round?.handle.signal(stagePausedSignal, { paused }).catch((error: unknown) => log.warn('the round did not get the pause change', { paused, error }));
     });
     // A gate that stopped or released a round is the rollout's to show at once; other progress waits for the next report.
-    setHandler(stageProgressSignal, (progress) => {
-      if (progress.decision && this.round) void this.relayDecision(this.round.number, progress).catch((error: unknown) => log.warn('the rollout did not get the decision', { error }));
+    setHandler(stageProgressSignal, async (progress) => {
+      if (progress.decision && this.round) await this.relayDecision(this.round.number, progress).catch((error: unknown) => log.warn('the rollout did not get the decision', { error }));
     });
   }
 

@@ -1,7 +1,7 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cohortSelector, describeFinding, type CohortAttribute } from '../model/health/cohortEvidence';
-import type { ParsedRolloutInput } from '../model/rollout';
+import type { ResolvedRolloutInput } from '../model/rollout';
 import type { Decision } from '../model/status';
 import { scaled } from '../model/planMath';
 import { crashFindingSignal, type CrashFinding } from './engineMessages';
@@ -25,7 +25,7 @@ export class CrashResponse {
   private findings = 0;
 
   constructor(
-    private readonly input: ParsedRolloutInput,
+    private readonly input: ResolvedRolloutInput,
     private readonly control: RolloutControl,
   ) {}
 
@@ -72,7 +72,7 @@ export class CrashResponse {
 }
 
 /** When the rest of the fleet goes on by itself, if the plan lets a deadline decide. */
-function evidenceDeadline({ plan, speedup }: ParsedRolloutInput, finding: CrashFinding): string | undefined {
+function evidenceDeadline({ plan, speedup }: ResolvedRolloutInput, finding: CrashFinding): string | undefined {
   if (plan.health.evidence.afterCohortRollback !== 'deadline') return undefined;
   return new Date(nowMs() + scaled(finding.response.deadlineMs, speedup)).toISOString();
 }

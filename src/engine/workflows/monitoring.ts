@@ -8,11 +8,9 @@ import { evaluateHealth, policyPerLook, type HealthEvaluation, type HealthMetric
 import { HEALTH_POLLS_PER_RUN, POLLS_PER_DEADLINE } from '../model/historyBudget';
 import { scaled } from '../model/planMath';
 import { nowMs, nowIso } from './workflowTime';
+import { HEALTH_CHECK } from './activityOptions';
 
-const { checkStageHealth } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { checkStageHealth } = proxyActivities<Activities>(HEALTH_CHECK);
 
 /**
  * Health polls never come faster than this in real time, whatever the speed-up: a demo playing a

@@ -1,7 +1,10 @@
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { OperatorActionName, OperatorMessage } from './messages';
-import { isFinished, type RollbackScope, type RolloutState } from '../model/status';
+import { operatorMessages, type OperatorAck, type OperatorActionName, type OperatorMessage } from './messages';
+import { FailureType } from '../model/failures';
+import { isFinished, recordAudit, type AuditEntry, type RollbackScope, type RolloutState, type RolloutStatus } from '../model/status';
 import { fieldPath } from '../model/validation';
+import { nowIso } from './workflowTime';
 
 /** What decides whether an operator's request can take effect now. */
 export interface ControlFacts {
@@ -59,4 +62,71 @@ export function refusalFor(action: OperatorActionName, { state, awaitingApproval
 function claimedOperator(raw: unknown): string {
   const by = typeof raw === 'object' && raw !== null ? (raw as { by?: unknown }).by : undefined;
   return typeof by === 'string' && by.trim() ? by.trim() : 'unknown';
+}
+
+/** A request that passed the judge, as the rollout acts on it. */
+export interface AcceptedRequest {
+  by: string;
+  reason?: string | undefined;
+  scope?: RollbackScope;
+}
+
+/** What the rollout does with operator requests: the facts they are judged by, and the action of one accepted. */
+export interface OperatorDesk {
+  facts(): ControlFacts;
+  /** Carries out an accepted request; `entry`, already in the audit trail, takes what it is about (stage, scope). */
+  perform(action: OperatorActionName, request: AcceptedRequest, entry: AuditEntry): Promise<void>;
+  /** A refused signal was recorded in the audit trail. */
+  refused(): void;
+}
+
+/**
+ * Pause, resume, approve, rollback and abort as signals and as updates: each request judged, and
+ * recorded in the audit trail before the rollout acts on it.
+ */
+export class OperatorRequests {
+  constructor(
+    private readonly status: RolloutStatus,
+    private readonly desk: OperatorDesk,
+  ) {}
+
+  install(): void {
+    for (const message of Object.values(operatorMessages)) this.installMessage(message);
+  }
+
+  private installMessage(message: OperatorMessage): void {
+    const options = { description: message.description };
+    setHandler(message.signal, (raw: unknown) => this.onSignal(message, raw), options);
+    setHandler(message.update, (raw: unknown) => this.onUpdate(message, raw), { ...options, validator: (raw: unknown) => void this.acceptedOrThrow(message, raw) });
+  }
+
+  /** A signal cannot be refused to its sender, so a refusal goes into the audit trail instead. */
+  private async onSignal(message: OperatorMessage, raw: unknown): Promise<void> {
+    const verdict = judgeRequest(message, raw, this.desk.facts());
+    if ('rejected' in verdict) {
+      recordAudit(this.status, { at: nowIso(), action: message.name, by: verdict.by, via: 'signal', rejected: verdict.rejected });
+      this.desk.refused();
+      return;
+    }
+    await this.accept(message.name, verdict.request, 'signal');
+  }
+
+  private async onUpdate(message: OperatorMessage, raw: unknown): Promise<OperatorAck> {
+    const accepted = await this.accept(message.name, this.acceptedOrThrow(message, raw), 'update');
+    return { accepted, state: this.status.state };
+  }
+
+  /** Throwing an ApplicationFailure rejects just the update; the rollout goes on. */
+  private acceptedOrThrow(message: OperatorMessage, raw: unknown): AcceptedRequest {
+    const verdict = judgeRequest(message, raw, this.desk.facts());
+    if ('rejected' in verdict) throw ApplicationFailure.nonRetryable(verdict.rejected, FailureType.RequestRejected);
+    return verdict.request;
+  }
+
+  private async accept(action: OperatorActionName, request: AcceptedRequest, via: AuditEntry['via']): Promise<AuditEntry> {
+    const entry: AuditEntry = { at: nowIso(), action, by: request.by, via, ...(request.reason ? { reason: request.reason } : {}) };
+    recordAudit(this.status, entry);
+    await this.desk.perform(action, request, entry);
+    return entry;
+  }
 }

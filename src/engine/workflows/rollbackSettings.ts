@@ -1,10 +1,10 @@
 import type { RollbackInput } from '../activities/rollback';
 import { resolveStage } from '../model/plan';
-import type { ParsedRolloutInput } from '../model/rollout';
+import type { ResolvedRolloutInput } from '../model/rollout';
 import { scaled } from '../model/planMath';
 
 /** How a rollout's rollbacks run, whatever their scope: at the first stage's concurrency and polling pace. */
-export function rollbackSettings({ plan, speedup }: ParsedRolloutInput): RollbackInput {
+export function rollbackSettings({ plan, speedup }: ResolvedRolloutInput): RollbackInput {
   const first = resolveStage(plan, 0);
   return {
     rolloutId: plan.rolloutId,

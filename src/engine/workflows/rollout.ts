@@ -9,10 +9,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ARTIFACT_REJECTIONS, FailureType } from '../model/failures';
+import { FailureType } from '../model/failures';
 import { healthWatchWorkflowId, stageWorkflowId } from '../model/ids';
 import { resolveStage } from '../model/plan';
-import { RolloutInput, type ParsedRolloutInput, type RolloutReport } from '../model/rollout';
+import { ResolvedRolloutInput, type RolloutReport } from '../model/rollout';
 import { fieldPath } from '../model/validation';
 import { settleLateRollback } from '../model/gates';
 import { measuredBaseline } from '../model/health/observation';
@@ -24,26 +24,22 @@ import { rollbackSettings } from './rollbackSettings';
 import { RolloutControl } from './rolloutControl';
 import { stageWorkflow, type StageInput, type StageResult } from './stage';
 import { nowMs, nowIso } from './workflowTime';
+import { ROLLOUT_STEPS } from './activityOptions';
 
-const ACTIVITY_OPTIONS = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ARTIFACT_REJECTIONS },
-} as const;
-const { verifyFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
-const { snapshotTargets } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'snapshot the target devices into the ledger' });
-const { rollbackRollout } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'roll back every device this rollout updated' });
-const { rollbackBatch } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "roll back the stage's updated devices" });
-const { sampleFleetHealth } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: "measure the fleet's health baseline" });
+const { verifyFirmware } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
+const { snapshotTargets } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'snapshot the target devices into the ledger' });
+const { rollbackRollout } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'roll back every device this rollout updated' });
+const { rollbackBatch } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: "roll back the stage's updated devices" });
+const { sampleFleetHealth } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: "measure the fleet's health baseline" });
 /** Enough gateways to estimate a crash rate of a few per thousand gateway-hours. */
 const BASELINE_SAMPLE_DEVICES = 500;
-const { quarantineFirmware } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, summary: 'quarantine the firmware so no rollout ships it again' });
+const { quarantineFirmware } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'quarantine the firmware so no rollout ships it again' });
 
 /**
  * A rollout: snapshots its targets, runs each stage of the plan as a child workflow, and answers
  * operators' pause, resume, approve, rollback and abort at any point. The workflow id is `rollout:<rolloutId>`.
  */
-export async function rolloutWorkflow(rawInput: RolloutInput): Promise<RolloutReport> {
+export async function rolloutWorkflow(rawInput: ResolvedRolloutInput): Promise<RolloutReport> {
   const input = parseInput(rawInput);
   const { plan } = input;
   const control = new RolloutControl(input);
@@ -101,7 +97,7 @@ const STAGE_ROLLED_BACK = 'stage rolled back';
  * `factor` of its batches monitored on their own. Undefined when the rollout is being rolled back.
  */
 async function runStageInParts(
-  input: ParsedRolloutInput,
+  input: ResolvedRolloutInput,
   control: RolloutControl,
   index: number,
   devices: number,
@@ -126,7 +122,7 @@ async function runStageInParts(
 }
 
 /** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
-async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
+async function rollBackForHealth(input: ResolvedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
   if (result.monitoring.verdict !== 'roll_back') return;
   const { reason, quarantine } = result.monitoring;
   control.rollBackBecause({ at: nowIso(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
@@ -138,7 +134,7 @@ async function rollBackForHealth(input: ParsedRolloutInput, control: RolloutCont
  * yields undefined; an operator's rollback of just this stage cancels it and returns its devices.
  */
 async function runStage(
-  input: ParsedRolloutInput,
+  input: ResolvedRolloutInput,
   control: RolloutControl,
   index: number,
   devices: number,
@@ -188,7 +184,7 @@ async function runStage(
 }
 
 /** Runs the rollout's health watch until cancelled: the crash test over every hour from the first update on. */
-async function watchHealth({ plan, speedup }: ParsedRolloutInput): Promise<void> {
+async function watchHealth({ plan, speedup }: ResolvedRolloutInput): Promise<void> {
   const handle = await startChild(healthWatchWorkflow, {
     workflowId: healthWatchWorkflowId(plan.rolloutId),
     args: [
@@ -212,15 +208,18 @@ function unlessCancelled(error: unknown): void {
 }
 
 /** The plan with the health baseline measured on this fleet, when the plan asks for it. */
-async function withFleetBaseline(input: ParsedRolloutInput): Promise<ParsedRolloutInput> {
+async function withFleetBaseline(input: ResolvedRolloutInput): Promise<ResolvedRolloutInput> {
   const { health } = input.plan;
   if (!health.measureBaseline) return input;
   const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES });
   return { ...input, plan: { ...input.plan, health: { ...health, baseline: measuredBaseline(sample, health.baseline) } } };
 }
 
-function parseInput(raw: RolloutInput): ParsedRolloutInput {
-  const result = RolloutInput.safeParse(raw);
+/** A field left out is one the client did not resolve: say so, rather than zod's "expected …, received undefined". */
+const unresolved = (issue: { input?: unknown }) => (issue.input === undefined ? 'missing: start rollouts through RolloutClient.start, which resolves every default' : undefined);
+
+function parseInput(raw: ResolvedRolloutInput): ResolvedRolloutInput {
+  const result = ResolvedRolloutInput.safeParse(raw, { error: unresolved });
   if (result.success) return result.data;
   const fields = result.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; ');
   throw ApplicationFailure.nonRetryable(`rollout input is invalid: ${fields}`, FailureType.InvalidPlan);

@@ -2,16 +2,15 @@ import { CancellationScope, isCancellation, proxyActivities, startChild, workflo
 import type { Activities } from '../activities';
 import { catchUpWorkflowId } from '../model/ids';
 import { quarantineAfterAttempts } from '../model/plan';
-import type { MissedReport, ParsedRolloutInput } from '../model/rollout';
+import type { MissedReport, ResolvedRolloutInput } from '../model/rollout';
 import { CATCH_UP } from '../model/status';
 import { scaled } from '../model/planMath';
 import { catchUpWorkflow, type CatchUpRoundSettings } from './catchUp';
 import type { RolloutControl } from './rolloutControl';
+import { FLEET_WIDE } from './activityOptions';
 
 const { tallyMissed } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...FLEET_WIDE,
   summary: 'tally who missed the rollout and why',
 });
 
@@ -20,7 +19,7 @@ const { tallyMissed } = proxyActivities<Activities>({
  * closes or nobody is left, then each stage's final counts and who missed the rollout and why.
  * Undefined when an operator stopped the rollout meanwhile.
  */
-export async function catchUpMissed(input: ParsedRolloutInput, control: RolloutControl): Promise<MissedReport | undefined> {
+export async function catchUpMissed(input: ResolvedRolloutInput, control: RolloutControl): Promise<MissedReport | undefined> {
   const { plan, speedup } = input;
   const { rolloutWindow, recheckInterval } = plan.catchUp;
   const closesAt = workflowInfo().startTime.getTime() + scaled(rolloutWindow, speedup);
@@ -59,7 +58,7 @@ export async function catchUpMissed(input: ParsedRolloutInput, control: RolloutC
  * attempt per device: the re-check interval is its backoff, and a device is never sent more than
  * the failed updates it has left.
  */
-function roundSettings({ plan, speedup }: ParsedRolloutInput): CatchUpRoundSettings {
+function roundSettings({ plan, speedup }: ResolvedRolloutInput): CatchUpRoundSettings {
   return {
     rolloutId: plan.rolloutId,
     stageIndex: plan.stages.length,

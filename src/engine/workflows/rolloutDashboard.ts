@@ -9,8 +9,8 @@ export function renderDashboard(status: RolloutStatus): string {
   return [
     `**${status.rolloutId}** → firmware ${status.firmwareVersion}: **${status.state.replaceAll('_', ' ').toUpperCase()}**`,
     status.pendingDecision && waitingLine(status.pendingDecision),
-    lastOperatorLine(status.audit.at(-1)),
-    lastDecisionLine(status.decisions.at(-1)),
+    lastOperatorLine(status.audit.at(-1), status.auditCount),
+    lastDecisionLine(status.decisions.at(-1), status.decisionCount),
     progressLine(status),
     status.catchUp && catchUpLine(status.catchUp),
     stageTable([...status.stages, ...(status.catchUp ? [status.catchUp] : [])]),
@@ -48,13 +48,13 @@ function catchUpLine({ state, round, devices, nextRecheckAt, windowClosesAt }: C
   return `**Catch-up** (devices that missed their turn) ${state.replaceAll('_', ' ')}${next} · window closes at ${windowClosesAt}`;
 }
 
-function lastDecisionLine(decision: Decision | undefined): string | undefined {
-  return decision && `**Last decision:** ${decision.stage} ${decision.gate} → ${decision.action.replaceAll('_', ' ')}: ${decision.reason}`;
+function lastDecisionLine(decision: Decision | undefined, count: number): string | undefined {
+  return decision && `**Last decision:** ${decision.stage} ${decision.gate} → ${decision.action.replaceAll('_', ' ')}: ${decision.reason} · ${count} in all`;
 }
 
-function lastOperatorLine(entry: AuditEntry | undefined): string | undefined {
+function lastOperatorLine(entry: AuditEntry | undefined, count: number): string | undefined {
   if (!entry || entry.via === 'start') return undefined;
   const why = entry.reason ? ` — ${entry.reason}` : '';
   const refused = entry.rejected ? ` · **refused**: ${entry.rejected}` : '';
-  return `**Last operator action:** ${entry.action} by ${entry.by}${why} (${entry.via})${refused}`;
+  return `**Last operator action:** ${entry.action} by ${entry.by}${why} (${entry.via})${refused} · audit trail of ${count}`;
 }

@@ -29,6 +29,7 @@ import type { FirmwareRef } from '../ports/fleetProvider';
 import { batchWorkflow } from './batch';
 import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePauses } from './monitoring';
 import { nowIso } from './workflowTime';
+import { BATCH_ROLLBACK } from './activityOptions';
 
 export interface StageInput {
   rolloutId: string;
@@ -71,11 +72,7 @@ export interface StageResult {
   monitoring: MonitorOutcome;
 }
 
-const { rollbackBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { rollbackBatch } = proxyActivities<Activities>(BATCH_ROLLBACK);
 
 interface RunningBatch extends BatchInFlight {
   index: number;
@@ -309,7 +306,9 @@ class StageRun implements StagePauses {
     if (this.batchesDone > this.firstBatchOfRun) await this.continueAsNew(this.batchesDone);
   }
 
-  continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
+  /** A pause or rollback request still being handled would be lost with this run: let it finish first. */
+  async continueAsNew(nextBatch: number, monitoring?: MonitorProgress): Promise<never> {
+    await condition(allHandlersFinished);
     const progress: StageRunProgress = { nextBatch, counts: this.counts, ...(monitoring ? { monitoring } : {}) };
     return continueAsNew<typeof stageWorkflow>({ ...this.input, paused: this.paused, progress });
   }

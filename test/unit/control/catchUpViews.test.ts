@@ -12,7 +12,9 @@ const status: RolloutStatus = {
   stages: [{ name: 'all', devices: 40, batches: 1, batchesDone: 1, state: 'completed', counts: { ...emptyCounts(), succeeded: 38, failed: 1, deferred: 1 } }],
   catchUp: { name: 'catch-up', devices: 1, batches: 1, batchesDone: 0, state: 'running', counts: emptyCounts(1), round: 3, windowClosesAt: '2026-11-29T09:00:00.000Z', nextRecheckAt: '2026-11-22T13:00:00.000Z' },
   decisions: [],
+  decisionCount: 0,
   audit: [{ at: '2026-11-22T09:00:00.000Z', action: 'start', by: 'release-bot', via: 'start' }],
+  auditCount: 1,
 };
 
 describe('the catch-up phase in views', () => {

@@ -24,6 +24,8 @@ const heldStatus: RolloutStatus = {
     options: ['resume', 'rollback', 'abort'],
   },
   decisions: [{ at: '2026-11-22T10:00:00.000Z', stage: 'pilot', gate: 'batch 1', action: 'hold', reason: 'success 20% < success threshold 80%' }],
+  decisionCount: 1,
+  auditCount: 2,
   audit: [
     { at: '2026-11-22T09:00:00.000Z', action: 'start', by: 'release-bot', via: 'start' },
     { at: '2026-11-22T10:05:00.000Z', action: 'resume', by: 'bob', via: 'signal', rejected: 'invalid resume input: by: say who you are' },
@@ -38,8 +40,8 @@ describe('the rollout dashboard (Web UI current details)', () => {
     assert.match(markdown, /Progress: 25 of 200 devices settled \(12\.5%\) · success 84% · last batch 80% · stage pilot, batch 2 of 4/);
     assert.match(markdown, /\| pilot \| held \| 1 of 4 \| 1 \| 4 \| 0 \| 0 \| 15 \| 20% \|/);
     assert.match(markdown, /\| wave1 \| pending \| 0 of 2 \| 0 \| 0 \| 0 \| 0 \| 50 \| – \|/);
-    assert.match(markdown, /\*\*Last decision:\*\* pilot batch 1 → hold: success 20% < success threshold 80%/);
-    assert.match(markdown, /\*\*Last operator action:\*\* resume by bob \(signal\) · \*\*refused\*\*: invalid resume input/);
+    assert.match(markdown, /\*\*Last decision:\*\* pilot batch 1 → hold: success 20% < success threshold 80% · 1 in all/);
+    assert.match(markdown, /\*\*Last operator action:\*\* resume by bob \(signal\) · \*\*refused\*\*: invalid resume input: by: say who you are · audit trail of 2/);
     const order = ['PAUSED', 'Waiting for', 'Last operator action', 'Last decision', 'Progress', '| stage |'].map((text) => markdown.indexOf(text));
     assert.deepEqual([...order].sort((a, b) => a - b), order);
   });

@@ -16,7 +16,9 @@ describe('the figures a rollout status derives', () => {
         { name: 'wave', devices: 50, batches: 2, batchesDone: 0, state: 'pending', counts: emptyCounts(50) },
       ],
       decisions: [],
+      decisionCount: 0,
       audit: [],
+      auditCount: 0,
     };
     refreshFigures(status);
     assert.deepEqual(status.devices, { pending: 60, succeeded: 13, failed: 1, deferred: 1, rolled_back: 0, excluded: 0 });

@@ -37,7 +37,9 @@ export const status = (changes: Partial<RolloutStatus> = {}): RolloutStatus => (
   devices: emptyCounts(),
   stages: [],
   decisions: [],
+  decisionCount: 0,
   audit: [],
+  auditCount: 0,
   ...changes,
 });
 

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { ResolvedRolloutInput, resolveRollout } from '../../src/engine/model/rollout';
+import { fieldPath } from '../../src/engine/model/validation';
+import { planFor } from '../helpers/fixtures';
+
+/** The input as it reaches the workflow: resolved by the client, then through a JSON payload. */
+const overTheWire = () =>
+  JSON.parse(JSON.stringify(resolveRollout({ plan: planFor('resolved', { stages: [{ name: 'insiders', select: { ring: 'internal' } }, { name: 'ten', devices: 10, batchGap: '90s' }] }) })));
+
+const issuePaths = (input: unknown): string[] => {
+  const result = ResolvedRolloutInput.safeParse(input);
+  return result.success ? [] : result.error.issues.map((issue) => fieldPath(issue.path));
+};
+
+describe('a resolved rollout input', () => {
+  it('passes the strict schema unchanged', () => {
+    const input = overTheWire();
+    assert.deepEqual(ResolvedRolloutInput.parse(input), input);
+  });
+
+  it('is refused when any defaulted field is missing, at any depth, naming each one', () => {
+    const input = overTheWire();
+    delete input.speedup;
+    delete input.plan.defaults.batchSize;
+    delete input.plan.health.policy.severity;
+    delete input.plan.maintenanceWindows;
+    assert.deepEqual(issuePaths(input).sort(), ['plan.defaults.batchSize', 'plan.health.policy.severity', 'plan.maintenanceWindows', 'speedup']);
+  });
+
+  it('still refuses what the plan schema refuses', () => {
+    const input = overTheWire();
+    input.plan.stages[1].batchSize = 0;
+    input.plan.unknownField = true;
+    assert.deepEqual(issuePaths(input).sort(), ['plan', 'plan.stages[1].batchSize']);
+  });
+});
