@@ -14,7 +14,7 @@ export const FLEET_WIDE = { startToCloseTimeout: '30 minutes', heartbeatTimeout:
 /** The rollout workflow's own steps: as FLEET_WIDE, but an image found unfit is never tried again. */
 export const ROLLOUT_STEPS = { ...FLEET_WIDE, retry: { ...retry, nonRetryableErrorTypes: ARTIFACT_REJECTIONS } } as const satisfies ActivityOptions;
 
-/** Rolling back the devices of one stage's batches: heartbeats per page of devices. */
+/** Rolling back the devices of one stage's batches, or reading the crash counters of the rollout's observed devices: heartbeats per page of devices. */
 export const BATCH_ROLLBACK = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry } as const satisfies ActivityOptions;
 
 /** One health poll of a stage's devices. */

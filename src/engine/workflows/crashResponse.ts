@@ -7,10 +7,10 @@ import { scaled } from '../model/planMath';
 import { crashFindingSignal, type CrashFinding } from './engineMessages';
 import type { RolloutControl } from './rolloutControl';
 import { nowIso, nowMs } from './workflowTime';
+import { BATCH_BOOKKEEPING } from './activityOptions';
 
 const { quarantineFirmware } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...BATCH_BOOKKEEPING,
   summary: 'quarantine the firmware, for the regressed cohort or for all',
 });
 

@@ -14,11 +14,10 @@ import { EVIDENCE_POLLS_PER_RUN } from '../model/historyBudget';
 import { scaled } from '../model/planMath';
 import { crashFindingSignal, type CrashFinding } from './engineMessages';
 import { MIN_REAL_HEALTH_POLL_MS } from './monitoring';
+import { BATCH_ROLLBACK } from './activityOptions';
 
 const { observeCrashEvidence } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...BATCH_ROLLBACK,
   summary: 'read the crash counters of the updated devices and the control',
 });
 
