@@ -6,18 +6,19 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import { RolloutClient } from '../../src/client';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { Plan, type PlanInput } from '../../src/engine/model/plan';
-import type { RolloutReport } from '../../src/engine/model/rollout';
+import { resolveRollout, type RolloutReport } from '../../src/engine/model/rollout';
+import { rolloutWorkflow } from '../../src/engine/workflows';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import { serveTestArtifacts, stopTestArtifacts } from '../helpers/artifacts';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
 import { waitFor } from '../helpers/processes';
+import { historyToFile } from './historyFiles';
 import { localEnv, stopTestServers, timeSkippingEnv, withWorker } from '../helpers/temporal';
 
 const historiesDir = path.resolve(__dirname, '../histories');
@@ -28,7 +29,8 @@ interface Scenario {
   name: string;
   env: () => Promise<TestWorkflowEnvironment>;
   devices: number;
-  plan: PlanInput;
+  /** A function: the firmware's URL is known once the artifact server runs. */
+  plan: () => PlanInput;
   speedup: number;
   /** What operators do while it runs; the rollout then runs to its end. */
   drive?: Drive;
@@ -42,24 +44,26 @@ const pauseThenResume: Drive = async (client, rolloutId) => {
 };
 
 const scenarios: Scenario[] = [
-  { name: 'seed-plan', env: timeSkippingEnv, devices: 200, plan: planFor('seed'), speedup: 1 },
+  { name: 'seed-plan', env: timeSkippingEnv, devices: 200, plan: () => planFor('seed'), speedup: 1 },
   {
     name: 'pause-resume',
     env: localEnv,
     devices: 15,
-    plan: planFor('pause', { stages: [{ name: 'canary', devices: 5, monitorWindow: '10 minutes' }, { name: 'wave', devices: 10, monitorWindow: '10 minutes' }], defaults: { batchSize: 5, batchGap: '10 minutes' } }),
+    plan: () =>
+      planFor('pause', { stages: [{ name: 'canary', devices: 5, monitorWindow: '10 minutes' }, { name: 'wave', devices: 10, monitorWindow: '10 minutes' }], defaults: { batchSize: 5, batchGap: '10 minutes' } }),
     speedup: 600,
     drive: pauseThenResume,
   },
 ];
 
-async function record({ name, env: environment, devices, plan, speedup, drive }: Scenario): Promise<number> {
+async function record({ name, env: environment, devices, plan: planOf, speedup, drive }: Scenario): Promise<number> {
+  const plan = planOf();
   const env = await environment();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
   const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue): Promise<RolloutReport> => {
-    const client = new RolloutClient(env.client, taskQueue);
-    const handle = await client.start({ plan, speedup, startedBy: 'recorder' });
-    await drive?.(client, plan.rolloutId);
+    // Started past RolloutClient.start, whose overlap check lists workflows: the time-skipping server cannot.
+    const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan, speedup, startedBy: 'recorder' })] });
+    await drive?.(new RolloutClient(env.client, taskQueue), plan.rolloutId);
     return handle.result();
   });
   const dir = path.join(historiesDir, name);
@@ -69,8 +73,8 @@ async function record({ name, env: environment, devices, plan, speedup, drive }:
   for (const workflowId of rolloutWorkflowIds(Plan.parse(plan), report)) {
     const runs = await fetchRuns(env.client, workflowId);
     runs.forEach((history, index) => {
-      const file = `${workflowId.replace(rolloutWorkflowId(plan.rolloutId), 'rollout').replaceAll(':', '_')}.run${index + 1}.json`;
-      writeFileSync(path.join(dir, file), historyToJSON(temporal.api.history.v1.History.create(history)));
+      const file = `${workflowId.replace(rolloutWorkflowId(plan.rolloutId), 'rollout').replace(/[^A-Za-z0-9.-]/g, '_')}.run${index + 1}.json`;
+      writeFileSync(path.join(dir, file), historyToFile(history));
       files += 1;
     });
   }
@@ -78,10 +82,11 @@ async function record({ name, env: environment, devices, plan, speedup, drive }:
 }
 
 async function main(): Promise<void> {
+  await serveTestArtifacts();
   try {
     for (const scenario of scenarios) console.log(`${scenario.name}: ${await record(scenario)} histories`);
   } finally {
-    await stopTestServers();
+    await Promise.all([stopTestServers(), stopTestArtifacts()]);
   }
 }
 

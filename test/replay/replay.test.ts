@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal';
+import { historyFromFile } from './historyFiles';
 
 const historiesDir = path.resolve(__dirname, '../histories');
 
 /** Every recorded history, named by its file under test/histories/. */
-function recorded(): { workflowId: string; history: ReturnType<typeof historyFromJSON> }[] {
+function recorded(): { workflowId: string; history: ReturnType<typeof historyFromFile> }[] {
   return readdirSync(historiesDir, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'))) }));
+    .map((file) => ({ workflowId: file, history: historyFromFile(readFileSync(path.join(historiesDir, file), 'utf8')) }));
 }
 
 describe('recorded workflow histories (test/histories)', () => {
