@@ -14,6 +14,8 @@ import { rolloutWorkflow } from '../../src/engine/workflows';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { Device } from '../../src/engine/ports/fleetProvider';
+import { CrashRateFleet } from '../helpers/clockFleet';
 import { serveTestArtifacts, stopTestArtifacts } from '../helpers/artifacts';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
@@ -34,7 +36,16 @@ interface Scenario {
   speedup: number;
   /** What operators do while it runs; the rollout then runs to its end. */
   drive?: Drive;
+  /** The fleet, when it is more than healthy gateways. */
+  fleet?: (env: TestWorkflowEnvironment, devices: Device[]) => MemoryFleet;
 }
+
+/** Firmware 2.0.0 crashes 10× as often on rev-b: the health watch rolls rev-b back and the rest goes on. */
+const regressionOnRevB = (env: TestWorkflowEnvironment, devices: Device[]): MemoryFleet => {
+  const fleet = new CrashRateFleet({ devices }, (device, version) => (version === '2.0.0' && device.attributes.hardwareRevision === 'rev-b' ? 2 : 0.2));
+  fleet.serverClock = () => env.currentTimeMs();
+  return fleet;
+};
 
 const pauseThenResume: Drive = async (client, rolloutId) => {
   await waitFor(async () => (await client.status(rolloutId)).stages[0]!.batchesDone >= 1, 'the first batch');
@@ -54,12 +65,25 @@ const scenarios: Scenario[] = [
     speedup: 600,
     drive: pauseThenResume,
   },
+  {
+    name: 'cohort-regression',
+    env: timeSkippingEnv,
+    devices: 90,
+    plan: () =>
+      planFor('regression', {
+        stages: [{ name: 'canary', devices: 6, monitorWindow: '1 hour' }, { name: 'pilot', devices: 24, monitorWindow: '2 hours' }, { name: 'rest', devices: 60, monitorWindow: '1 hour' }],
+        defaults: { batchSize: 6 },
+      }),
+    speedup: 1,
+    fleet: regressionOnRevB,
+  },
 ];
 
-async function record({ name, env: environment, devices, plan: planOf, speedup, drive }: Scenario): Promise<number> {
+async function record({ name, env: environment, devices, plan: planOf, speedup, drive, fleet: fleetOf }: Scenario): Promise<number> {
   const plan = planOf();
   const env = await environment();
-  const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
+  const gateways = generateDevices({ count: devices });
+  const fleet = fleetOf ? fleetOf(env, gateways) : new MemoryFleet({ devices: gateways });
   const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue): Promise<RolloutReport> => {
     // Started past RolloutClient.start, whose overlap check lists workflows: the time-skipping server cannot.
     const handle = await env.client.workflow.start(rolloutWorkflow, { taskQueue, workflowId: rolloutWorkflowId(plan.rolloutId), args: [resolveRollout({ plan, speedup, startedBy: 'recorder' })] });

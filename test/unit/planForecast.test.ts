@@ -47,6 +47,12 @@ describe('plan forecast (`rollout plan`)', () => {
       ['100 % of the fleet, cumulative', 187_500, 250_000],
     ]);
     assert.equal(summary[1]?.expectedCrashes, 2.5);
+    // The crash test's power: each stage detects a smaller regression than the one before, a tenth of the fleet a larger one than all of it.
+    const ratio = (text: string | undefined) => (text?.startsWith('×') ? Number(text.slice(1)) : Infinity);
+    const fleetWide = summary.map((stage) => ratio(stage.detectsFleetWide));
+    assert.deepEqual([...fleetWide].sort((a, b) => b - a), fleetWide);
+    assert.ok(summary.every((stage) => ratio(stage.detectsTenthCohort) >= ratio(stage.detectsFleetWide)));
+    assert.ok(fleetWide[3]! <= 2, `the last stage detects ×${fleetWide[3]} fleet-wide`);
   });
 
   it('asks for the fleet size when the plan has percent stages, and names the option', async () => {
