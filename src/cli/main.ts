@@ -8,7 +8,8 @@ import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
 import { formatAck, formatDevice, formatDevicePage, formatListing, formatReport, formatStatus, formatTable } from './format';
 import { loadPlanFile } from '../client/planFile';
-import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type StageSummary } from '../client/planSummary';
+import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type RegressionForecast, type StageSummary } from '../client/planSummary';
+import { WINDOW_GRID_HOURS } from '../engine/model/health/power';
 import { RolloutClient, type RolloutReportView } from '../client';
 import { watchRollout } from './watch';
 
@@ -86,9 +87,17 @@ const CrashRate = z.coerce.number().positive('crashes per device-hour above 0, e
 function regressionLine(plan: PlanInput, sizing: PlanSizing, summary: StageSummary[]): string {
   if (summary.some((stage) => stage.devices === SELECTED_AT_START)) return 'detection: give every stage a known size (count or percent with --fleet-size) to see what the crash test can detect by when';
   const fleetSize = sizing.fleetSize ?? summary.reduce((total, stage) => total + (stage.devices as number), 0);
-  const { firstStage, medianExposure } = forecastRegression(plan, { ...sizing, fleetSize }, 4, 1 / 3);
-  if (!firstStage) return 'a ×4 crash-rate regression on a third of the fleet is not halted in 80 % of rollouts by the end of this plan: lengthen its monitoring windows';
-  return `a ×4 crash-rate regression on a third of the fleet is halted in 80 % of rollouts by the end of ${firstStage} (median exposure at halt: ${Math.round((medianExposure ?? 0) * 100)} % of the fleet)`;
+  const { firstStage, medianExposure, sooner } = forecastRegression(plan, { ...sizing, fleetSize }, 4, 1 / 3);
+  const halted = firstStage
+    ? `a ×4 crash-rate regression on a third of the fleet is halted in 80 % of rollouts by the end of ${firstStage} (median exposure at halt: ${Math.round((medianExposure ?? 0) * 100)} % of the fleet)`
+    : 'a ×4 crash-rate regression on a third of the fleet is not halted in 80 % of rollouts by the end of this plan';
+  return sooner ? `${halted}\n${soonerLine(sooner, firstStage === undefined)}` : halted;
+}
+
+function soonerLine({ stage, plannedHours, neededHours }: NonNullable<RegressionForecast['sooner']>, atAll: boolean): string {
+  const goal = atAll ? `to halt it by the end of ${stage}` : `to halt it by the end of ${stage} instead`;
+  if (neededHours === undefined) return `${goal}, no monitoring window of up to ${WINDOW_GRID_HOURS.at(-1)} h would do (${stage} watches ${plannedHours} h)`;
+  return `${goal}, ${stage}'s monitoring window would need ${neededHours} h (it has ${plannedHours} h)`;
 }
 
 const jsonOption = () => new Option('--json', 'print JSON for scripts');

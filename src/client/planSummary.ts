@@ -1,7 +1,7 @@
 import { Plan, resolveStage, type PlanInput, type Stage } from '../engine/model/plan';
 import { forecastPlan } from '../engine/model/planForecast';
 import { stageSizes } from '../engine/model/planMath';
-import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, type PowerSettings } from '../engine/model/health/power';
+import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, windowForPower, type PowerSettings, type Regression } from '../engine/model/health/power';
 
 /** A stage whose devices are known only once the rollout reads the inventory. */
 export const SELECTED_AT_START = 'selected at start';
@@ -43,10 +43,9 @@ const POWER_RUNS = 200;
 /** The timeline is simulated in this many steps, at most a quarter of an hour each. */
 const POWER_STEPS = 100;
 
-const powerTimeline = (plan: Plan, devices: readonly number[]) => {
-  const hours = forecastPlan(plan, devices).at(-1)?.endsAtHours ?? 0;
-  return exposureTimeline(plan, devices, Math.max(0.25, hours / POWER_STEPS));
-};
+const powerStepHours = (plan: Plan, devices: readonly number[]): number => Math.max(0.25, (forecastPlan(plan, devices).at(-1)?.endsAtHours ?? 0) / POWER_STEPS);
+
+const powerTimeline = (plan: Plan, devices: readonly number[]) => exposureTimeline(plan, devices, powerStepHours(plan, devices));
 
 /** What a plan will do, before anything starts: stages, batches, waits, timeline and what the crash test can detect by when. */
 export function summarizePlan(input: PlanInput, sizing: PlanSizing = {}): StageSummary[] {
@@ -107,6 +106,8 @@ export interface RegressionForecast {
   firstStage?: string;
   /** Median share of the fleet on the new firmware when it halts. */
   medianExposure?: number;
+  /** To halt it one stage sooner (or at all): that stage's monitoring window in hours, now and as long as it would need to be (absent: longer than the longest tried). */
+  sooner?: { stage: string; plannedHours: number; neededHours?: number };
 }
 
 /** When the plan's crash test would halt a regression of `ratio` on a cohort of `cohortShare` of the fleet. */
@@ -118,7 +119,19 @@ export function forecastRegression(input: PlanInput, sizing: PlanSizing & { flee
   const detections = detectionIntervals(timeline, { ratio, cohortShares: [cohortShare] }, settings);
   const first = powerByStage(timeline, detections, devices.length).findIndex((power) => power >= TARGET_POWER);
   const medianExposure = medianExposureAtHalt(timeline, detections, settings.eligible);
-  return { ratio, cohortShare, ...(first >= 0 && { firstStage: plan.stages[first]!.name }), ...(medianExposure !== undefined && { medianExposure }) };
+  const soonerStage = first >= 0 ? first - 1 : devices.length - 1;
+  return {
+    ratio,
+    cohortShare,
+    ...(first >= 0 && { firstStage: plan.stages[first]!.name }),
+    ...(medianExposure !== undefined && { medianExposure }),
+    ...(soonerStage >= 0 && { sooner: soonerWindow(plan, devices, soonerStage, { ratio, cohortShares: [cohortShare] }, settings) }),
+  };
+}
+
+function soonerWindow(plan: Plan, devices: readonly number[], stage: number, regression: Regression, settings: PowerSettings): RegressionForecast['sooner'] {
+  const neededHours = windowForPower(plan, devices, stage, regression, settings, powerStepHours(plan, devices));
+  return { stage: plan.stages[stage]!.name, plannedHours: resolveStage(plan, stage).monitorWindow / 3_600_000, ...(neededHours !== undefined && { neededHours }) };
 }
 
 const ratioText = (ratio: number | undefined): string => (ratio === undefined ? '> ×100' : `×${ratio}`);

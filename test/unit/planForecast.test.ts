@@ -55,6 +55,14 @@ describe('plan forecast (`rollout plan`)', () => {
     assert.ok(fleetWide[3]! <= 2, `the last stage detects ×${fleetWide[3]} fleet-wide`);
   });
 
+  it('says by which stage a 4x regression on a third of the fleet is halted, and how long the stage before would have to watch to halt it there', async () => {
+    const run = await rolloutCli('plan', 'plans/percent.yml', '--fleet-size', '1000', '--baseline-rate', '0.01');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /a ×4 crash-rate regression on a third of the fleet is halted in 80 % of rollouts by the end of wave2 \(median exposure at halt: \d+ % of the fleet\)/);
+    const needed = /to halt it by the end of wave1 instead, wave1's monitoring window would need (\d+) h \(it has 3 h\)/.exec(run.stdout);
+    assert.ok(needed && Number(needed[1]) > 3, run.stdout);
+  });
+
   it('asks for the fleet size when the plan has percent stages, and names the option', async () => {
     const run = await rolloutCli('plan', 'plans/thermostats-250k.yml');
     assert.equal(run.code, 2);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Plan } from '../../../src/engine/model/plan';
-import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, type PowerSettings } from '../../../src/engine/model/health/power';
+import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, WINDOW_GRID_HOURS, windowForPower, type PowerSettings } from '../../../src/engine/model/health/power';
 import { firmware } from '../../helpers/fixtures';
 
 const plan = Plan.parse({
@@ -16,6 +16,7 @@ const plan = Plan.parse({
 const devices = [10, 40, 950];
 const settings: PowerSettings = { eligible: 1000, baselineRatePerDeviceHour: 0.01, alpha: 0.01, cohorts: 3, runs: 200, seed: 1 };
 const HOUR_MS = 3_600_000;
+const withPilotWindow = (hours: number) => Plan.parse({ ...plan, stages: plan.stages.map((stage) => (stage.name === 'pilot' ? { ...stage, monitorWindow: hours * HOUR_MS } : stage)) });
 
 describe('crash test power', () => {
   it('times the plan as the forecast does, with device-hours that add up exactly', () => {
@@ -49,6 +50,40 @@ describe('crash test power', () => {
     for (let stage = 0; stage < 3; stage++) assert.ok((tenth[stage] ?? Infinity) >= (fleetWide[stage] ?? Infinity), `stage ${stage}: ${tenth[stage]} vs ${fleetWide[stage]}`);
     assert.ok((fleetWide[2] ?? Infinity) <= (fleetWide[1] ?? Infinity) && (fleetWide[1] ?? Infinity) <= (fleetWide[0] ?? Infinity), JSON.stringify(fleetWide));
     assert.ok(fleetWide[2] !== undefined && fleetWide[2] <= 2, `the whole rollout detects ×${fleetWide[2]} fleet-wide`);
+  });
+
+  it('halts a larger regression no later, rollout by rollout, on the same draws', () => {
+    const timeline = exposureTimeline(plan, devices, 0.25);
+    const at = (ratio: number) => detectionIntervals(timeline, { ratio, cohortShares: [1 / 3] }, settings).map((index) => index ?? Infinity);
+    const [mild, severe] = [at(2), at(4)];
+    assert.ok(severe.every((index, run) => index <= mild[run]!));
+    assert.ok(severe.some((index, run) => index < mild[run]!), 'a larger ratio halts some rollouts sooner');
+  });
+
+  it('halts by the end of a stage at least as often when the stage watches longer: the same rollouts, at the same step', () => {
+    const regression = { ratio: 4, cohortShares: [1 / 3] };
+    const byPilotEnd = (pilotHours: number) => {
+      const timeline = exposureTimeline(withPilotWindow(pilotHours), devices, 0.25);
+      const pilotEnds = timeline.filter((step) => step.stage <= 1).length - 1;
+      return detectionIntervals(timeline, regression, settings).map((index) => (index !== undefined && index <= pilotEnds ? index : undefined));
+    };
+    const [short, long] = [byPilotEnd(2), byPilotEnd(4)];
+    short!.forEach((index, run) => index !== undefined && assert.equal(long![run], index, `run ${run}`));
+    const halted = (detections: (number | undefined)[]) => detections.filter((index) => index !== undefined).length;
+    assert.ok(halted(long!) > halted(short!), "two more hours halt more rollouts by the pilot's end");
+  });
+
+  it('names the shortest monitoring window that halts a regression by the end of a stage in 80 % of rollouts', () => {
+    const regression = { ratio: 4, cohortShares: [1 / 3] };
+    const hours = windowForPower(plan, devices, 1, regression, settings, 0.25);
+    assert.ok(hours !== undefined && hours > 2, `pilot would need ${hours} h`);
+    const powerWith = (window: number) => {
+      const timeline = exposureTimeline(withPilotWindow(window), devices, 0.25);
+      return powerByStage(timeline, detectionIntervals(timeline, regression, settings), 2)[1]!;
+    };
+    const shorter = WINDOW_GRID_HOURS[WINDOW_GRID_HOURS.indexOf(hours as (typeof WINDOW_GRID_HOURS)[number]) - 1]!;
+    assert.ok(powerWith(hours) >= TARGET_POWER && powerWith(shorter) < TARGET_POWER, `${hours} h: ${powerWith(hours)}, ${shorter} h: ${powerWith(shorter)}`);
+    assert.equal(windowForPower(plan, devices, 0, { ratio: 1.25, cohortShares: [0.1] }, settings, 0.25), undefined, 'a mild regression on ten devices is never halted at the canary');
   });
 
   it('reports the median share of the fleet exposed when it halts', () => {

@@ -60,12 +60,18 @@ export interface PowerSettings {
   seed: number;
 }
 
-/** Per simulated rollout, the index of the interval in which the crash test first halts it; undefined when it never does. */
+/**
+ * Per simulated rollout, the index of the interval in which the crash test first halts it; undefined
+ * when it never does. Rollout `r` draws from its own stream, the same for every regression and
+ * timeline with the same seed, and every draw takes the same uniforms: a larger ratio, or a longer
+ * stage, then changes no rollout's luck, only its counts, so power curves are monotone, not noisy.
+ */
 export function detectionIntervals(timeline: readonly ExposureInterval[], regression: Regression, settings: PowerSettings): (number | undefined)[] {
-  const random = seededRandom(settings.seed);
+  const runSeeds = seededRandom(settings.seed);
   const halting = haltingLogEValue(settings.alpha, settings.cohorts);
   const rate = settings.baselineRatePerDeviceHour;
   return Array.from({ length: settings.runs }, () => {
+    const random = seededRandom(Math.floor(runSeeds() * 2 ** 32));
     let evidence: CohortEvidence[] = regression.cohortShares.map((_, index) => emptyEvidence(String(index)));
     for (const [index, { hours, updated }] of timeline.entries()) {
       evidence = evidence.map((cohort, position) => {
@@ -109,20 +115,44 @@ export function detectableRatios(timeline: readonly ExposureInterval[], cohortSh
   return found;
 }
 
+/** Monitoring windows, in hours, tried when asking how long a stage would have to watch. */
+export const WINDOW_GRID_HOURS = [1, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72] as const;
+
+/** The plan with stage `stage` watched for `hours`. */
+const withWindow = (plan: Plan, stage: number, hours: number): Plan => ({
+  ...plan,
+  stages: plan.stages.map((candidate, index) => (index === stage ? { ...candidate, monitorWindow: hours * HOUR_MS } : candidate)),
+});
+
+/**
+ * The shortest monitoring window on `WINDOW_GRID_HOURS`, at least the plan's own, that halts the
+ * regression by the end of `stage` in `TARGET_POWER` of rollouts; undefined when none on the grid does.
+ */
+export function windowForPower(plan: Plan, stageDevices: readonly number[], stage: number, regression: Regression, settings: PowerSettings, stepHours: number): number | undefined {
+  const planned = resolveStage(plan, stage).monitorWindow / HOUR_MS;
+  return WINDOW_GRID_HOURS.filter((hours) => hours >= planned).find((hours) => {
+    const timeline = exposureTimeline(withWindow(plan, stage, hours), stageDevices, stepHours);
+    return powerByStage(timeline, detectionIntervals(timeline, regression, settings), stage + 1)[stage]! >= TARGET_POWER;
+  });
+}
+
 /** The median share of the fleet on the new firmware when the crash test halts, over the halted rollouts. */
 export function medianExposureAtHalt(timeline: readonly ExposureInterval[], detections: readonly (number | undefined)[], eligible: number): number | undefined {
   const exposed = detections.flatMap((at) => (at === undefined ? [] : [timeline[at]!.updated / eligible])).sort((a, b) => a - b);
   return exposed.length === 0 ? undefined : exposed[Math.floor((exposed.length - 1) / 2)];
 }
 
-/** Poisson draws by inversion for small means, by the normal approximation where that is exact to well under a crash. */
+/**
+ * Poisson draws by inversion for small means, by the normal approximation where that is exact to well
+ * under a crash; always two uniforms, so the draws after it are the same whatever the mean.
+ */
 function poissonDraw(random: () => number, mean: number): number {
+  const [target, angle] = [random(), random()];
   if (mean <= 0) return 0;
-  if (mean > 200) return Math.max(0, Math.round(mean + Math.sqrt(mean) * standardNormal(random)));
+  if (mean > 200) return Math.max(0, Math.round(mean + Math.sqrt(mean) * Math.sqrt(-2 * Math.log(1 - target)) * Math.cos(2 * Math.PI * angle)));
   let count = 0;
   let probability = Math.exp(-mean);
   let cumulative = probability;
-  const target = random();
   while (target > cumulative && count < 10 * mean + 50) {
     count += 1;
     probability *= mean / count;
@@ -130,5 +160,3 @@ function poissonDraw(random: () => number, mean: number): number {
   }
   return count;
 }
-
-const standardNormal = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
