@@ -22,13 +22,14 @@ const TENTH = [0.1, 0.45, 0.45];
 
 /** The issue's cases: good firmware, 2×/4×/10× on a tenth and on a third of the fleet, fleet-wide 2×, and good firmware through a fleet-wide surge. */
 const CASES: SafetyCase[] = [
-  { name: 'good firmware', cohortShares: THIRDS, ratios: [1, 1, 1] },
+  { name: 'good firmware', cohortShares: THIRDS, ratios: [1, 1, 1], fixedBaseline: true },
   ...[2, 4, 10].flatMap((ratio) => [
     { name: `${ratio}× on a 10 % cohort`, cohortShares: TENTH, ratios: [ratio, 1, 1] },
     { name: `${ratio}× on a 33 % cohort`, cohortShares: THIRDS, ratios: [ratio, 1, 1] },
   ]),
   { name: '2× fleet-wide', cohortShares: THIRDS, ratios: [2, 2, 2] },
-  { name: 'good firmware, fleet-wide rate ×2 for 6 h mid-rollout', cohortShares: THIRDS, ratios: [1, 1, 1], surge: { fromHours: 8, toHours: 14, factor: 2 } },
+  { name: 'good firmware, fleet-wide rate ×2 for 6 h mid-rollout', cohortShares: THIRDS, ratios: [1, 1, 1], surge: { fromHours: 8, toHours: 14, factor: 2 }, fixedBaseline: true },
+  { name: 'good firmware, fleet-wide rate ×2 for 6 h late in wave2', cohortShares: THIRDS, ratios: [1, 1, 1], surge: { fromHours: 18, toHours: 24, factor: 2 }, fixedBaseline: true },
 ];
 
 /** `npm run bench:safety`: the crash decisions, old and new, on the same simulated rollouts; a Markdown table for docs/BENCHMARKS.md. */
@@ -45,7 +46,12 @@ async function main(options: SafetyOptions): Promise<void> {
   const rows = CASES.map((safetyCase) => {
     const random = seededRandom(options.seed);
     const outcomes = Array.from({ length: options.runs }, () => simulateRollout(fleet, safetyCase, random));
-    return [row(safetyCase, 'sequential, per cohort vs control', outcomes.map((outcome) => outcome.sequential)), row(safetyCase, 'per window vs baseline (before)', outcomes.map((outcome) => outcome.perWindow))];
+    const fixedBaseline = outcomes.flatMap((outcome) => (outcome.fixedBaseline ? [outcome.fixedBaseline] : []));
+    return [
+      row(safetyCase, 'sequential, per cohort vs control', outcomes.map((outcome) => outcome.sequential)),
+      ...(fixedBaseline.length > 0 ? [row(safetyCase, 'sequential, per cohort vs fixed baseline (no control)', fixedBaseline)] : []),
+      row(safetyCase, 'per window vs baseline (before)', outcomes.map((outcome) => outcome.perWindow)),
+    ];
   }).flat();
   console.log(
     [

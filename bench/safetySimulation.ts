@@ -15,6 +15,8 @@ export interface SafetyCase {
   ratios: number[];
   /** The fleet-wide crash rate is multiplied by `factor` between these plan hours (a heat wave, a backend outage). */
   surge?: { fromHours: number; toHours: number; factor: number };
+  /** Also judge it by the same sequential test against the pre-rollout baseline alone, without the control. */
+  fixedBaseline?: boolean;
 }
 
 export interface Fleet {
@@ -40,7 +42,11 @@ export interface Halt {
 export interface RunOutcome {
   sequential: Halt;
   perWindow: Halt;
+  fixedBaseline?: Halt;
 }
+
+/** What the sequential test compares the new firmware with: the cohort's devices not yet updated, or the pre-rollout baseline alone. */
+export type Reference = 'control' | 'baseline';
 
 /**
  * One rollout of the plan's timeline with Poisson crashes per cohort and arm, judged by the product's
@@ -52,8 +58,14 @@ export interface RunOutcome {
  * rolled back by the end.
  */
 export function simulateRollout(fleet: Fleet, safetyCase: SafetyCase, random: () => number): RunOutcome {
-  return { sequential: new SequentialRun(fleet, safetyCase, random).play(), perWindow: new PerWindowRun(fleet, safetyCase, random).play() };
+  return {
+    sequential: new SequentialRun(fleet, safetyCase, random, 'control').play(),
+    perWindow: new PerWindowRun(fleet, safetyCase, random).play(),
+    ...(safetyCase.fixedBaseline && { fixedBaseline: new SequentialRun(fleet, safetyCase, random, 'baseline').play() }),
+  };
 }
+
+const NO_CONTROL = { crashes: 0, firmwareHours: 0 };
 
 /** What both engines share: the timeline, and crashes drawn per cohort, stage and arm. */
 abstract class SimulatedRun {
@@ -115,7 +127,12 @@ class SequentialRun extends SimulatedRun {
   private fleetWide = false;
   private firstHalt: Omit<Halt, 'selective'> | undefined;
 
-  constructor(fleet: Fleet, safetyCase: SafetyCase, random: () => number) {
+  constructor(
+    fleet: Fleet,
+    safetyCase: SafetyCase,
+    random: () => number,
+    private readonly reference: Reference,
+  ) {
     super(fleet, safetyCase, random);
     this.cohorts = safetyCase.cohortShares.map((_, index) => emptyEvidence(String(index)));
   }
@@ -135,7 +152,7 @@ class SequentialRun extends SimulatedRun {
       if (this.withdrawn.has(c)) return cohort;
       const { perStage, control } = this.draw(c, interval);
       const updated = { crashes: perStage.reduce((total, stage) => total + stage.crashes, 0), firmwareHours: this.safetyCase.cohortShares[c]! * interval.updated * interval.hours };
-      return accumulate(cohort, { cohort: cohort.cohort, updated, control }, this.fleet.baselineRatePerDeviceHour);
+      return accumulate(cohort, { cohort: cohort.cohort, updated, control: this.reference === 'control' ? control : NO_CONTROL }, this.fleet.baselineRatePerDeviceHour);
     });
     this.advance(interval);
     const judged = this.cohorts.filter((_, c) => !this.withdrawn.has(c));
