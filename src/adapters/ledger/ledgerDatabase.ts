@@ -6,12 +6,11 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { Pool } from 'pg';
 import { MIGRATIONS_FOLDER, migrateUnderLock } from './migrations';
+import type { LedgerDatabase } from './schema';
 
 /** The one Postgres dialect the ledger speaks, whichever engine runs it. */
-export type LedgerDatabase = PgDatabase<PgQueryResultHKT>;
 
 export interface OpenDatabase {
   db: LedgerDatabase;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import type { LedgerDatabase } from './ledgerDatabase';
+import type { LedgerDatabase } from './schema';
 
 export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
 

@@ -1,4 +1,4 @@
-import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { DeviceOutcomeState } from '../../engine/model/status';
 
 /** One row per rollout whose targets were snapshotted: the row a second snapshot finds and yields to. */
@@ -107,3 +107,6 @@ export const quarantinedFirmware = pgTable(
   },
   (table) => [unique().on(table.version, table.cohortAttribute, table.cohortValue).nullsNotDistinct()],
 );
+
+/** The ledger's database on either engine: PGlite or node-postgres, one dialect. */
+export type LedgerDatabase = PgDatabase<PgQueryResultHKT>;

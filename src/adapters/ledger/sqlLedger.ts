@@ -4,7 +4,8 @@ import { chunks } from '../../engine/model/chunks';
 import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
 import type { CatchUpDevice, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
-import { openDatabase, type LedgerDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
+import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
+import type { LedgerDatabase } from './schema';
 import * as table from './schema';
 
 /** 8 columns at most per row: 40,000 parameters per statement, under Postgres's 65,535. */
