@@ -14,6 +14,7 @@ const SafetyOptions = z.object({
   plan: z.string(),
   baselineRate: z.coerce.number().positive(),
   seed: z.coerce.number().int().nonnegative(),
+  holdback: z.coerce.number().min(0).lt(1),
 });
 type SafetyOptions = z.infer<typeof SafetyOptions>;
 
@@ -41,6 +42,7 @@ async function main(options: SafetyOptions): Promise<void> {
     baselineRatePerDeviceHour: options.baselineRate,
     evidence: EvidencePolicy.parse({}),
     stepHours: 0.25,
+    holdback: options.holdback,
   };
   const started = Date.now();
   const rows = CASES.map((safetyCase) => {
@@ -61,7 +63,7 @@ async function main(options: SafetyOptions): Promise<void> {
     ].join('\n'),
   );
   const cpu = os.cpus()[0]?.model ?? 'cpu';
-  console.log(`\n${new Date().toISOString()} · ${os.cpus().length} × ${cpu} · node ${process.version} · ${options.runs} rollouts per case of ${options.devices} devices, plan ${options.plan}, baseline ${options.baselineRate} crashes/device-hour, seed ${options.seed} · ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`\n${new Date().toISOString()} · ${os.cpus().length} × ${cpu} · node ${process.version} · ${options.runs} rollouts per case of ${options.devices} devices, plan ${options.plan}, baseline ${options.baselineRate} crashes/device-hour, seed ${options.seed}${options.holdback > 0 ? `, ${options.holdback * 100} % of every cohort held back as a control` : ''} · ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function row(safetyCase: SafetyCase, engine: string, halts: Halt[]): string {
@@ -89,6 +91,7 @@ if (require.main === module) {
     .option('--plan <file>', 'the plan whose timeline is simulated', 'plans/percent.yml')
     .option('--baseline-rate <crashes>', "the fleet's crashes per device-hour (the simulator's)", '0.01')
     .option('--seed <n>', 'seed of the draws', '1')
+    .option('--holdback <share>', 'what if the plan held this share of every cohort back on the old firmware, a control to the end', '0')
     .action((raw: Record<string, string>) => main(SafetyOptions.parse(raw)));
   program.parseAsync(process.argv).catch((error: unknown) => {
     console.error(error instanceof Error ? error.stack : error);

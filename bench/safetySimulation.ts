@@ -25,6 +25,8 @@ export interface Fleet {
   baselineRatePerDeviceHour: number;
   evidence: EvidencePolicy;
   stepHours: number;
+  /** Share of every cohort held back on the old firmware as a control to the end (what-if: plans do not reserve one yet). */
+  holdback: number;
 }
 
 /** What one simulated rollout came to under one engine. */
@@ -81,8 +83,9 @@ abstract class SimulatedRun {
     protected readonly safetyCase: SafetyCase,
     private readonly random: () => number,
   ) {
-    this.timeline = exposureTimeline(fleet.plan, fleet.stageDevices, fleet.stepHours);
     this.eligible = fleet.stageDevices.reduce((total, devices) => total + devices, 0);
+    const updatable = (1 - fleet.holdback) * this.eligible;
+    this.timeline = exposureTimeline(fleet.plan, fleet.stageDevices, fleet.stepHours).map((interval) => ({ ...interval, updated: Math.min(interval.updated, updatable) }));
     this.before = fleet.stageDevices.map((_, stage) => fleet.stageDevices.slice(0, stage).reduce((total, devices) => total + devices, 0));
     this.bad = safetyCase.ratios.map((ratio) => ratio > 1);
   }
