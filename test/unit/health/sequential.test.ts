@@ -9,6 +9,7 @@ import {
   rateRatio,
   referenceRate,
 } from '../../../src/engine/model/health/sequential';
+import { haltingLogEValue } from '../../../src/engine/model/health/cohortEvidence';
 import { assertClose as approx } from './approx';
 import { seededRandom } from '../../../src/engine/model/seededRandom';
 import { poisson } from '../../../rig/simulator/random';
@@ -75,6 +76,20 @@ describe('sequential crash test', () => {
       }
       assert.ok(logEValue(bad) > Math.log(100), `bad firmware: ln e = ${logEValue(bad)}`);
       assert.ok(logEValue(good) < 0, `good firmware: ln e = ${logEValue(good)}`);
+    });
+
+    it('lets a fleet-wide rise in the crash rate cancel out against the control, where the baseline alone would halt', () => {
+      // Six hours at twice the baseline of 0.01 on both arms: 500 device-hours and 10 crashes each, every hour.
+      const surge = { cohort: 'rev-a', updated: exposure(10, 500), control: exposure(10, 500) };
+      let withControl = emptyEvidence('rev-a');
+      let baselineOnly = emptyEvidence('rev-a');
+      for (let hour = 0; hour < 6; hour++) {
+        withControl = accumulate(withControl, surge, 0.01);
+        baselineOnly = accumulate(baselineOnly, { ...surge, control: exposure(0, 0) }, 0.01);
+      }
+      const halting = haltingLogEValue(0.01, 3);
+      assert.ok(logEValue(withControl) < 0, `with the control: ln e = ${logEValue(withControl)}`);
+      assert.ok(logEValue(baselineOnly) > halting, `against the baseline alone: ln e = ${logEValue(baselineOnly)}, halting at ${halting}`);
     });
 
     it('halts firmware as good as the old in at most α of rollouts, however often it is read (seeded, 400 rollouts of 300 polls)', () => {
