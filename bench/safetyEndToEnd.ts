@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { loadPlanFile } from '../src/client/planFile';
-import { forecastRegression } from '../src/client/planSummary';
+import { forecastRegression, type RegressionForecast } from '../src/client/planSummary';
 import { RolloutClient } from '../src/client';
 import { signatureVerifier } from '../src/adapters/artifacts/verify';
 import { HttpFleet } from '../src/adapters/fleet/httpFleet';
@@ -39,6 +39,8 @@ interface RunReport {
   state: string;
   /** The first crash decision: its stage, the fleet share on the new firmware just before it, and the cohorts quarantined. */
   haltStage?: string;
+  /** Plan hours from the start to the decision (real time × speed-up: a second of start-up latency is `speedup` seconds). */
+  haltHours?: number;
   exposure?: number;
   cohortsRolledBack: string[];
   fleetWideQuarantine: boolean;
@@ -68,7 +70,7 @@ async function main(options: Options): Promise<void> {
     await temporal.stop();
     await firmware.close();
   }
-  const forecast = forecastRegression(planInput, { fleetSize: options.devices, cohorts: 3, baselineRatePerDeviceHour: 0.01 }, options.multiplier, options.badShare);
+  const forecast = options.multiplier > 1 ? forecastRegression(planInput, { fleetSize: options.devices, cohorts: 3, baselineRatePerDeviceHour: 0.01 }, options.multiplier, options.badShare) : undefined;
   console.log(table(reports, options, forecast));
 }
 
@@ -94,8 +96,9 @@ async function runOnce(options: Options, seed: number, planInput: Awaited<Return
     return await worker.runUntil(async () => {
       const plan = { ...planInput, rolloutId: `safety-${seed}-${Date.now()}` };
       clock.start();
+      const startedAt = Date.now();
       await client.start({ plan, speedup: options.speedup, startedBy: 'bench' });
-      const watched = await watch(client, plan.rolloutId, options);
+      const watched = await watch(client, plan.rolloutId, options, startedAt);
       if (!isFinished(watched.status.state)) await client.handle(plan.rolloutId).terminate('safety benchmark: run over');
       const quarantined = await ledger.quarantined();
       const devices = (await fleet.inventory({ limit: options.devices })).devices;
@@ -119,14 +122,13 @@ async function runOnce(options: Options, seed: number, planInput: Awaited<Return
 }
 
 /** Follows the rollout: the fleet share on the new firmware just before its first crash decision, and where it ends. */
-async function watch(client: RolloutClient, rolloutId: string, options: Options) {
-  const startedAt = Date.now();
+async function watch(client: RolloutClient, rolloutId: string, options: Options, startedAt: number) {
   let exposedBefore = 0;
-  let halt: { haltStage: string; exposure: number } | undefined;
+  let halt: { haltStage: string; haltHours: number; exposure: number } | undefined;
   for (;;) {
     const status: RolloutStatus = await client.status(rolloutId);
     const decision = status.decisions.find((candidate) => candidate.gate === 'health');
-    if (decision && !halt) halt = { haltStage: decision.stage, exposure: exposedBefore / options.devices };
+    if (decision && !halt) halt = { haltStage: decision.stage, haltHours: ((Date.parse(decision.at) - startedAt) * options.speedup) / 3_600_000, exposure: exposedBefore / options.devices };
     if (!decision) exposedBefore = status.devices.succeeded;
     const over = isFinished(status.state) || (halt && !options.through) || (Date.now() - startedAt) * options.speedup > options.limitHours * 3_600_000;
     if (over) return { status, ...(halt && { halt }) };
@@ -134,21 +136,23 @@ async function watch(client: RolloutClient, rolloutId: string, options: Options)
   }
 }
 
-function table(reports: RunReport[], options: Options, forecast: ReturnType<typeof forecastRegression>): string {
+function table(reports: RunReport[], options: Options, forecast: RegressionForecast | undefined): string {
   const percent = (share: number | undefined) => (share === undefined ? '–' : `${Math.round(share * 100)} %`);
   const rows = reports.map(
     (report) =>
-      `| ${report.seed} | ${report.state} | ${report.haltStage ?? '–'} | ${percent(report.exposure)} | ${report.cohortsRolledBack.join(', ') || '–'}${report.fleetWideQuarantine ? ' (all)' : ''} | ${report.badOnNewFirmware} | ${report.othersOnNewFirmware} | ${report.wallSeconds} s |`,
+      `| ${report.seed} | ${report.state} | ${report.haltStage ?? '–'} | ${report.haltHours === undefined ? '–' : `${report.haltHours.toFixed(1)} h`} | ${percent(report.exposure)} | ${report.cohortsRolledBack.join(', ') || '–'}${report.fleetWideQuarantine ? ' (all)' : ''} | ${report.badOnNewFirmware} | ${report.othersOnNewFirmware} | ${report.wallSeconds} s |`,
   );
   const halted = reports.filter((report) => report.haltStage !== undefined);
   const exposures = halted.map((report) => report.exposure!).sort((a, b) => a - b);
   const median = exposures[Math.floor((exposures.length - 1) / 2)];
   return [
-    `| seed | state | first crash decision in | fleet on new firmware before it | cohorts quarantined | rev-b on new firmware at the end | others on new firmware at the end | wall |`,
-    '|--:|---|---|--:|---|--:|--:|--:|',
+    `| seed | state | first crash decision in | at plan hour | fleet on new firmware before it | cohorts quarantined | rev-b on new firmware at the end | others on new firmware at the end | wall |`,
+    '|--:|---|---|--:|--:|---|--:|--:|--:|',
     ...rows,
     '',
-    `${halted.length}/${reports.length} halted; median exposure at halt ${percent(median)}; calculator (${options.multiplier}× on ${percent(options.badShare)} of the fleet, 3 cohorts, 0.01 crashes/device-hour): 80 % power by the end of ${forecast.firstStage ?? 'no stage'}, median exposure at halt ${percent(forecast.medianExposure)}`,
+    forecast
+      ? `${halted.length}/${reports.length} halted; median exposure at halt ${percent(median)}; calculator (${options.multiplier}× on ${percent(options.badShare)} of the fleet, 3 cohorts, 0.01 crashes/device-hour): 80 % power by the end of ${forecast.firstStage ?? 'no stage'}, median exposure at halt ${percent(forecast.medianExposure)}`
+      : `good firmware: ${halted.length}/${reports.length} halted, each a false halt`,
     `${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · node ${process.version} · ${options.devices} gateways, plan ${options.plan}, speed-up ${options.speedup}, profile field${options.multiplier > 1 ? ` + rev-b ×${options.multiplier}` : ''}, rev-b share ${options.badShare}`,
   ].join('\n');
 }
