@@ -112,7 +112,7 @@ abstract class SimulatedRun {
   }
 
   protected completed(): Omit<Halt, 'selective'> {
-    return { deviceHours: this.deviceHours, exposure: 1 };
+    return { deviceHours: this.deviceHours, exposure: (this.timeline.at(-1)?.updated ?? 0) / this.eligible };
   }
 
   protected targetsByCohort(): Record<string, number> {
