@@ -4,17 +4,12 @@ import { EvidencePolicy } from '../../../src/engine/model/health/cohortEvidence'
 import { Plan } from '../../../src/engine/model/plan';
 import { stageSizes } from '../../../src/engine/model/planMath';
 import { seededRandom } from '../../../src/engine/model/seededRandom';
-import { firmware } from '../../helpers/fixtures';
+import { loadPlanFile } from '../../../src/client/planFile';
 
-const plan = Plan.parse({
-  rolloutId: 'safety',
-  firmware: firmware(),
-  stages: [
-    { name: 'canary', percent: 1, monitorWindow: '1 hour' },
-    { name: 'pilot', percent: 5, monitorWindow: '2 hours' },
-    { name: 'wave1', percent: 25, monitorWindow: '3 hours' },
-    { name: 'wave2', percent: 100, monitorWindow: '6 hours' },
-  ],
+/** The bench's own plan: the seed's stages as 1 → 5 → 25 → 100 % of the fleet. */
+let plan: Plan;
+before(async () => {
+  plan = Plan.parse(await loadPlanFile('plans/percent.yml'));
 });
 const fleet = (holdback = 0): Fleet => ({
   plan,
