@@ -29,3 +29,11 @@ export const benchLedger = (): Promise<SqlLedger> =>
 /** A fleet whose every update takes about 2 s, so a worker killed mid-rollout dies with devices in flight. */
 export const slowlyUpdatingFleet = (count: number): MemoryFleet =>
   new MemoryFleet({ devices: generateDevices({ count }), phases: { queued: 100, downloading: 900, downloaded: 100, installing: 500, rebooting: 400 } });
+
+/** Update commands that created an operation since the fleet's `since`-th command, per device. */
+export function updatesPerDevice(fleet: MemoryFleet, since: number): Map<string, number> {
+  const perDevice = new Map<string, number>();
+  const created = fleet.commandLog.slice(since).filter((command) => command.kind === 'update' && !command.duplicate);
+  for (const command of created) perDevice.set(command.deviceId, (perDevice.get(command.deviceId) ?? 0) + 1);
+  return perDevice;
+}

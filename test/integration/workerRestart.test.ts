@@ -9,7 +9,7 @@ import { startDevServer, type RunningDevServer } from '../../rig/devenv/devConfi
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { firmware, planFor, slowlyUpdatingFleet } from '../helpers/fixtures';
+import { firmware, planFor, slowlyUpdatingFleet, updatesPerDevice } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
 describe('a worker killed with SIGKILL, or the Temporal server stopped, in the middle of a rollout (dev server, persisted database)', () => {
@@ -107,9 +107,7 @@ describe('a worker killed with SIGKILL, or the Temporal server stopped, in the m
 
       assert.equal(report.state, 'completed');
       assert.equal(report.stages[0]!.counts.succeeded, 40);
-      const perDevice = new Map<string, number>();
-      const created = fleet.commandLog.slice(sentBefore).filter((command) => command.kind === 'update' && !command.duplicate);
-      for (const command of created) perDevice.set(command.deviceId, (perDevice.get(command.deviceId) ?? 0) + 1);
+      const perDevice = updatesPerDevice(fleet, sentBefore);
       assert.equal(perDevice.size, 40);
       assert.deepEqual([...perDevice].filter(([, count]) => count !== 1), [], 'one update command per device across the restart');
     } finally {
