@@ -76,6 +76,7 @@ for (const engine of engines) {
     });
 
     it("keeps each device's latest outcome, in the order devices first got one, and reads a stage's devices in one state", async () => {
+      await ledger.saveTargets('r1', snapshot);
       await ledger.recordOutcomes('r1', [outcome('gw-3', 'wave', 'failed'), outcome('gw-1', 'canary', 'succeeded'), outcome('gw-3', 'wave', 'deferred', 2)]);
       await ledger.recordOutcomes('r1', [
         { ...outcome('gw-3', 'wave', 'succeeded', 3), operationId: 'op-3', currentVersion: '2.0.0' },
@@ -87,9 +88,29 @@ for (const engine of engines) {
         outcome('gw-1', 'canary', 'succeeded'),
         { ...outcome('gw-2', 'canary', 'quarantined', 3), reason: 'too many', errorCode: 'FLASH' },
       ]);
-      assert.deepEqual((await ledger.stageOutcomes('r1', 'canary', 'succeeded')).map((each) => each.deviceId), ['gw-1']);
-      assert.deepEqual(await ledger.stageOutcomes('r1', 'wave', 'failed'), []);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'canary', 'succeeded', 100), ['gw-1']);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'wave', 'failed', 100), []);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'no-such-stage', 'succeeded', 100), []);
       assert.deepEqual(await ledger.outcomes('r-none'), []);
+    });
+
+    it('reads every target of a small rollout and a stable sample of about the limit of a large one, and counts cohorts once', async () => {
+      await ledger.saveTargets('r1', snapshot);
+      assert.deepEqual((await ledger.observedTargets('r1', 5)).map((each) => each.id), ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
+      assert.deepEqual(await ledger.cohortSizes('r1'), [{ cohort: 'rev-a', devices: 1 }, { devices: 4 }]);
+      const cohort = (index: number) => (index % 4 === 0 ? 'rev-b' : 'rev-a');
+      const devices = Array.from({ length: 20_000 }, (_, index) => ({ id: `gw-${index}`, fromVersion: '1.0.0', cohort: cohort(index) }));
+      await ledger.saveTargets('big', [{ stage: 'first', devices: devices.slice(0, 4_000) }, { stage: 'rest', devices: devices.slice(4_000) }]);
+      await ledger.recordOutcomes('big', devices.slice(4_000).map((device) => outcome(device.id, 'rest', 'succeeded')));
+      const sample = await ledger.observedTargets('big', 2_000);
+      assert.ok(Math.abs(sample.length - 2_000) < 150, `${sample.length} observed`);
+      assert.deepEqual(await ledger.observedTargets('big', 2_000), sample);
+      const stageSample = await ledger.observedStageDevices('big', 'rest', 'succeeded', 2_000);
+      assert.ok(Math.abs(stageSample.length - 2_000) < 150, `${stageSample.length} of the stage observed`);
+      const inStageSample = new Set(stageSample);
+      const restInFleetSample = sample.filter((each) => Number(each.id.slice(3)) >= 4_000);
+      assert.deepEqual(restInFleetSample.filter((each) => !inStageSample.has(each.id)), [], "the stage's larger share holds the fleet sample's devices of that stage");
+      assert.deepEqual(await ledger.cohortSizes('big'), [{ cohort: 'rev-a', devices: 15_000 }, { cohort: 'rev-b', devices: 5_000 }]);
     });
 
     it('withdraws a device once however often it is asked', async () => {
@@ -129,7 +150,7 @@ for (const engine of engines) {
       if (location.dataDir) await first.close(); // PGlite: one process, one instance per data directory.
       const second = await open(Promise.resolve(location));
       assert.equal((await second.stageDevices('big', 0, 12_000, 1_000)).length, 345);
-      assert.equal((await second.stageOutcomes('big', 'all', 'succeeded')).length, devices.length);
+      assert.equal((await second.observedStageDevices('big', 'all', 'succeeded', devices.length)).length, devices.length);
       assert.equal((await second.withdrawn('big')).size, devices.length);
     });
 

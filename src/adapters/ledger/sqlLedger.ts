@@ -1,9 +1,9 @@
-import { and, asc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, sql, sum, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { chunks } from '../../engine/model/chunks';
 import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
-import type { CatchUpDevice, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
+import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
 import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
 import type { LedgerDatabase } from './schema';
 import * as table from './schema';
@@ -39,6 +39,7 @@ export class SqlLedger implements Ledger {
       await insertAll(tx, table.stages, stages.map(({ stage }, stageIndex) => ({ rolloutId, stageIndex, name: stage })));
       const rows = stages.flatMap(({ devices }, stageIndex) => devices.map((device, position) => ({ rolloutId, stageIndex, position, ...targetColumns(device) })));
       await insertAll(tx, table.targets, rows);
+      await insertAll(tx, table.targetCounts, countsByStageAndCohort(rolloutId, stages));
       return true;
     });
     return first ? stages : this.requireStages(rolloutId);
@@ -109,14 +110,51 @@ export class SqlLedger implements Ledger {
     return rows.map(deviceOutcome);
   }
 
-  async stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]> {
-    const { outcomes } = table;
+  async observedTargets(rolloutId: string, limit: number): Promise<TargetDevice[]> {
+    const { targets, targetCounts } = table;
+    const [total] = await this.db.select({ devices: sum(targetCounts.devices).mapWith(Number) }).from(targetCounts).where(eq(targetCounts.rolloutId, rolloutId));
     const rows = await this.db
       .select()
-      .from(outcomes)
-      .where(and(eq(outcomes.rolloutId, rolloutId), eq(outcomes.stage, stage), eq(outcomes.state, state)))
+      .from(targets)
+      .where(and(eq(targets.rolloutId, rolloutId), lt(targets.sampleFraction, sampledShare(limit, total?.devices ?? 0))))
+      .orderBy(asc(targets.stageIndex), asc(targets.position));
+    return rows.map(targetDevice);
+  }
+
+  async observedStageDevices(rolloutId: string, stage: string, state: DeviceOutcomeState, limit: number): Promise<string[]> {
+    const { targets, targetCounts, stages, outcomes } = table;
+    const [found] = await this.db
+      .select({ stageIndex: stages.stageIndex, devices: sum(targetCounts.devices).mapWith(Number) })
+      .from(stages)
+      .innerJoin(targetCounts, and(eq(targetCounts.rolloutId, stages.rolloutId), eq(targetCounts.stageIndex, stages.stageIndex)))
+      .where(and(eq(stages.rolloutId, rolloutId), eq(stages.name, stage)))
+      .groupBy(stages.stageIndex);
+    if (!found) return [];
+    const rows = await this.db
+      .select({ deviceId: targets.deviceId })
+      .from(targets)
+      .innerJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(
+        and(
+          eq(targets.rolloutId, rolloutId),
+          eq(targets.stageIndex, found.stageIndex),
+          lt(targets.sampleFraction, sampledShare(limit, found.devices)),
+          eq(outcomes.state, state),
+        ),
+      )
       .orderBy(asc(outcomes.seq));
-    return rows.map(deviceOutcome);
+    return rows.map((row) => row.deviceId);
+  }
+
+  async cohortSizes(rolloutId: string): Promise<CohortSize[]> {
+    const { targetCounts } = table;
+    const rows = await this.db
+      .select({ cohort: targetCounts.cohort, devices: sum(targetCounts.devices).mapWith(Number) })
+      .from(targetCounts)
+      .where(eq(targetCounts.rolloutId, rolloutId))
+      .groupBy(targetCounts.cohort)
+      .orderBy(asc(targetCounts.cohort));
+    return rows.map(({ cohort, devices }) => (cohort === null ? { devices } : { cohort, devices }));
   }
 
   async withdraw(rolloutId: string, deviceIds: string[]): Promise<void> {
@@ -203,6 +241,17 @@ async function upsertAll<T extends PgTable>(db: LedgerDatabase, into: T, rows: T
   ) as PgUpdateSetSource<T>;
   await db.transaction(async (tx) => {
     for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) await tx.insert(into).values(chunk).onConflictDoUpdate({ target: key, set: replaced });
+  });
+}
+
+/** The share of targets a sample of `limit` of `total` reads: all of them (every fraction is below 1) when there are no more. */
+const sampledShare = (limit: number, total: number): number => (total <= limit ? 1 : limit / total);
+
+function countsByStageAndCohort(rolloutId: string, stages: StageTargets[]): (typeof table.targetCounts.$inferInsert)[] {
+  return stages.flatMap(({ devices }, stageIndex) => {
+    const counts = new Map<string | null, number>();
+    for (const { cohort = null } of devices) counts.set(cohort, (counts.get(cohort) ?? 0) + 1);
+    return [...counts].map(([cohort, count]) => ({ rolloutId, stageIndex, cohort, devices: count }));
   });
 }
 

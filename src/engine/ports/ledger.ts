@@ -24,6 +24,12 @@ export interface CatchUpDevice extends TargetDevice {
   failedGeneration: number;
 }
 
+export interface CohortSize {
+  /** Absent for targets snapshotted without a cohort. */
+  cohort?: string;
+  devices: number;
+}
+
 export interface StageTargets {
   stage: string;
   devices: TargetDevice[];
@@ -45,8 +51,16 @@ export interface Ledger {
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
   /** The latest outcome per device. */
   outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
-  /** The devices of `stage` whose latest outcome is `state`: what a health poll asks, without reading the rest. */
-  stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]>;
+  /**
+   * About `limit` of the rollout's targets, the same ones at every call and on every worker (a stable
+   * sample by device id); every target when the rollout has no more. What a health poll reads, so
+   * that its cost does not grow with the fleet.
+   */
+  observedTargets(rolloutId: string, limit: number): Promise<TargetDevice[]>;
+  /** Of `stage`'s stable sample of about `limit` targets, the ids of those whose latest outcome is `state`, in the order they got one. */
+  observedStageDevices(rolloutId: string, stage: string, state: DeviceOutcomeState, limit: number): Promise<string[]>;
+  /** The rollout's targets per cohort (withdrawn ones too), as its snapshot counted them. */
+  cohortSizes(rolloutId: string): Promise<CohortSize[]>;
   /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
   withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
   withdrawn(rolloutId: string): Promise<Set<string>>;
