@@ -44,6 +44,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
   const plan = Plan.parse(planInput);
   const env = await timeSkippingEnv();
   const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }) });
+  const fleetRssBytes = process.memoryUsage().rss;
 
   const ledger = await benchLedger();
   const startedAt = performance.now();
@@ -57,6 +58,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
     }
   });
   const wallMs = performance.now() - startedAt;
+  const ledgerBytes = await ledger.databaseBytes();
   await ledger.close();
 
   const histories = await allRunHistories(env.client, rolloutWorkflowIds(plan, report));
@@ -80,7 +82,9 @@ async function benchScale(options: ScaleOptions): Promise<void> {
     },
     workflowRuns: histories.length,
     ownPeakRssBytes: ownPeakRss(),
+    fleetRssBytes,
     serverPeakRssBytes: serverPeak,
+    ledger: { engine: process.env.LEDGER_URL ? 'PostgreSQL' : 'PGlite', bytes: ledgerBytes },
   });
   const file = path.join(__dirname, 'results', `scale-${devices}.md`);
   mkdirSync(path.dirname(file), { recursive: true });

@@ -18,7 +18,10 @@ export interface ScaleResult {
   bounds: Record<string, number>;
   workflowRuns: number;
   ownPeakRssBytes: number;
+  /** The benchmark process's RSS once the in-memory fleet is built, before any worker: the fleet's own share. */
+  fleetRssBytes: number;
   serverPeakRssBytes: number | undefined;
+  ledger: { engine: string; bytes: number };
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -62,7 +65,9 @@ export function renderScaleReport(result: ScaleResult): string {
     `| wall time, start to report | ${minutes(result.wallMs)} |`,
     `| plan time skipped through | ${(result.planTimeMs / 3_600_000).toFixed(1)} h |`,
     `| device updates per minute (wall) | ${count(Math.round(updatesPerMinute))} |`,
-    `| peak RSS, benchmark process (worker, fleet, ledger) | ${mb(result.ownPeakRssBytes)} |`,
+    `| peak RSS, benchmark process (worker, in-memory fleet${result.ledger.engine === 'PGlite' ? ', embedded ledger' : ''}) | ${mb(result.ownPeakRssBytes)} |`,
+    `| RSS once the in-memory fleet is built, before the worker | ${mb(result.fleetRssBytes)} |`,
+    `| ledger (${result.ledger.engine}) size on disk at the end | ${mb(result.ledger.bytes)} |`,
     `| peak RSS, time-skipping test server (Java) | ${result.serverPeakRssBytes === undefined ? 'n/a' : mb(result.serverPeakRssBytes)} |`,
     '',
   ].join('\n');

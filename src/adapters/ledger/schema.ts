@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { DeviceOutcomeState } from '../../engine/model/status';
 
@@ -135,3 +135,8 @@ export const quarantinedFirmware = pgTable(
 
 /** The ledger's database on either engine: PGlite or node-postgres, one dialect. */
 export type LedgerDatabase = PgDatabase<PgQueryResultHKT>;
+
+/** Both drivers answer `execute` with `{ rows }`; drizzle types that per driver, so the shared code says it once here. */
+export async function rowsOf<T>(db: LedgerDatabase, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}

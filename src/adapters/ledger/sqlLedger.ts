@@ -5,7 +5,7 @@ import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/statu
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
 import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
 import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
-import type { LedgerDatabase } from './schema';
+import { rowsOf, type LedgerDatabase } from './schema';
 import * as table from './schema';
 
 /** 8 columns at most per row: 40,000 parameters per statement, under Postgres's 65,535. */
@@ -202,6 +202,12 @@ export class SqlLedger implements Ledger {
       at,
       ...(cohortAttribute !== null && cohortValue !== null ? { cohort: { attribute: cohortAttribute, value: cohortValue } } : {}),
     }));
+  }
+
+  /** The database's size on disk, as Postgres counts it (tables, indexes, TOAST): what an operator provisions. */
+  async databaseBytes(): Promise<number> {
+    const [row] = await rowsOf<{ bytes: string }>(this.db, sql`select pg_database_size(current_database())::text as bytes`);
+    return Number(row?.bytes);
   }
 
   private async requireStages(rolloutId: string): Promise<StageTargets[]> {
