@@ -47,6 +47,10 @@ for (const engine of engines) {
       const targets = await ledger.targets('r1');
       assert.deepEqual([...targets.keys()], ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
       assert.deepEqual(targets.get('gw-2'), { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' });
+      assert.deepEqual([...(await ledger.targetsOf('r1', ['gw-5', 'gw-2', 'gw-9']))].sort(), [
+        ['gw-2', { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' }],
+        ['gw-5', { id: 'gw-5', fromVersion: '1.0.0', stage: 'wave' }],
+      ]);
     });
 
     it('names what it does not have', async () => {
@@ -91,6 +95,17 @@ for (const engine of engines) {
       assert.deepEqual(await ledger.observedStageDevices('r1', 'canary', 'succeeded', 100), ['gw-1']);
       assert.deepEqual(await ledger.observedStageDevices('r1', 'wave', 'failed', 100), []);
       assert.deepEqual(await ledger.observedStageDevices('r1', 'no-such-stage', 'succeeded', 100), []);
+      assert.deepEqual((await ledger.outcomes('r1', ['quarantined', 'succeeded'])).map((each) => each.deviceId), ['gw-3', 'gw-1', 'gw-2']);
+      assert.deepEqual(await ledger.targetsInStates('r1', ['succeeded']), [
+        { target: snapshot[2]!.devices[0], outcome: { ...outcome('gw-3', 'wave', 'succeeded', 3), operationId: 'op-3', currentVersion: '2.0.0' } },
+        { target: snapshot[0]!.devices[0], outcome: outcome('gw-1', 'canary', 'succeeded') },
+      ]);
+      assert.deepEqual(await ledger.stageOutcomeCounts('r1'), [
+        { stageIndex: 0, state: 'quarantined', devices: 1 },
+        { stageIndex: 0, state: 'succeeded', devices: 1 },
+        { stageIndex: 2, state: 'succeeded', devices: 1 },
+        { stageIndex: 2, devices: 2 },
+      ]);
       assert.deepEqual(await ledger.outcomes('r-none'), []);
     });
 
@@ -117,8 +132,9 @@ for (const engine of engines) {
       await ledger.withdraw('r1', ['gw-1', 'gw-2']);
       await ledger.withdraw('r1', ['gw-2', 'gw-3', 'gw-3']);
       await ledger.withdraw('r1', []);
-      assert.deepEqual([...(await ledger.withdrawn('r1'))].sort(), ['gw-1', 'gw-2', 'gw-3']);
-      assert.equal((await ledger.withdrawn('r2')).size, 0);
+      assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-1', 'gw-2', 'gw-3', 'gw-4']))].sort(), ['gw-1', 'gw-2', 'gw-3']);
+      assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-3', 'gw-9']))], ['gw-3']);
+      assert.equal((await ledger.withdrawn('r2', ['gw-1'])).size, 0);
     });
 
     it("replaces a device's reading with its latest (uptime to a fraction of a second) and reads back only the devices asked for", async () => {
@@ -151,7 +167,7 @@ for (const engine of engines) {
       const second = await open(Promise.resolve(location));
       assert.equal((await second.stageDevices('big', 0, 12_000, 1_000)).length, 345);
       assert.equal((await second.observedStageDevices('big', 'all', 'succeeded', devices.length)).length, devices.length);
-      assert.equal((await second.withdrawn('big')).size, devices.length);
+      assert.equal((await second.withdrawn('big', devices.map((device) => device.id))).size, devices.length);
     });
 
     it('refuses a database a newer release migrated further', async () => {

@@ -1,9 +1,9 @@
-import { and, asc, eq, gte, inArray, lt, sql, sum, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, sql, sum, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { chunks } from '../../engine/model/chunks';
 import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
-import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
+import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageOutcomeCount, StageTargets, TargetDevice, TargetOutcome } from '../../engine/ports/ledger';
 import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
 import { rowsOf, type LedgerDatabase } from './schema';
 import * as table from './schema';
@@ -37,8 +37,13 @@ export class SqlLedger implements Ledger {
     const first = await this.db.transaction(async (tx) => {
       if (!(await claim(tx, table.rollouts, { rolloutId }))) return false;
       await insertAll(tx, table.stages, stages.map(({ stage }, stageIndex) => ({ rolloutId, stageIndex, name: stage })));
-      const rows = stages.flatMap(({ devices }, stageIndex) => devices.map((device, position) => ({ rolloutId, stageIndex, position, ...targetColumns(device) })));
-      await insertAll(tx, table.targets, rows);
+      // Rows are built one statement at a time: a million-device snapshot never holds a second copy of itself.
+      for (const [stageIndex, { devices }] of stages.entries()) {
+        for (const [chunkIndex, chunk] of chunks(devices, ROWS_PER_STATEMENT).entries()) {
+          const first = chunkIndex * ROWS_PER_STATEMENT;
+          await insertAll(tx, table.targets, chunk.map((device, index) => ({ rolloutId, stageIndex, position: first + index, ...targetColumns(device) })));
+        }
+      }
       await insertAll(tx, table.targetCounts, countsByStageAndCohort(rolloutId, stages));
       return true;
     });
@@ -62,6 +67,20 @@ export class SqlLedger implements Ledger {
   async targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>> {
     const stages = await this.requireStages(rolloutId);
     return new Map(stages.flatMap(({ stage, devices }) => devices.map((device) => [device.id, { ...device, stage }] as const)));
+  }
+
+  async targetsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, TargetDevice & { stage: string }>> {
+    const { targets, stages } = table;
+    const found = new Map<string, TargetDevice & { stage: string }>();
+    for (const ids of chunks(deviceIds, ROWS_PER_STATEMENT)) {
+      const rows = await this.db
+        .select()
+        .from(targets)
+        .innerJoin(stages, and(eq(stages.rolloutId, targets.rolloutId), eq(stages.stageIndex, targets.stageIndex)))
+        .where(and(eq(targets.rolloutId, rolloutId), inArray(targets.deviceId, ids)));
+      for (const row of rows) found.set(row.targets.deviceId, { ...targetDevice(row.targets), stage: row.stages.name });
+    }
+    return found;
   }
 
   async saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]> {
@@ -104,10 +123,37 @@ export class SqlLedger implements Ledger {
     await upsertAll(this.db, columns, rows, [columns.rolloutId, columns.deviceId]);
   }
 
-  async outcomes(rolloutId: string): Promise<DeviceOutcome[]> {
+  async outcomes(rolloutId: string, states?: readonly DeviceOutcomeState[]): Promise<DeviceOutcome[]> {
     const { outcomes } = table;
-    const rows = await this.db.select().from(outcomes).where(eq(outcomes.rolloutId, rolloutId)).orderBy(asc(outcomes.seq));
+    const rows = await this.db
+      .select()
+      .from(outcomes)
+      .where(and(eq(outcomes.rolloutId, rolloutId), states ? inArray(outcomes.state, [...states]) : undefined))
+      .orderBy(asc(outcomes.seq));
     return rows.map(deviceOutcome);
+  }
+
+  async targetsInStates(rolloutId: string, states: readonly DeviceOutcomeState[]): Promise<TargetOutcome[]> {
+    const { outcomes, targets } = table;
+    const rows = await this.db
+      .select()
+      .from(targets)
+      .innerJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(and(eq(targets.rolloutId, rolloutId), inArray(outcomes.state, [...states])))
+      .orderBy(asc(outcomes.seq));
+    return rows.map((row) => ({ target: targetDevice(row.targets), outcome: deviceOutcome(row.outcomes) }));
+  }
+
+  async stageOutcomeCounts(rolloutId: string): Promise<StageOutcomeCount[]> {
+    const { outcomes, targets } = table;
+    const rows = await this.db
+      .select({ stageIndex: targets.stageIndex, state: outcomes.state, devices: count() })
+      .from(targets)
+      .leftJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(eq(targets.rolloutId, rolloutId))
+      .groupBy(targets.stageIndex, outcomes.state)
+      .orderBy(asc(targets.stageIndex), asc(outcomes.state));
+    return rows.map(({ stageIndex, state, devices }) => (state === null ? { stageIndex, devices } : { stageIndex, state, devices }));
   }
 
   async observedTargets(rolloutId: string, limit: number): Promise<TargetDevice[]> {
@@ -161,10 +207,17 @@ export class SqlLedger implements Ledger {
     await this.db.transaction((tx) => insertAll(tx, table.withdrawals, deviceIds.map((deviceId) => ({ rolloutId, deviceId }))));
   }
 
-  async withdrawn(rolloutId: string): Promise<Set<string>> {
+  async withdrawn(rolloutId: string, deviceIds: readonly string[]): Promise<Set<string>> {
     const { withdrawals } = table;
-    const rows = await this.db.select({ deviceId: withdrawals.deviceId }).from(withdrawals).where(eq(withdrawals.rolloutId, rolloutId));
-    return new Set(rows.map((row) => row.deviceId));
+    const found = new Set<string>();
+    for (const ids of chunks(deviceIds, ROWS_PER_STATEMENT)) {
+      const rows = await this.db
+        .select({ deviceId: withdrawals.deviceId })
+        .from(withdrawals)
+        .where(and(eq(withdrawals.rolloutId, rolloutId), inArray(withdrawals.deviceId, ids)));
+      for (const row of rows) found.add(row.deviceId);
+    }
+    return found;
   }
 
   async saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void> {
@@ -257,7 +310,7 @@ function countsByStageAndCohort(rolloutId: string, stages: StageTargets[]): (typ
   return stages.flatMap(({ devices }, stageIndex) => {
     const counts = new Map<string | null, number>();
     for (const { cohort = null } of devices) counts.set(cohort, (counts.get(cohort) ?? 0) + 1);
-    return [...counts].map(([cohort, count]) => ({ rolloutId, stageIndex, cohort, devices: count }));
+    return [...counts].map(([cohort, devicesOfCohort]) => ({ rolloutId, stageIndex, cohort, devices: devicesOfCohort }));
   });
 }
 

@@ -50,10 +50,11 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * the rollback has looked.
    */
   async function rollbackCohort({ cohort, ...input }: RollbackCohortInput): Promise<RollbackResult & { withdrawn: number }> {
-    const targets = await ledger.targets(input.rolloutId);
     const members: string[] = [];
     for await (const devices of inventoryPages(fleet)) {
-      members.push(...devices.filter((device) => targets.has(device.id) && matches(device, cohort)).map((device) => device.id));
+      const inCohort = devices.filter((device) => matches(device, cohort)).map((device) => device.id);
+      const targets = await ledger.targetsOf(input.rolloutId, inCohort);
+      members.push(...inCohort.filter((deviceId) => targets.has(deviceId)));
       Context.current().heartbeat({ members: members.length });
     }
     await ledger.withdraw(input.rolloutId, members);
@@ -66,9 +67,9 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
    */
   async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
-    const targets = await ledger.targets(rolloutId);
     const result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
     for (const group of chunks(deviceIds, maxConcurrent)) {
+      const targets = await ledger.targetsOf(rolloutId, group);
       const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
       const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
       const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
