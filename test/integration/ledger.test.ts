@@ -47,6 +47,9 @@ for (const engine of engines) {
       const targets = await ledger.targets('r1');
       assert.deepEqual([...targets.keys()], ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
       assert.deepEqual(targets.get('gw-2'), { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' });
+      const pages: string[][] = [];
+      for await (const page of ledger.targetPages('r1', 2)) pages.push(page.map((device) => device.id));
+      assert.deepEqual(pages, [['gw-1', 'gw-2'], ['gw-3', 'gw-4'], ['gw-5']]);
       assert.deepEqual([...(await ledger.targetsOf('r1', ['gw-5', 'gw-2', 'gw-9']))].sort(), [
         ['gw-2', { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' }],
         ['gw-5', { id: 'gw-5', fromVersion: '1.0.0', stage: 'wave' }],
@@ -168,6 +171,29 @@ for (const engine of engines) {
       assert.equal((await second.stageDevices('big', 0, 12_000, 1_000)).length, 345);
       assert.equal((await second.observedStageDevices('big', 'all', 'succeeded', devices.length)).length, devices.length);
       assert.equal((await second.withdrawn('big', devices.map((device) => device.id))).size, devices.length);
+    });
+
+    it('upgrades a ledger of the first release: targets saved before the sample existed get their hash and counts', async () => {
+      const location = await engine.freshLocation();
+      await (await open(Promise.resolve(location))).close();
+      const database = await openDatabase(location);
+      // Back to the first migration's tables, as a ledger of the first release left them, with one rollout in them.
+      await database.db.execute(sql`drop table target_counts`);
+      await database.db.execute(sql`alter table targets drop column sample_fraction`);
+      await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at > (select min(created_at) from drizzle.__drizzle_migrations)`);
+      await database.db.execute(sql`insert into rollouts values ('old')`);
+      await database.db.execute(sql`insert into stages values ('old', 0, 'all')`);
+      await database.db.execute(
+        sql`insert into targets (rollout_id, stage_index, position, device_id, from_version, cohort) select 'old', 0, n, 'gw-' || n, '1.0.0', case when n % 2 = 0 then 'rev-a' else 'rev-b' end from generate_series(0, 9999) n`,
+      );
+      await database.close();
+      const upgraded = await open(Promise.resolve(location));
+      assert.deepEqual(await upgraded.cohortSizes('old'), [{ cohort: 'rev-a', devices: 5_000 }, { cohort: 'rev-b', devices: 5_000 }]);
+      const sample = await upgraded.observedTargets('old', 1_000);
+      assert.ok(Math.abs(sample.length - 1_000) < 100, `${sample.length} observed`);
+      const fresh = await open();
+      await fresh.saveTargets('old', await upgraded.stageDevices('old', 0, 0, 10_000).then((devices) => [{ stage: 'all', devices }]));
+      assert.deepEqual(await fresh.observedTargets('old', 1_000), sample, 'the upgrade hashes as a new snapshot does');
     });
 
     it('refuses a database a newer release migrated further', async () => {

@@ -69,6 +69,22 @@ export class SqlLedger implements Ledger {
     return new Map(stages.flatMap(({ stage, devices }) => devices.map((device) => [device.id, { ...device, stage }] as const)));
   }
 
+  async *targetPages(rolloutId: string, pageSize: number): AsyncIterable<TargetDevice[]> {
+    const { targets } = table;
+    let after = { stageIndex: -1, position: -1 };
+    for (;;) {
+      const rows = await this.db
+        .select()
+        .from(targets)
+        .where(and(eq(targets.rolloutId, rolloutId), sql`(${targets.stageIndex}, ${targets.position}) > (${after.stageIndex}, ${after.position})`))
+        .orderBy(asc(targets.stageIndex), asc(targets.position))
+        .limit(pageSize);
+      if (rows.length === 0) return;
+      yield rows.map(targetDevice);
+      after = rows.at(-1)!;
+    }
+  }
+
   async targetsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, TargetDevice & { stage: string }>> {
     const { targets, stages } = table;
     const found = new Map<string, TargetDevice & { stage: string }>();

@@ -29,13 +29,20 @@ export interface RollbackResult {
   rolledBackByStage: Record<string, number>;
 }
 
+/** Targets a rollout-wide rollback reads at a time: its memory does not grow with the fleet. */
+const TARGET_PAGE = 5_000;
+
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
 
 export function createRollbackActivities({ fleet, ledger }: ActivityDependencies) {
   /** Returns every device this rollout updated to the version it ran before. */
   async function rollbackRollout(input: RollbackInput): Promise<RollbackResult> {
-    const targets = await ledger.targets(input.rolloutId);
-    return rollbackDevices(input, [...targets.keys()]);
+    let result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
+    for await (const page of ledger.targetPages(input.rolloutId, TARGET_PAGE)) {
+      result = addResults(result, await rollbackDevices(input, page.map((target) => target.id)));
+      Context.current().heartbeat(result);
+    }
+    return result;
   }
 
   /** Rolls back a range of one stage's (or catch-up round's) targets: a batch that fell below its rollback threshold, or the whole stage. */
@@ -105,3 +112,9 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
 
 const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>
   pollUntil(read, (operations) => operations.every((operation) => isTerminal(operation.state)), maxPollIntervalMs);
+
+function addResults(a: RollbackResult, b: RollbackResult): RollbackResult {
+  const rolledBackByStage = { ...a.rolledBackByStage };
+  for (const [stage, devices] of Object.entries(b.rolledBackByStage)) rolledBackByStage[stage] = (rolledBackByStage[stage] ?? 0) + devices;
+  return { rolledBack: a.rolledBack + b.rolledBack, failed: a.failed + b.failed, rolledBackByStage };
+}

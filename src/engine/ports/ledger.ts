@@ -57,6 +57,8 @@ export interface Ledger {
   stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
   /** Every target of the rollout, by id, with the stage it belongs to. */
   targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>>;
+  /** Every target of the rollout in stage and batch order, `pageSize` at a time (keyset paging: no page costs more than the first). */
+  targetPages(rolloutId: string, pageSize: number): AsyncIterable<TargetDevice[]>;
   /** Those of `deviceIds` that are targets of the rollout, by id, with their stage. */
   targetsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, TargetDevice & { stage: string }>>;
   /** Stores the devices a catch-up round re-checks, once; a second call for the same round keeps the first and returns it. */
