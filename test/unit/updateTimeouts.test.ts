@@ -29,12 +29,12 @@ describe('update attempt timeouts', () => {
     }
   });
 
-  it('keeps the seed plan at 600× inside what a healthy fleet answers: 10 s per request, 30 s heartbeat', () => {
+  it('gives the seed plan at 600× 5 s per request and a 15 s heartbeat: a dead worker is noticed in 15 s', () => {
     const timeouts = updateTimeouts({ healthCheckInterval: 60 * SECOND, operationTimeout: 30 * 60 * SECOND }, 600);
     assert.deepEqual(
       { request: timeouts.requestTimeoutMs, heartbeat: timeouts.heartbeatTimeoutMs, attempt: timeouts.startToCloseTimeoutMs },
       // The operation timeout is held at 10 real seconds (scaledTimeout), polls come every 100 ms.
-      { request: 10_000, heartbeat: 30_000, attempt: 10_000 + 2 * 100 + 30_000 },
+      { request: 5_000, heartbeat: 15_000, attempt: 10_000 + 2 * 100 + 15_000 },
     );
   });
 });

@@ -15,7 +15,7 @@ export interface UpdateTimeouts {
 }
 
 /** A dead worker is noticed within this much real time at the least; a live one heartbeats a few times in it. */
-const MIN_HEARTBEAT_TIMEOUT_MS = 30_000;
+const MIN_HEARTBEAT_TIMEOUT_MS = 15_000;
 /** The fleet's slowest healthy answers (its queue under load) take seconds; no request is cut sooner than this. */
 const MAX_REQUEST_TIMEOUT_MS = 10_000;
 /** Heartbeats (and cut requests) per heartbeat timeout: one late beat or one hung request never times a live attempt out. */
