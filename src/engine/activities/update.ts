@@ -3,13 +3,13 @@ import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
 import { preflightDeferral } from '../model/preflight';
-import type { FirmwareRef, Operation } from '../ports/fleetProvider';
+import type { FirmwareRef, FleetCall, Operation } from '../ports/fleetProvider';
 import { isTerminal } from '../ports/fleetProvider';
 import type { DeviceOutcome } from '../model/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
 import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
-import { pollUntil } from './polling';
+import { pollUntil, whileHeartbeating } from './polling';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -40,6 +40,8 @@ export interface UpdateDevicesInput {
   sendBeforeMs?: number;
   /** In a catch-up round the devices' earlier failed updates were seen when the round was selected. */
   catchUpRound?: number | undefined;
+  /** One fleet request's bound, inside the heartbeat timeout (see `updateTimeouts`); absent from rollouts started before it. */
+  requestTimeoutMs?: number;
 }
 
 export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
@@ -78,10 +80,12 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
-    const latest = await latestByDevice(rolloutId, deviceIds);
+    const call = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };
+    const latestByDevice = (): Promise<Map<string, Operation>> => whileHeartbeating(() => operationsByDevice(rolloutId, deviceIds, call));
+    const latest = await latestByDevice();
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const withdrawn = await ledger.withdrawn(rolloutId, deviceIds);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
@@ -93,10 +97,10 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
     if (commands.length > 0 && unsent.length === 0) {
       Context.current().cancellationSignal.throwIfAborted();
-      await fleet.startUpdates(commands);
+      await whileHeartbeating(() => fleet.startUpdates(commands, call));
     }
     const final = await pollUntil(
-      () => latestByDevice(rolloutId, deviceIds),
+      latestByDevice,
       (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
       maxPollIntervalMs,
     );
@@ -118,8 +122,8 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     return new Map(devices.map((device) => [device.id, device.failedGeneration]));
   }
 
-  async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {
-    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+  async function operationsByDevice(rolloutId: string, deviceIds: string[], call: FleetCall): Promise<Map<string, Operation>> {
+    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds }, call);
     return new Map(operations.map((operation) => [operation.deviceId, operation]));
   }
 
