@@ -46,6 +46,21 @@ export const NetworkModel = z.object({
 });
 export type NetworkModel = z.infer<typeof NetworkModel>;
 
+/** How battery-backed gateways charge (`docs/SIMULATOR.md`, "Batteries"). */
+export const PowerModel = z.object({
+  /** Of the battery-backed gateways, this share runs off-grid on solar; the rest are on mains. */
+  solarShare: z.number().min(0).max(1).default(0.3),
+  /** A mains charger refills an empty backup battery in 10 h (the UPS rule: recharge takes ~10× the discharge). */
+  mainsChargePercentPerHour: z.number().nonnegative().default(10),
+  /** The panel's charge at solar noon on a clear day: sized for 3× the idle gateway's daily consumption. */
+  solarPeakChargePercentPerHour: z.number().nonnegative().default(5),
+  /** Sunrise and sunset, local hours (the equinox: 12 h of daylight). */
+  daylightHours: z.tuple([z.number().min(0).max(24), z.number().min(0).max(24)]).refine(([rise, set]) => rise < set, 'sunrise must come before sunset').default([6, 18]),
+  /** Local time of day at plan time 0, at every site. */
+  startHourOfDay: z.number().min(0).lt(24).default(9),
+});
+export type PowerModel = z.infer<typeof PowerModel>;
+
 /** A gateway and its update agent (A/B image slots, boot counter, health confirmation). */
 export const GatewayModel = z.object({
   verifyMs: Range.default([20_000, 40_000]),
@@ -64,8 +79,10 @@ export const GatewayModel = z.object({
   updateCpuPercent: z.number().nonnegative().default(40),
   diskFreeMb: Range.default([1000, 4000]),
   batteryPercent: Range.default([60, 100]),
+  /** What the gateway draws from its battery when nothing else powers it: idle, and while updating. */
   idleDrainPercentPerHour: z.number().nonnegative().default(0.5),
   activeDrainPercentPerHour: z.number().nonnegative().default(3),
+  power: PowerModel.prefault({}),
   /** Flashing below this battery level browns the gateway out: it is dead until someone charges it. */
   brownoutBatteryPercent: z.number().min(0).max(100).default(30),
 });

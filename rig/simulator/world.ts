@@ -169,7 +169,7 @@ export class World {
     const { network, gateway: gatewayModel } = this.spec.model;
     const loadHazard = network.disconnectsPerHourPerOverload * load.overload + network.disconnectsPerHourPerCongestion * uplinkCongestion;
     for (const gateway of this.gateways) {
-      gateway.drainBattery(gatewayModel, dtMs);
+      gateway.powerStep(context.now - dtMs, gatewayModel, dtMs);
       if (gateway.dead && gateway.job) lostPower(gateway.job, gateway, context);
       const crashed = gateway.exposeToCrashes(this.crashesPerHour(gateway), dtMs);
       if (crashed && gateway.confirmUntilMs !== undefined && gateway.job) crashedOnProbation(gateway.job, gateway, context);
