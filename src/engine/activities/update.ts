@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
@@ -10,6 +9,8 @@ import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts
 import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
 import { pollUntil } from './polling';
+import { AdmittedCommands } from './admittedCommands';
+import type { LimitTarget } from '../model/concurrencyLimit';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -40,9 +41,11 @@ export interface UpdateDevicesInput {
   sendBeforeMs?: number;
   /** In a catch-up round the devices' earlier failed updates were seen when the round was selected. */
   catchUpRound?: number | undefined;
+  /** The rollout's target load and ceiling for the service's adaptive limit; absent in rollouts started before it existed. */
+  limit?: LimitTarget;
 }
 
-export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
+export function createUpdateActivities({ fleet, ledger, admission, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
   /**
    * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
    * ready ones come by the maintenance window the snapshot gave them.
@@ -78,7 +81,7 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
@@ -91,23 +94,33 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
     const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
-    if (commands.length > 0 && unsent.length === 0) {
-      Context.current().cancellationSignal.throwIfAborted();
-      await fleet.startUpdates(commands);
+    const sending = new AdmittedCommands(unsent.length === 0 ? commands : [], fleet, admission && limit ? { admission, target: limit } : undefined);
+    let final: Map<string, Operation>;
+    try {
+      await sending.step(latest);
+      final = await pollUntil(
+        async () => {
+          const operations = await latestByDevice(rolloutId, deviceIds);
+          await sending.step(operations);
+          return operations;
+        },
+        (operations) =>
+          (sending.waiting.length === 0 && [...operations.values()].every((operation) => isTerminal(operation.state))) || Date.now() - startedAt >= operationTimeoutMs,
+        maxPollIntervalMs,
+      );
+    } finally {
+      sending.close();
     }
-    const final = await pollUntil(
-      () => latestByDevice(rolloutId, deviceIds),
-      (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
-      maxPollIntervalMs,
-    );
     const failedBefore = new Map(devices.map(({ deviceId, failedGeneration }) => [deviceId, failedGeneration]));
     const closedOn = new Set(unsent.map((command) => command.deviceId));
+    const notAdmitted = new Set(sending.waiting);
     return deviceIds.map((deviceId) => {
       const operation = final.get(deviceId);
       const generation = failedBefore.get(deviceId) ?? 0;
       // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
       if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation };
       if (closedOn.has(deviceId)) return { deviceId, end: 'window_closed', generation, reason: `the maintenance window closed before ${deviceId} was sent its command` };
+      if (notAdmitted.has(deviceId)) return { deviceId, end: 'timed_out', generation, reason: `the service stayed at its concurrency limit until the operation timeout: ${deviceId} was never sent its command` };
       return attemptResult(deviceId, operation);
     });
   }

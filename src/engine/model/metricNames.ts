@@ -9,6 +9,8 @@ export const RolloutMetric = {
   batchSuccessRatio: 'fleet_rollout_batch_success_ratio',
   /** Gauge: firmware updates this worker is driving right now (running `updateDevice` activities; `activityType`). */
   operationsInFlight: 'fleet_rollout_operations_in_flight',
+  /** Gauge: the adaptive limit on firmware operations in flight at the device-management service, in this worker. */
+  concurrencyLimit: 'fleet_rollout_concurrency_limit',
   /** Counter: decisions taken (`rollout_id`, `source`: gate or operator, `action`). */
   decisions: 'fleet_rollout_decisions_total',
 } as const;
