@@ -41,6 +41,8 @@ export const NetworkModel = z.object({
   disconnectsPerHourPerCongestion: z.number().nonnegative().default(0.5),
   /** A dropped gateway tries again after this; it gets in only while the service is not saturated. */
   reconnectDelayMs: Range.default([1 * MINUTE, 10 * MINUTE]),
+  /** The chunk of a resumable download (the artifact server's `firmware.download.chunk_size`): a drop loses the one in transit. */
+  resumableChunkBytes: z.number().int().positive().default(5 * 1024 * 1024),
   /** Vitals report connectivity unstable for this long after a drop. */
   unstableAfterDropMs: z.number().nonnegative().default(30 * MINUTE),
 });

@@ -19,7 +19,9 @@ export const SIM_ROUTES = {
 export const OutcomeQuery = z.object({ targetVersion: z.string().min(1) });
 
 export const CommandsResponse = z.object({
-  commands: z.array(z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number() })),
+  commands: z.array(
+    z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number(), resumableDownload: z.boolean().optional() }),
+  ),
 });
 export type CommandsResponse = z.infer<typeof CommandsResponse>;
 

@@ -1,8 +1,8 @@
 import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
-import { preflightDeferral } from '../model/preflight';
-import type { FirmwareRef, Operation } from '../ports/fleetProvider';
+import { preflightDeferral, updatesResumably } from '../model/preflight';
+import type { FirmwareRef, Operation, UpdateCommand } from '../ports/fleetProvider';
 import { isTerminal } from '../ports/fleetProvider';
 import type { DeviceOutcome } from '../model/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
@@ -60,7 +60,8 @@ export function createUpdateActivities({ fleet, ledger, admission, clock = () =>
     const deferred: PreflightBatchResult['deferred'] = [];
     for (const deviceVitals of vitals) {
       const { deviceId } = deviceVitals;
-      const reason = preflightDeferral(deviceVitals, rules);
+      const found = preflightDeferral(deviceVitals, rules);
+      const reason = updatesResumably(found, rules, slice.catchUpRound) ? undefined : found;
       const window = windowOf.get(deviceId);
       if (reason) deferred.push({ deviceId, reason });
       else if (window === undefined) ready.push(deviceId);
@@ -87,12 +88,13 @@ export function createUpdateActivities({ fleet, ledger, admission, clock = () =>
     const latest = await latestByDevice(rolloutId, deviceIds);
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const withdrawn = await ledger.withdrawn(rolloutId);
-    const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
+    const wanted = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
       if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
+    const commands = await resumableOnUnstableLinks(wanted, catchUpRound);
     const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
     const sending = new AdmittedCommands(unsent.length === 0 ? commands : [], fleet, admission && limit ? { admission, target: limit } : undefined);
     let final: Map<string, Operation>;
@@ -123,6 +125,16 @@ export function createUpdateActivities({ fleet, ledger, admission, clock = () =>
       if (notAdmitted.has(deviceId)) return { deviceId, end: 'timed_out', generation, reason: `the service stayed at its concurrency limit until the operation timeout: ${deviceId} was never sent its command` };
       return attemptResult(deviceId, operation);
     });
+  }
+
+  /**
+   * Only a catch-up round lets a device on an unstable link through preflight (`updatesResumably`):
+   * a device whose link is unstable when its command goes out downloads resumably.
+   */
+  async function resumableOnUnstableLinks(commands: UpdateCommand[], catchUpRound: number | undefined): Promise<UpdateCommand[]> {
+    if (catchUpRound === undefined || commands.length === 0) return commands;
+    const unstable = new Set((await fleet.vitals(commands.map((command) => command.deviceId))).filter((vitals) => vitals.online && !vitals.connectivityStable).map((vitals) => vitals.deviceId));
+    return commands.map((command) => (unstable.has(command.deviceId) ? { ...command, resumableDownload: true } : command));
   }
 
   async function failuresSeenBefore(rolloutId: string, catchUpRound: number | undefined): Promise<Map<string, number>> {
