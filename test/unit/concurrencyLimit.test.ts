@@ -65,14 +65,27 @@ describe('adaptive admission at one service', () => {
   it('admits up to the limit, the rest when permits come back, under the strictest target of the rollouts in flight', () => {
     const admission = new AdaptiveAdmission();
     assert.equal(admission.tryAdmit(25, TARGET), 1, 'one until the service has said anything');
-    admission.observe({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(1) });
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(1) });
     assert.deepEqual(admission.state, { limit: 3, inFlight: 1 }, '11.8 % for one: two more fit under 45 %');
     assert.equal(admission.tryAdmit(24, TARGET), 2);
     assert.equal(admission.tryAdmit(10, { targetLoadPercent: 30, ceiling: 30 }), 0);
-    admission.observe({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(3) });
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(3) });
     assert.equal(admission.state.limit, 5, 'the stricter 30 % target counts (45 % would allow 8)');
     admission.release(3);
     assert.equal(admission.tryAdmit(9, TARGET), 5, 'nobody in flight: the target starts over, the limit stays');
     assert.equal(admission.state.inFlight, 5);
+  });
+
+  it('sets an answer’s load against the operations in flight when its request went out, not those let in since', () => {
+    const admission = new AdaptiveAdmission();
+    admission.tryAdmit(1, TARGET);
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(1) });
+    admission.tryAdmit(2, TARGET);
+    const poll = admission.requestStarted();
+    assert.equal(admission.tryAdmit(10, TARGET), 0, 'at the limit of 3');
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(3) });
+    assert.equal(admission.tryAdmit(10, TARGET), 5, '3 + 5 = 8 fit under 45 %');
+    poll({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(3) });
+    assert.deepEqual(admission.state, { limit: 8, inFlight: 8 }, 'the poll saw 3 in flight: 8 fit, not 8 + 5');
   });
 });

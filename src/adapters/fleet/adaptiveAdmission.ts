@@ -11,8 +11,6 @@ export class AdaptiveAdmission implements OperationAdmission {
   private target: LimitTarget | undefined;
   private limitState: ConcurrencyLimitState | undefined;
 
-  constructor(private readonly limitChanged: (limit: number) => void = () => undefined) {}
-
   get state(): { limit: number; inFlight: number } {
     return { limit: this.limitState?.limit ?? 0, inFlight: this.inFlight };
   }
@@ -32,11 +30,17 @@ export class AdaptiveAdmission implements OperationAdmission {
     this.inFlight = Math.max(0, this.inFlight - count);
   }
 
-  /** One answer of the service; ignored until some rollout asked for a permit (it has no target before). */
-  observe(sample: ServiceSample): void {
-    if (!this.target || !this.limitState) return;
-    const before = this.limitState.limit;
-    this.limitState = nextLimit(this.limitState, sample, this.inFlight, this.target);
-    if (this.limitState.limit !== before) this.limitChanged(this.limitState.limit);
+  /**
+   * A request to the service goes out; the function returned hears its answer. The load it reports
+   * is the service's as the request found it, so it is set against the operations in flight then:
+   * commands sent meanwhile by other attempts are not covered by it, and must not be let in twice.
+   * Answers before any rollout asked for a permit are ignored (there is no target yet).
+   */
+  requestStarted(): (sample: ServiceSample) => void {
+    const inFlightThen = this.inFlight;
+    return (sample) => {
+      if (!this.target || !this.limitState) return;
+      this.limitState = nextLimit(this.limitState, sample, inFlightThen, this.target);
+    };
   }
 }

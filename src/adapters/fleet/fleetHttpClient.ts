@@ -49,8 +49,11 @@ export class FleetHttpClient {
   constructor(
     private readonly options: FleetHttpClientOptions,
     private readonly logger: Logger,
-    /** Hears every answer of the service: what an adaptive concurrency limit follows. */
-    private readonly observe: (sample: ServiceSample) => void = () => undefined,
+    /**
+     * Told of every request as it goes out; the function it returns hears the answer. What an
+     * adaptive concurrency limit follows.
+     */
+    private readonly requestStarted: () => (sample: ServiceSample) => void = () => () => undefined,
   ) {
     const { requestsPerSecond, burst } = options.rateLimit;
     this.bucket = new TokenBucket(requestsPerSecond, burst ?? Math.max(1, Math.floor(requestsPerSecond)));
@@ -60,9 +63,10 @@ export class FleetHttpClient {
     const label = `${request.route.method} ${request.path ?? request.route.path}`;
     for (let attempt = 1; ; attempt += 1) {
       await this.bucket.take();
+      const answered = this.requestStarted();
       const startedAt = performance.now();
       const result = await this.attempt(request);
-      this.observe(sampleOf(result, performance.now() - startedAt));
+      answered(sampleOf(result, performance.now() - startedAt));
       if (result.kind === 'response' && result.status < 300) return parseResponse(responseSchema, result.text, label);
       const delayMs = this.retryDelayMs(result, attempt);
       if (delayMs === undefined) throw failureOf(result, label);

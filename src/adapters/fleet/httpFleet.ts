@@ -42,7 +42,7 @@ export class HttpFleet implements FleetProvider {
   constructor({ logger = pino({ level: 'silent' }), admission = new AdaptiveAdmission(), ...options }: HttpFleetOptions) {
     const { maxDevicesPerRequest, ...clientOptions } = HttpFleetOptions.parse(options);
     this.admission = admission;
-    this.client = new FleetHttpClient(clientOptions, logger, (sample) => admission.observe(sample));
+    this.client = new FleetHttpClient(clientOptions, logger, () => admission.requestStarted());
     this.maxDevicesPerRequest = maxDevicesPerRequest;
   }
 
