@@ -11,6 +11,8 @@ import type { ProfileName } from '../rig/simulator/profiles';
 import { serveSimulator } from '../rig/simulator/serveSimulator';
 import { SimulatedFleet } from '../rig/simulator/simulatedFleet';
 import { SimulatorClient } from '../rig/simulator/simulatorClient';
+import type { CommandsResponse, DevicesResponse } from '../rig/simulator/routes';
+import { reportedOutcome } from '../rig/simulator/outcome';
 import { createRolloutWorker } from '../src/worker';
 import type { SignedFirmware } from '../rig/artifacts/signedFirmware';
 import { measure, type RunResult } from './measurement';
@@ -74,6 +76,7 @@ export async function runStagedRollout(run: StagedRun): Promise<RunResult> {
       const notes = [
         ending === 'stuck' ? `STUCK: still ${status.state} after ${run.limitMs / 3_600_000} h, terminated` : describeEnd(status),
         describeDeferrals(await ledger.outcomes(plan.rolloutId)),
+        describeResumable(await sim.commands(), await sim.devices(), plan.firmware.version),
       ].join('; ');
       return await measure(sim, { strategy: 'staged', seed: run.seed, targetVersion: plan.firmware.version, planTimeMs, notes });
     });
@@ -108,6 +111,15 @@ function describeDeferrals(outcomes: DeviceOutcome[]): string {
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   return `deferred: ${[...reasons].map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none'}`;
+}
+
+/** Gateways sent a resumable download (catch-up rounds, unstable links): how many ended updated, and what they cost in commands. */
+function describeResumable(commands: CommandsResponse['commands'], devices: DevicesResponse['devices'], targetVersion: string): string {
+  const resumable = new Set(commands.filter((command) => command.resumableDownload).map((command) => command.deviceId));
+  if (resumable.size === 0) return 'resumable downloads: none';
+  const updated = devices.filter((device) => resumable.has(device.deviceId) && reportedOutcome(device, targetVersion) === 'updated').length;
+  const sent = commands.filter((command) => command.kind === 'update' && !command.duplicate && resumable.has(command.deviceId)).length;
+  return `resumable downloads: ${resumable.size} gateways, ${updated} updated, ${sent} update commands to them in all`;
 }
 
 function describeEnd(status: RolloutStatus): string {

@@ -21,13 +21,18 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
 }
 
 /** The worker that runs rollouts: workflows from `src/engine/workflows`, activities wired to the given fleet and ledger. */
+/**
+ * The adaptive limit lives with the fleet client, one per service in this process: it hears every
+ * answer the service gives and is shared by every batch of every rollout the worker drives there.
+ */
 export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
+  const admission = dependencies.admission ?? (dependencies.fleet instanceof HttpFleet ? dependencies.fleet.admission : undefined);
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
-    activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies }),
+    activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
     interceptors: { activity: [countOperationsInFlight] },
   });
 }

@@ -62,13 +62,14 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
   const client = await RolloutClient.connect(config);
   // A ledger per run (PGlite in the run's folder): a firmware quarantined by one demo (profile bad-firmware) must not refuse the next.
   const ledger = await openLedger({ dataDir: path.join(runDir, 'ledger') });
+  // At this speed-up the default 20 requests/s would stretch every poll by minutes of plan time.
+  const fleetClient = new HttpFleet({ baseUrl: simulator.url, rateLimit: { requestsPerSecond: 200 } });
   try {
     const worker = await createRolloutWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      // At this speed-up the default 20 requests/s would stretch every poll by minutes of plan time.
-      fleet: new HttpFleet({ baseUrl: simulator.url, rateLimit: { requestsPerSecond: 200 } }),
+      fleet: fleetClient,
       ledger,
       artifacts: signatureVerifier(firmware.trustedKeys),
     });
@@ -79,7 +80,7 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
       await client.start({ plan: { ...plan, rolloutId, firmware: firmware.firmware }, speedup: options.speedup, startedBy: 'demo' });
       console.log(`rollout ${rolloutId}: ${options.devices} simulated gateways (seed ${options.seed}, profile ${options.profile}), plan ${options.plan}, time ×${options.speedup}`);
       if (server?.uiUrl) console.log(`Web UI: ${workflowUrl(server, config, rolloutId)}\n`);
-      const observer = new FleetObserver(sim, { limitMs: options.limitHours * HOUR_MS, stopWhenHeld: !options.waitHeld });
+      const observer = new FleetObserver(sim, { limitMs: options.limitHours * HOUR_MS, stopWhenHeld: !options.waitHeld }, fleetClient.admission);
       const status = await watchRollout(client, rolloutId, { observe: (current) => observer.observe(current) });
       if (!isFinished(status.state)) await client.handle(rolloutId).terminate(`the demo is over: ${observer.stoppedBy === 'held' ? 'held for an operator' : `still ${status.state} after ${options.limitHours} h of plan time`}`);
       const [targets, outcomes, devicesAfter, outcome, metrics] = await Promise.all([
@@ -100,6 +101,7 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
         devicesAfter,
         fleet: outcome,
         metrics,
+        adaptiveLimit: observer.adaptiveLimit,
       });
       return { report, files: await writeReport(runDir, report, observer.samples) };
     });

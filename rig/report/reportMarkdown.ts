@@ -63,6 +63,7 @@ export function reportMarkdown(report: RolloutReport, chartFile: string): string
       { measure: 'need a person (agent wedged, battery dead)', value: `${fleet.needsManualIntervention} (${fleet.wedged} wedged, ${fleet.dead} dead)` },
       { measure: 'peak management CPU', value: `${Math.round(fleet.peakCpuPercent)} %` },
       { measure: 'peak operations in flight', value: fleet.peakOperationsInFlight },
+      { measure: 'adaptive concurrency limit (lowest–highest)', value: fleet.adaptiveLimit ? `${fleet.adaptiveLimit.lowest}–${fleet.adaptiveLimit.highest}` : 'not set' },
       { measure: 'gateways disconnected (by load)', value: `${fleet.devicesDisconnected} (${fleet.devicesDisconnectedByLoad})` },
       { measure: 'disconnections', value: fleet.disconnections },
       { measure: 'requests refused (429)', value: fleet.requestsRefused },

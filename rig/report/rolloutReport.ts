@@ -87,6 +87,8 @@ export const RolloutReport = z.object({
     peakCpuPercent: z.number(),
     peakOperationsInFlight: count,
     requestsRefused: count,
+    /** The worker's adaptive limit on operations in flight, lowest and highest the demo saw. */
+    adaptiveLimit: z.object({ lowest: count, highest: count }).optional(),
   }),
   stages: z.array(StageRow),
   notUpdated: z.array(NotUpdatedRow),
@@ -111,6 +113,7 @@ export interface ReportInputs {
   devicesAfter: readonly DeviceReport[];
   fleet: FleetOutcome;
   metrics: SimMetrics;
+  adaptiveLimit?: { lowest: number; highest: number } | undefined;
 }
 
 /** Joins what the workflow recorded with what the simulated fleet really ended up as. */
@@ -144,6 +147,7 @@ export function buildReport(inputs: ReportInputs): RolloutReport {
       peakCpuPercent: metrics.management.peakCpuPercent,
       peakOperationsInFlight: metrics.management.peakOperationsInFlight,
       requestsRefused: metrics.management.requestsRefused,
+      ...(inputs.adaptiveLimit ? { adaptiveLimit: inputs.adaptiveLimit } : {}),
     },
     stages: status.stages.map(({ name, state, devices, batches, batchesDone, counts, successRate }) => ({
       name,

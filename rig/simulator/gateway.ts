@@ -1,4 +1,5 @@
 import type { Device, Health, Vitals } from '../../src/engine/ports/fleetProvider';
+import { consumptionPercentPerHour, nextBatteryPercent } from './battery';
 import type { GatewayModel } from './model';
 import { TIME } from './model';
 import type { SimOperation } from './operations';
@@ -166,14 +167,16 @@ export class Gateway {
     this.activity = 'idle';
   }
 
-  drainBattery(model: GatewayModel, dtMs: number): void {
-    if (this.batteryPercent === null || this.dead) return;
-    this.batteryPercent = Math.max(0, this.batteryPercent - (this.drainPercentPerHour(model) * dtMs) / TIME.HOUR);
+  /** Charges or drains the battery over a step (`battery.ts`); a gateway whose battery runs empty dies. */
+  powerStep(now: number, model: GatewayModel, dtMs: number): void {
+    const source = this.traits.powerSource;
+    if (this.batteryPercent === null || source === null || this.dead) return;
+    this.batteryPercent = nextBatteryPercent(this.batteryPercent, source, this.activity !== 'idle', now, dtMs, model);
     if (this.batteryPercent === 0) this.die();
   }
 
   private drainPercentPerHour(model: GatewayModel): number {
-    return this.activity === 'idle' ? model.idleDrainPercentPerHour : model.activeDrainPercentPerHour;
+    return consumptionPercentPerHour(this.activity !== 'idle', model);
   }
 
   private activated(now: number): void {

@@ -41,10 +41,27 @@ export const NetworkModel = z.object({
   disconnectsPerHourPerCongestion: z.number().nonnegative().default(0.5),
   /** A dropped gateway tries again after this; it gets in only while the service is not saturated. */
   reconnectDelayMs: Range.default([1 * MINUTE, 10 * MINUTE]),
+  /** The chunk of a resumable download (the artifact server's `firmware.download.chunk_size`): a drop loses the one in transit. */
+  resumableChunkBytes: z.number().int().positive().default(5 * 1024 * 1024),
   /** Vitals report connectivity unstable for this long after a drop. */
   unstableAfterDropMs: z.number().nonnegative().default(30 * MINUTE),
 });
 export type NetworkModel = z.infer<typeof NetworkModel>;
+
+/** How battery-backed gateways charge (`docs/SIMULATOR.md`, "Batteries"). */
+export const PowerModel = z.object({
+  /** Of the battery-backed gateways, this share runs off-grid on solar; the rest are on mains. */
+  solarShare: z.number().min(0).max(1).default(0.3),
+  /** A mains charger refills an empty backup battery in 10 h (the UPS rule: recharge takes ~10× the discharge). */
+  mainsChargePercentPerHour: z.number().nonnegative().default(10),
+  /** The panel's charge at solar noon on a clear day: sized for 3× the idle gateway's daily consumption. */
+  solarPeakChargePercentPerHour: z.number().nonnegative().default(5),
+  /** Sunrise and sunset, local hours (the equinox: 12 h of daylight). */
+  daylightHours: z.tuple([z.number().min(0).max(24), z.number().min(0).max(24)]).refine(([rise, set]) => rise < set, 'sunrise must come before sunset').default([6, 18]),
+  /** Local time of day at plan time 0, at every site. */
+  startHourOfDay: z.number().min(0).lt(24).default(9),
+});
+export type PowerModel = z.infer<typeof PowerModel>;
 
 /** A gateway and its update agent (A/B image slots, boot counter, health confirmation). */
 export const GatewayModel = z.object({
@@ -64,8 +81,10 @@ export const GatewayModel = z.object({
   updateCpuPercent: z.number().nonnegative().default(40),
   diskFreeMb: Range.default([1000, 4000]),
   batteryPercent: Range.default([60, 100]),
+  /** What the gateway draws from its battery when nothing else powers it: idle, and while updating. */
   idleDrainPercentPerHour: z.number().nonnegative().default(0.5),
   activeDrainPercentPerHour: z.number().nonnegative().default(3),
+  power: PowerModel.prefault({}),
   /** Flashing below this battery level browns the gateway out: it is dead until someone charges it. */
   brownoutBatteryPercent: z.number().min(0).max(100).default(30),
 });

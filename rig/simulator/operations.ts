@@ -19,6 +19,8 @@ export interface SimOperation {
   bytesDone: number;
   /** Set when the image travels over real HTTP rather than the simulated uplink. */
   transfer?: TransferState;
+  /** Chunked: a dropped connection pauses the download at its last whole chunk instead of wedging the agent. */
+  resumableDownload?: boolean;
 }
 
 export interface CommandLogEntry {
@@ -27,9 +29,10 @@ export interface CommandLogEntry {
   idempotencyKey: string;
   duplicate: boolean;
   atMs: number;
+  resumableDownload?: boolean;
 }
 
-export type NewOperation = Pick<SimOperation, 'deviceId' | 'kind' | 'idempotencyKey' | 'correlationId' | 'targetVersion' | 'sizeBytes'>;
+export type NewOperation = Pick<SimOperation, 'deviceId' | 'kind' | 'idempotencyKey' | 'correlationId' | 'targetVersion' | 'sizeBytes' | 'resumableDownload'>;
 
 /** Operations by idempotency key and by (kind, correlation id, device), with the ones still in flight. */
 export class OperationStore {
@@ -43,7 +46,14 @@ export class OperationStore {
   /** The existing operation for a repeated key (logged as a duplicate), or a new queued one. */
   command(command: NewOperation, atMs: number): { operation: SimOperation; duplicate: boolean } {
     const existing = this.byKey.get(command.idempotencyKey);
-    this.commandLog.push({ kind: command.kind, deviceId: command.deviceId, idempotencyKey: command.idempotencyKey, duplicate: !!existing, atMs });
+    this.commandLog.push({
+      kind: command.kind,
+      deviceId: command.deviceId,
+      idempotencyKey: command.idempotencyKey,
+      duplicate: !!existing,
+      atMs,
+      ...(command.resumableDownload ? { resumableDownload: true } : {}),
+    });
     if (existing) return { operation: existing, duplicate: true };
     const operation: SimOperation = { ...command, operationId: `op-${this.all.length + 1}`, state: 'queued', createdAtMs: atMs, bytesDone: 0 };
     this.all.push(operation);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { API_BASE_PATH, ErrorCode, describeIssue, errorBody } from '../../src/adapters/fleet/contract';
+import { API_BASE_PATH, ErrorCode, SERVICE_LOAD_HEADER, describeIssue, errorBody } from '../../src/adapters/fleet/contract';
 import { OperationKind } from '../../src/engine/ports/fleetProvider';
 import type { SimMetrics } from './metrics';
 import { DeviceReport, type FleetOutcome } from './outcome';
@@ -19,7 +19,9 @@ export const SIM_ROUTES = {
 export const OutcomeQuery = z.object({ targetVersion: z.string().min(1) });
 
 export const CommandsResponse = z.object({
-  commands: z.array(z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number() })),
+  commands: z.array(
+    z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number(), resumableDownload: z.boolean().optional() }),
+  ),
 });
 export type CommandsResponse = z.infer<typeof CommandsResponse>;
 
@@ -44,6 +46,13 @@ export function installServiceLoad(app: FastifyInstance, fleet: SimulatedFleet):
       .code(429)
       .header('retry-after', String(retryAfterSeconds))
       .send(errorBody(ErrorCode.Overloaded, 'the management service is saturated: too many operations in flight'));
+  });
+}
+
+/** Every management answer says the service's load, as the contract's optional header allows. */
+export function reportServiceLoad(app: FastifyInstance, fleet: SimulatedFleet): void {
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith(API_BASE_PATH)) reply.header(SERVICE_LOAD_HEADER, String(fleet.serviceLoadPercent()));
   });
 }
 

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AdmissionLimit } from '../fleet/admissionLimit';
 import type { ServedFleet } from '../fleet/serveFleet';
 import { createFleetServer } from '../fleet/server';
-import { installServiceLoad, registerSimulatorRoutes } from './routes';
+import { installServiceLoad, registerSimulatorRoutes, reportServiceLoad } from './routes';
 import type { SimulatedFleet } from './simulatedFleet';
 
 export interface ServeSimulatorOptions {
@@ -18,6 +18,7 @@ export interface ServeSimulatorOptions {
 export async function serveSimulator({ fleet, port = 0, host = '127.0.0.1', logger, limits }: ServeSimulatorOptions): Promise<ServedFleet> {
   const app = createFleetServer({ fleet, ...(logger ? { logger } : {}), ...(limits ? { limits } : {}) });
   installServiceLoad(app, fleet);
+  reportServiceLoad(app, fleet);
   registerSimulatorRoutes(app, fleet);
   await app.listen({ port, host });
   const address = app.server.address();

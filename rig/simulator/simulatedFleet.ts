@@ -116,6 +116,11 @@ export class SimulatedFleet implements FleetProvider {
     return answer;
   }
 
+  /** The service's CPU with the operations it tracks now, those commanded since the last step included. */
+  serviceLoadPercent(): number {
+    return Math.round(this.now().load().cpuPercent * 10) / 10;
+  }
+
   metrics(): SimMetrics {
     return this.now().metrics(this.clock.speedup, this.clock.stepMs);
   }

@@ -1,5 +1,6 @@
 import { generateDevices } from '../fleet/generateDevices';
 import type { Device } from '../../src/engine/ports/fleetProvider';
+import type { PowerSource } from './battery';
 import { TIME, type SimulationModel, type Range } from './model';
 import type { FailureProfile } from './profiles';
 import { poisson, stream, uniform, type Random } from './random';
@@ -13,6 +14,8 @@ export interface GatewayTraits {
   diskFreeMb: number;
   /** Null for mains-powered gateways. */
   batteryPercent: number | null;
+  /** What charges the battery; null without one. */
+  powerSource: PowerSource | null;
   flakyLink: boolean;
   /** Plan time at which a gateway that starts offline comes back; undefined when it starts online. */
   offlineUntilMs: number | undefined;
@@ -38,6 +41,7 @@ export function generateGateways({ devices: count, seed, firmwareVersion, model,
   const flaky = chosen(devices.map((device) => device.id), profile.flakyLinks.share, stream(seed, 'flaky'));
   const batteryBacked = devices.filter((device) => device.attributes.batteryBacked).map((device) => device.id);
   const lowBattery = chosen(batteryBacked, profile.lowBatteries.share, stream(seed, 'low-battery'));
+  const solar = chosen(batteryBacked, model.gateway.power.solarShare, stream(seed, 'solar'));
   const offline = chosen(devices.map((device) => device.id), profile.offlineDevices.share, stream(seed, 'offline'));
   const { gateway, network } = model;
 
@@ -57,6 +61,7 @@ export function generateGateways({ devices: count, seed, firmwareVersion, model,
       baseCpuPercent: Math.round(draw(gateway.cpuPercent)),
       diskFreeMb: Math.round(draw(gateway.diskFreeMb)),
       batteryPercent: device.attributes.batteryBacked ? battery : null,
+      powerSource: device.attributes.batteryBacked ? (solar.has(device.id) ? 'solar' : 'mains') : null,
       flakyLink: flaky.has(device.id),
       offlineUntilMs: offline.has(device.id) ? offlineFor : undefined,
       verifyMs: draw(gateway.verifyMs),

@@ -120,7 +120,7 @@ export class World {
         dispatchQueued(operation, gateway, context);
         if (gateway.job === operation && gateway.activity === 'downloading') this.startTransfer(operation, gateway);
       } else if (operation.state === 'downloading' && context.now - (operation.dispatchedAtMs ?? 0) >= timeoutMs) {
-        this.abandon(operation, gateway, context, 'DOWNLOAD_TIMEOUT');
+        this.giveUpDownload(operation, gateway, context);
       } else if (operation.state === 'downloading') this.settleTransfer(operation, gateway, context);
       else advanceTimedPhase(operation, gateway, context);
     }
@@ -149,7 +149,8 @@ export class World {
 
   private moveBytes(context: AgentContext, dtMs: number): { utilisationPercent: number; congestion: number } {
     const capacity = this.spec.model.network.uplinkMbps;
-    const downloads = [...this.store.inFlight].filter((operation) => operation.state === 'downloading' && !operation.transfer);
+    // A resumable download is paused while its gateway is offline.
+    const downloads = [...this.store.inFlight].filter((operation) => operation.state === 'downloading' && !operation.transfer && this.gatewayOf(operation).online);
     const flows = downloads.map((operation) => {
       const { traits } = this.gatewayOf(operation);
       return { capMbps: traits.linkMbps, weight: traits.congestionWeight };
@@ -169,14 +170,16 @@ export class World {
     const { network, gateway: gatewayModel } = this.spec.model;
     const loadHazard = network.disconnectsPerHourPerOverload * load.overload + network.disconnectsPerHourPerCongestion * uplinkCongestion;
     for (const gateway of this.gateways) {
-      gateway.drainBattery(gatewayModel, dtMs);
+      gateway.powerStep(context.now - dtMs, gatewayModel, dtMs);
       if (gateway.dead && gateway.job) lostPower(gateway.job, gateway, context);
       const crashed = gateway.exposeToCrashes(this.crashesPerHour(gateway), dtMs);
       if (crashed && gateway.confirmUntilMs !== undefined && gateway.job) crashedOnProbation(gateway.job, gateway, context);
       const ownHazard = gateway.traits.flakyLink ? this.spec.profile.flakyLinks.disconnectsPerHour : network.baseDisconnectsPerHour;
       if (!gateway.exposeToDrops(ownHazard, loadHazard, dtMs)) continue;
       gateway.drop(context.now, network.reconnectDelayMs);
-      if (gateway.job?.state === 'downloading' && !gateway.job.transfer) this.abandon(gateway.job, gateway, context, 'DOWNLOAD_INTERRUPTED');
+      const download = gateway.job?.state === 'downloading' && !gateway.job.transfer ? gateway.job : undefined;
+      if (download?.resumableDownload) this.pauseDownload(download);
+      else if (download) this.abandon(download, gateway, context, 'DOWNLOAD_INTERRUPTED');
     }
   }
 
@@ -186,6 +189,21 @@ export class World {
     if (!bad || gateway.traits.device.attributes.hardwareRevision !== bad.hardwareRevision) return base;
     const runningBadImage = bad.version ? gateway.activeVersion === bad.version : gateway.activeVersion !== this.spec.firmwareVersion;
     return runningBadImage ? base * bad.crashMultiplier : base;
+  }
+
+  /** The stock agent wedges at the timeout; a resumable one gives up cleanly and is idle again. */
+  private giveUpDownload(operation: SimOperation, gateway: Gateway, context: AgentContext): void {
+    if (!operation.resumableDownload) return this.abandon(operation, gateway, context, 'DOWNLOAD_TIMEOUT');
+    this.totals.bytesWasted += operation.bytesDone;
+    downloadFailed(operation, gateway, context);
+  }
+
+  /** A dropped connection loses the chunk in transit: the download resumes from the last whole one. */
+  private pauseDownload(operation: SimOperation): void {
+    const chunk = this.spec.model.network.resumableChunkBytes;
+    const kept = Math.floor(operation.bytesDone / chunk) * chunk;
+    this.totals.bytesWasted += operation.bytesDone - kept;
+    operation.bytesDone = kept;
   }
 
   private abandon(operation: SimOperation, gateway: Gateway, context: AgentContext, errorCode: string): void {

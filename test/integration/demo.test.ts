@@ -60,5 +60,10 @@ describe('the demo, end to end', function () {
     assert.equal(last.onTarget, report.fleet.updated);
     assert.ok(samples.some((sample) => sample.stage === 'pilot'));
     assert.ok(report.fleet.peakCpuPercent >= Math.max(...samples.map((sample) => sample.cpuPercent)));
+
+    // The worker's adaptive limit was set from the service's answers and kept under the plan's maxConcurrent.
+    const limit = report.fleet.adaptiveLimit;
+    assert.ok(limit && limit.lowest >= 1 && limit.highest <= 30, JSON.stringify(limit));
+    assert.match(fs.readFileSync(files.markdown, 'utf8'), new RegExp(`\\| adaptive concurrency limit \\(lowest–highest\\) \\| ${limit.lowest}–${limit.highest} \\|`));
   });
 });

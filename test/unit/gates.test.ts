@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { emptyCounts } from '../../src/engine/model/status';
 import { batchGate, settleBatch, settleLateRollback, settleRollback, successRate } from '../../src/engine/model/gates';
-import { preflightDeferral, PreflightRules } from '../../src/engine/model/preflight';
+import { preflightDeferral, PreflightRules, updatesResumably } from '../../src/engine/model/preflight';
 import { pipelineReady } from '../../src/engine/model/pipelining';
 
 const thresholds = { successThreshold: 0.8, rollbackThreshold: 0.7 };
@@ -51,6 +51,18 @@ describe('preflight', () => {
     assert.match(preflightDeferral({ ...healthy, connectivityStable: false }, rules)!, /connectivity/);
     assert.match(preflightDeferral({ ...healthy, criticalProcesses: ['pump-control'] }, rules)!, /pump-control/);
     assert.equal(preflightDeferral({ ...healthy, online: false }, rules), 'offline');
+  });
+  it('lets an unstable link through to a resumable download from the plan’s catch-up round on, and nothing else', () => {
+    const from3 = PreflightRules.parse({ resumableDownloadFromRound: 3 });
+    const unstable = preflightDeferral({ ...healthy, connectivityStable: false }, from3);
+    assert.equal(updatesResumably(unstable, from3, undefined), false, 'not in its stage');
+    assert.equal(updatesResumably(unstable, from3, 2), false);
+    assert.equal(updatesResumably(unstable, from3, 3), true);
+    assert.equal(updatesResumably(unstable, from3, 9), true);
+    assert.equal(updatesResumably(unstable, rules, 9), false, 'a rollout resolved before the setting has none');
+    const lowAndUnstable = preflightDeferral({ ...healthy, connectivityStable: false, batteryPercent: 20 }, from3);
+    assert.equal(updatesResumably(lowAndUnstable, from3, 9), false, 'a low battery still waits');
+    assert.throws(() => PreflightRules.parse({ resumableDownloadFromRound: 0 }), /catch-up round, 1 or later/);
   });
 });
 

@@ -33,4 +33,16 @@ describe('a resolved rollout input', () => {
     input.plan.unknownField = true;
     assert.deepEqual(issuePaths(input).sort(), ['plan', 'plan.stages[1].batchSize']);
   });
+
+  it('resolves the target load to 45 % and resumable downloads from catch-up round 3 unless the plan says, and still checks a rollout resolved before it existed', () => {
+    const input = overTheWire();
+    assert.equal(input.plan.defaults.targetLoadPercent, 45);
+    assert.equal(input.plan.preflight.resumableDownloadFromRound, 3);
+    delete input.plan.preflight.resumableDownloadFromRound;
+    const own = resolveRollout({ plan: planFor('own-target', { defaults: { targetLoadPercent: 30 } }) });
+    assert.equal(own.plan.defaults.targetLoadPercent, 30);
+    delete input.plan.defaults.targetLoadPercent;
+    assert.deepEqual(issuePaths(input), []);
+    assert.throws(() => resolveRollout({ plan: planFor('bad-target', { defaults: { targetLoadPercent: 0 } }) }), /targetLoadPercent[\s\S]*above 0 %/);
+  });
 });

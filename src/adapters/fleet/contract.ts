@@ -9,6 +9,12 @@ import { DeviceId, Health, InventoryPage, Operation, OperationKind, RollbackComm
 
 export const API_BASE_PATH = '/api/v0002/mgmt';
 
+/**
+ * Optional on every management answer: the service's load in percent (its CPU, or whatever it
+ * saturates on). Clients that see it keep their operations in flight under a target load.
+ */
+export const SERVICE_LOAD_HEADER = 'x-service-load-percent';
+
 /** The seed fleet's queue depth: no request may name more devices than this. */
 export const MAX_DEVICES_PER_REQUEST = 100;
 export const MAX_INVENTORY_PAGE_SIZE = 1000;

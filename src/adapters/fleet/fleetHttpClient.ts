@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ErrorResponse, describeIssue, type Route } from './contract';
+import type { ServiceSample } from '../../engine/model/concurrencyLimit';
+import { ErrorResponse, SERVICE_LOAD_HEADER, describeIssue, type Route } from './contract';
 import { FleetRequestFailed, FleetRequestRejected, FleetResponseInvalid } from './fleetHttpErrors';
 import { RetryPolicy, backoffDelayMs, parseRetryAfterMs } from './retryPolicy';
 import { TokenBucket } from './tokenBucket';
@@ -33,7 +34,7 @@ export interface FleetHttpRequest {
 }
 
 type Attempt =
-  | { kind: 'response'; status: number; retryAfter: string | null; text: string }
+  | { kind: 'response'; status: number; retryAfter: string | null; loadPercent: number | undefined; text: string }
   | { kind: 'transportError'; error: unknown };
 
 /** Network errors and timeouts are transient too; every other status is final. */
@@ -50,6 +51,11 @@ export class FleetHttpClient {
   constructor(
     private readonly options: FleetHttpClientOptions,
     private readonly logger: Logger,
+    /**
+     * Told of every request as it goes out; the function it returns hears the answer. What an
+     * adaptive concurrency limit follows.
+     */
+    private readonly requestStarted: () => (sample: ServiceSample) => void = () => () => undefined,
   ) {
     const { requestsPerSecond, burst } = options.rateLimit;
     this.bucket = new TokenBucket(requestsPerSecond, burst ?? Math.max(1, Math.floor(requestsPerSecond)));
@@ -59,7 +65,10 @@ export class FleetHttpClient {
     const label = `${request.route.method} ${request.path ?? request.route.path}`;
     for (let attempt = 1; ; attempt += 1) {
       await this.bucket.take();
+      const answered = this.requestStarted();
+      const startedAt = performance.now();
       const result = await this.attempt(request);
+      answered(sampleOf(result, performance.now() - startedAt));
       if (result.kind === 'response' && result.status < 300) return parseResponse(responseSchema, result.text, label);
       const delayMs = this.retryDelayMs(result, attempt);
       if (delayMs === undefined) throw failureOf(result, label);
@@ -78,7 +87,8 @@ export class FleetHttpClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(Math.min(this.options.timeoutMs, timeoutMs)),
       });
-      return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+      const text = await response.text();
+      return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), loadPercent: loadPercentOf(response.headers), text };
     } catch (error) {
       return { kind: 'transportError', error };
     }
@@ -94,6 +104,17 @@ export class FleetHttpClient {
     if (retryAfterMs > this.options.retry.maxDelayMs) return undefined;
     return Math.max(backoffMs, retryAfterMs);
   }
+}
+
+function sampleOf(result: Attempt, latencyMs: number): ServiceSample {
+  if (result.kind === 'transportError') return { latencyMs, overloaded: true };
+  return { latencyMs, overloaded: result.status === 429 || result.status >= 500, loadPercent: result.loadPercent };
+}
+
+/** A header that is absent or not a percentage says nothing about the load. */
+function loadPercentOf(headers: Headers): number | undefined {
+  const parsed = z.coerce.number().min(0).safeParse(headers.get(SERVICE_LOAD_HEADER) ?? undefined);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function parseResponse<S extends z.ZodType>(schema: S, text: string, label: string): z.output<S> {

@@ -24,13 +24,14 @@ import {
   type DeviceStatusQuery,
   type FirmwareRequest,
 } from './contract';
+import { AdaptiveAdmission } from './adaptiveAdmission';
 import { FleetHttpClient, FleetHttpClientOptions } from './fleetHttpClient';
 import { chunks } from '../../engine/model/chunks';
 
 export const HttpFleetOptions = FleetHttpClientOptions.extend({
   maxDevicesPerRequest: z.number().int().min(1).max(MAX_DEVICES_PER_REQUEST).default(MAX_DEVICES_PER_REQUEST),
 });
-export type HttpFleetOptions = z.input<typeof HttpFleetOptions> & { logger?: Logger };
+export type HttpFleetOptions = z.input<typeof HttpFleetOptions> & { logger?: Logger; admission?: AdaptiveAdmission };
 
 const timeoutOf = ({ requestTimeoutMs }: FleetCall) => (requestTimeoutMs === undefined ? {} : { timeoutMs: requestTimeoutMs });
 
@@ -38,10 +39,13 @@ const timeoutOf = ({ requestTimeoutMs }: FleetCall) => (requestTimeoutMs === und
 export class HttpFleet implements FleetProvider {
   private readonly client: FleetHttpClient;
   private readonly maxDevicesPerRequest: number;
+  /** The adaptive limit on operations in flight at this service, following its every answer. */
+  readonly admission: AdaptiveAdmission;
 
-  constructor({ logger = pino({ level: 'silent' }), ...options }: HttpFleetOptions) {
+  constructor({ logger = pino({ level: 'silent' }), admission = new AdaptiveAdmission(), ...options }: HttpFleetOptions) {
     const { maxDevicesPerRequest, ...clientOptions } = HttpFleetOptions.parse(options);
-    this.client = new FleetHttpClient(clientOptions, logger);
+    this.admission = admission;
+    this.client = new FleetHttpClient(clientOptions, logger, () => admission.requestStarted());
     this.maxDevicesPerRequest = maxDevicesPerRequest;
   }
 

@@ -1,10 +1,13 @@
 import type { ArtifactVerifier } from '../ports/artifactVerifier';
 import type { FleetProvider } from '../ports/fleetProvider';
+import type { OperationAdmission } from '../ports/operationAdmission';
 import type { Ledger } from '../ports/ledger';
 import type { Notifier } from '../ports/notifier';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
+  /** The device-management service's adaptive limit on operations in flight; without it only `maxConcurrent` limits them. */
+  admission?: OperationAdmission;
   ledger: Ledger;
   /** Checks each firmware image before any device gets it. */
   artifacts: ArtifactVerifier;

@@ -1,15 +1,16 @@
-import { Context } from '@temporalio/activity';
 import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
-import { preflightDeferral } from '../model/preflight';
-import type { FirmwareRef, FleetCall, Operation } from '../ports/fleetProvider';
+import { preflightDeferral, updatesResumably } from '../model/preflight';
+import type { FirmwareRef, FleetCall, Operation, UpdateCommand } from '../ports/fleetProvider';
 import { isTerminal } from '../ports/fleetProvider';
 import type { DeviceOutcome } from '../model/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
 import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
 import { pollUntil, whileHeartbeating } from './polling';
+import { AdmittedCommands } from './admittedCommands';
+import type { LimitTarget } from '../model/concurrencyLimit';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -42,9 +43,11 @@ export interface UpdateDevicesInput {
   catchUpRound?: number | undefined;
   /** One fleet request's bound, inside the heartbeat timeout (see `updateTimeouts`); absent from rollouts started before it. */
   requestTimeoutMs?: number;
+  /** The rollout's target load and ceiling for the service's adaptive limit; absent in rollouts started before it existed. */
+  limit?: LimitTarget;
 }
 
-export function createUpdateActivities({ fleet, ledger, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
+export function createUpdateActivities({ fleet, ledger, admission, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
   /**
    * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
    * ready ones come by the maintenance window the snapshot gave them.
@@ -59,7 +62,8 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     const deferred: PreflightBatchResult['deferred'] = [];
     for (const deviceVitals of vitals) {
       const { deviceId } = deviceVitals;
-      const reason = preflightDeferral(deviceVitals, rules);
+      const found = preflightDeferral(deviceVitals, rules);
+      const reason = updatesResumably(found, rules, slice.catchUpRound) ? undefined : found;
       const window = windowOf.get(deviceId);
       if (reason) deferred.push({ deviceId, reason });
       else if (window === undefined) ready.push(deviceId);
@@ -80,7 +84,7 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const call = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };
@@ -88,32 +92,54 @@ export function createUpdateActivities({ fleet, ledger, clock = () => Promise.re
     const latest = await latestByDevice();
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const withdrawn = await ledger.withdrawn(rolloutId, deviceIds);
-    const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
+    const wanted = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
       if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
       return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
     });
+    const commands = await resumableOnUnstableLinks(wanted, catchUpRound);
     const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
-    if (commands.length > 0 && unsent.length === 0) {
-      Context.current().cancellationSignal.throwIfAborted();
-      await whileHeartbeating(() => fleet.startUpdates(commands, call));
+    const send = (batch: UpdateCommand[]) => whileHeartbeating(() => fleet.startUpdates(batch, call));
+    const sending = new AdmittedCommands(unsent.length === 0 ? commands : [], send, admission && limit ? { admission, target: limit } : undefined);
+    let final: Map<string, Operation>;
+    try {
+      await sending.step(latest);
+      final = await pollUntil(
+        async () => {
+          const operations = await latestByDevice();
+          await sending.step(operations);
+          return operations;
+        },
+        (operations) =>
+          (sending.waiting.length === 0 && [...operations.values()].every((operation) => isTerminal(operation.state))) || Date.now() - startedAt >= operationTimeoutMs,
+        maxPollIntervalMs,
+      );
+    } finally {
+      sending.close();
     }
-    const final = await pollUntil(
-      latestByDevice,
-      (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
-      maxPollIntervalMs,
-    );
     const failedBefore = new Map(devices.map(({ deviceId, failedGeneration }) => [deviceId, failedGeneration]));
     const closedOn = new Set(unsent.map((command) => command.deviceId));
+    const notAdmitted = new Set(sending.waiting);
     return deviceIds.map((deviceId) => {
       const operation = final.get(deviceId);
       const generation = failedBefore.get(deviceId) ?? 0;
       // A cohort rollback withdrew it; one that did get the new image, the rollback returns.
       if (withdrawn.has(deviceId) && operation?.state !== 'succeeded') return { deviceId, end: 'withdrawn', generation };
       if (closedOn.has(deviceId)) return { deviceId, end: 'window_closed', generation, reason: `the maintenance window closed before ${deviceId} was sent its command` };
+      if (notAdmitted.has(deviceId)) return { deviceId, end: 'timed_out', generation, reason: `the service stayed at its concurrency limit until the operation timeout: ${deviceId} was never sent its command` };
       return attemptResult(deviceId, operation);
     });
+  }
+
+  /**
+   * Only a catch-up round lets a device on an unstable link through preflight (`updatesResumably`):
+   * a device whose link is unstable when its command goes out downloads resumably.
+   */
+  async function resumableOnUnstableLinks(commands: UpdateCommand[], catchUpRound: number | undefined): Promise<UpdateCommand[]> {
+    if (catchUpRound === undefined || commands.length === 0) return commands;
+    const unstable = new Set((await fleet.vitals(commands.map((command) => command.deviceId))).filter((vitals) => vitals.online && !vitals.connectivityStable).map((vitals) => vitals.deviceId));
+    return commands.map((command) => (unstable.has(command.deviceId) ? { ...command, resumableDownload: true } : command));
   }
 
   async function failuresSeenBefore(rolloutId: string, catchUpRound: number | undefined): Promise<Map<string, number>> {

@@ -13,6 +13,8 @@ export const RolloutMetric = {
   state: 'fleet_rollout_state',
   /** Counter: firmware quarantined by a health finding (`rollout_id`, `cohort`: `attribute=value`, or `all`). */
   quarantines: 'fleet_rollout_quarantines_total',
+  /** Gauge: the adaptive limit on firmware operations in flight at the device-management service, in this worker. */
+  concurrencyLimit: 'fleet_rollout_concurrency_limit',
   /** Counter: decisions taken (`rollout_id`, `source`: gate or operator, `action`). */
   decisions: 'fleet_rollout_decisions_total',
 } as const;

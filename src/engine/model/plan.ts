@@ -23,8 +23,16 @@ const stageSettingFields = {
     .int()
     .positive()
     .max(MAX_BATCH_SIZE, `at most ${MAX_BATCH_SIZE} devices per batch: a batch's device and outcome lists travel through its workflow history`),
-  /** Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware operations". */
+  /**
+   * Devices in flight at once within the rollout; the seed's "never exceed 30 concurrent firmware
+   * operations". The ceiling of the service's adaptive limit, which follows `targetLoadPercent`.
+   */
   maxConcurrent: z.number().int().positive(),
+  /**
+   * Keep the device-management service's load (as it reports it; else its latency and refusals)
+   * at or under this: the worker's adaptive limit on operations in flight follows it.
+   */
+  targetLoadPercent: z.number().gt(0, 'give a load above 0 %, e.g. 45').max(100, 'at most 100 %: the share of the service a rollout may load'),
   /**
    * Update commands one request leaves queued at the device-management service, waiting for their
    * gateways: the seed's "queue depth limit: 100 operations". Requests are cut to this size.
@@ -56,10 +64,18 @@ const stageSettingFields = {
     .max(MAX_BATCHES_PER_RUN, `at most ${MAX_BATCHES_PER_RUN} batches per run keep a stage's workflow history under Temporal's limit`),
 };
 
+/** The seed's "after": the device-management service held at 45 % CPU. */
+export const DEFAULT_TARGET_LOAD_PERCENT = 45;
+
 /** The plan-wide settings, with the seed plan's defaults. */
 export const StageSettings = z.object({
   batchSize: stageSettingFields.batchSize.default(25),
   maxConcurrent: stageSettingFields.maxConcurrent.default(30),
+  /**
+   * Optional in the schema, so that rollouts resolved before the setting existed still check; the
+   * default, DEFAULT_TARGET_LOAD_PERCENT, is applied by `resolveRollout`.
+   */
+  targetLoadPercent: stageSettingFields.targetLoadPercent.optional(),
   batchGap: stageSettingFields.batchGap.prefault('20 minutes'),
   operationTimeout: stageSettingFields.operationTimeout.prefault('30 minutes'),
   healthCheckInterval: stageSettingFields.healthCheckInterval.prefault('60 seconds'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MissReason } from './policy/quarantine';
-import { Plan } from './plan';
+import { DEFAULT_TARGET_LOAD_PERCENT, Plan } from './plan';
+import { DEFAULT_RESUMABLE_FROM_ROUND } from './preflight';
 import { withoutDefaults } from './resolved';
 import { parseOrThrow } from './validation';
 import { DeviceCounts, FinalState } from './status';
@@ -23,7 +24,18 @@ export const ResolvedRolloutInput = withoutDefaults(RolloutInput);
 export type ResolvedRolloutInput = z.infer<typeof RolloutInput>;
 
 /** Applies every default to what starts a rollout; throws InvalidInputError naming each bad field. */
-export const resolveRollout = (input: RolloutInput): ResolvedRolloutInput => parseOrThrow(RolloutInput, input, 'rollout');
+export function resolveRollout(input: RolloutInput): ResolvedRolloutInput {
+  const resolved = parseOrThrow(RolloutInput, input, 'rollout');
+  const { defaults, preflight } = resolved.plan;
+  return {
+    ...resolved,
+    plan: {
+      ...resolved.plan,
+      defaults: { ...defaults, targetLoadPercent: defaults.targetLoadPercent ?? DEFAULT_TARGET_LOAD_PERCENT },
+      preflight: { ...preflight, resumableDownloadFromRound: preflight.resumableDownloadFromRound ?? DEFAULT_RESUMABLE_FROM_ROUND },
+    },
+  };
+}
 
 export const StageReport = z.object({
   stage: z.string(),

@@ -84,6 +84,11 @@ export const UpdateCommand = z.object({
   /** Groups the operations of one rollout, so they can be found again after a worker restart. */
   correlationId: z.string().min(1),
   firmware: FirmwareRef,
+  /**
+   * Download in chunks that survive a dropped connection (range requests, resumed where they broke)
+   * instead of one stream the agent gives up on: for gateways on links that are never stable.
+   */
+  resumableDownload: z.boolean().optional(),
 });
 export type UpdateCommand = z.infer<typeof UpdateCommand>;
 

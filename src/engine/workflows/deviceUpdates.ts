@@ -12,6 +12,10 @@ import { legacyUpdateTimeouts, updateTimeouts } from '../model/updateTimeouts';
 import type { BatchInput } from './batchInput';
 import { Lanes } from './concurrency';
 import { nowMs } from './workflowTime';
+import type { LimitTarget } from '../model/concurrencyLimit';
+
+/** Update attempts pass the rollout's target load and ceiling to the service's adaptive limit. */
+const ADAPTIVE_CONCURRENCY_PATCH = 'adaptive-concurrency';
 
 interface UpdateGroup {
   deviceIds: string[];
@@ -137,6 +141,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
       catchUpRound: input.catchUpRound,
       ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
       ...(timeouts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: timeouts.requestTimeoutMs }),
+      ...adaptiveLimit(stage),
     });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
@@ -144,6 +149,12 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
     const reason = cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : (cause?.message ?? error.message);
     return devices.map(({ deviceId, failedGeneration }) => ({ deviceId, end: 'rejected', generation: failedGeneration, reason }));
   }
+}
+
+/** The service's adaptive limit, for rollouts whose plan was resolved with a target load (older ones have none). */
+function adaptiveLimit({ targetLoadPercent, maxConcurrent }: BatchInput['stage']): { limit?: LimitTarget } {
+  if (!patched(ADAPTIVE_CONCURRENCY_PATCH) || targetLoadPercent === undefined) return {};
+  return { limit: { targetLoadPercent, ceiling: maxConcurrent } };
 }
 
 function outcomeOf({ stage }: BatchInput, result: DeviceAttemptResult, attempts: number): DeviceOutcome {

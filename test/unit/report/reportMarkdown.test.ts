@@ -22,5 +22,11 @@ describe('the report in words', () => {
     assert.ok(markdown.includes('| rev-b | 3 | 0 (0.0 %) | 1 | 2 | 0 | 0 | 2 |'));
     assert.ok(markdown.includes('| 2.0.0 | 0 | 2 |'));
     assert.ok(markdown.includes('| peak management CPU | 55 % |'));
+    assert.ok(markdown.includes('| adaptive concurrency limit (lowest–highest) | not set |'));
+  });
+
+  it('shows the range of the adaptive concurrency limit the demo saw', () => {
+    const markdown = reportMarkdown(buildReport({ ...reportInputs(), adaptiveLimit: { lowest: 3, highest: 19 } }), 'timeline.png');
+    assert.ok(markdown.includes('| adaptive concurrency limit (lowest–highest) | 3–19 |'));
   });
 });

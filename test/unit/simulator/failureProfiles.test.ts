@@ -60,6 +60,27 @@ describe('simulated gateways and failure profiles', () => {
     assert.equal(fleet.outcome('2.0.0').needsManualIntervention, 0);
   });
 
+  it('resumes a download cut by a flaky link from its last whole chunk; the stock agent wedges', async () => {
+    const flaky = { flakyLinks: { share: 1, disconnectsPerHour: 4 } };
+    const run = async (resumableDownload: boolean) => {
+      const { clock, fleet } = simulate(flaky, 10);
+      const ids = (await fleet.inventory({ limit: 1000 })).devices.map((device) => device.id);
+      await fleet.startUpdates(ids.map((deviceId) => ({ deviceId, idempotencyKey: `r/${deviceId}/1`, correlationId: 'r', firmware: FIRMWARE, resumableDownload })));
+      clock.advance(60 * MINUTE);
+      return { operations: await latest(fleet, ids), outcome: fleet.outcome('2.0.0'), metrics: fleet.metrics(), dropped: fleet.devices().filter((device) => device.disconnections > 0).length };
+    };
+    const stock = await run(false);
+    const resumable = await run(true);
+    assert.ok(stock.dropped > 0 && stock.dropped === resumable.dropped, 'the same links drop either way');
+    assert.equal(stock.outcome.wedged, [...stock.operations.values()].filter((operation) => operation.errorCode === 'DOWNLOAD_INTERRUPTED').length);
+    assert.ok(stock.outcome.wedged > 0);
+    assert.equal(resumable.outcome.wedged, 0);
+    assert.ok(resumable.outcome.updated > stock.outcome.updated, `${resumable.outcome.updated} vs ${stock.outcome.updated} updated`);
+    const chunk = DEFAULT_MODEL.network.resumableChunkBytes;
+    assert.ok(resumable.metrics.uplink.bytesWasted <= chunk * resumable.metrics.devices.disconnections, 'at most a chunk lost per drop');
+    assert.ok(resumable.metrics.uplink.bytesWasted < stock.metrics.uplink.bytesWasted);
+  });
+
   it('browns out gateways flashed on a low battery: dead until someone charges them', async () => {
     const { clock, fleet } = simulate({ lowBatteries: { share: 1, batteryPercent: [10, 20] } });
     const ids = await updateAll(fleet);
