@@ -3,3 +3,4 @@ export { stageWorkflow } from './stage';
 export { batchWorkflow } from './batch';
 export { catchUpWorkflow } from './catchUp';
 export { healthWatchWorkflow } from './healthWatch';
+export { handOverWorkflow } from './handOver';
