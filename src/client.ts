@@ -12,7 +12,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from './config';
 import { FailureType } from './engine/model/failures';
-import { handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
+import { fleetBudgetWorkflowId, handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
+import type { BudgetView } from './engine/model/budget';
+import { budgetQuery, setLimitUpdate } from './engine/workflows/budgetMessages';
+import type { fleetBudgetWorkflow } from './engine/workflows/fleetBudget';
 import { HandOverRequest, type HandOverResult } from './engine/model/deviceClaims';
 import type { handOverWorkflow } from './engine/workflows/handOver';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
@@ -132,6 +135,20 @@ export class RolloutClient {
       args: [parsed],
       staticSummary: `hand over devices of ${parsed.from} ${parsed.to === undefined ? 'to the next rollout' : `to ${parsed.to}`}: ${parsed.reason} (${parsed.by})`,
     });
+  }
+
+  /** The fleet budget of this client's fleet (its task queue): the limit and each rollout's leased and waiting operations. */
+  budget(): Promise<BudgetView> {
+    return this.budgetHandle().query(budgetQuery);
+  }
+
+  /** Changes the fleet-wide limit of operations in flight; rollouts already holding more keep their leases until they end. */
+  setBudgetLimit(request: { limit: number; by: string }): Promise<BudgetView> {
+    return this.budgetHandle().executeUpdate(setLimitUpdate, { args: [request] });
+  }
+
+  private budgetHandle(): WorkflowHandle<typeof fleetBudgetWorkflow> {
+    return this.client.workflow.getHandle<typeof fleetBudgetWorkflow>(fleetBudgetWorkflowId(this.taskQueue));
   }
 
   async list(filter: RolloutFilter = {}): Promise<RolloutListing[]> {

@@ -6,7 +6,7 @@ import { RollbackScope, RolloutState } from '../engine/model/status';
 import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
-import { formatAck, formatDevice, formatDevicePage, formatHandOver, formatListing, formatReport, formatStatus, formatTable } from './format';
+import { formatAck, formatBudget, formatDevice, formatDevicePage, formatHandOver, formatListing, formatReport, formatStatus, formatTable } from './format';
 import { loadPlanFile } from '../client/planFile';
 import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type RegressionForecast, type StageSummary } from '../client/planSummary';
 import { WINDOW_GRID_HOURS } from '../engine/model/health/power';
@@ -80,6 +80,7 @@ async function withClient<T>(body: (client: RolloutClient) => Promise<T>): Promi
 
 const FleetSize = z.coerce.number().int('a whole number of devices, e.g. 250000').nonnegative();
 const Cohorts = z.coerce.number().int('a whole number of cohorts, e.g. 3').positive();
+const BudgetLimit = z.coerce.number().int('a whole number of operations, e.g. 50').positive('at least 1 operation');
 const CrashRate = z.coerce.number().positive('crashes per device-hour above 0, e.g. 0.01');
 
 /** The question operators ask of a plan first: a 4× regression on a third of the fleet, caught by when? */
@@ -216,6 +217,17 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
   operatorCommand(program, 'abort', 'stop for good without rolling back; updated devices keep the new firmware', true).action(async (rolloutId: string, options: ReasonedOptions) => {
     await sendAck(rolloutId, options, (client) => client.abort(rolloutId, { by: options.by, reason: options.reason }));
   });
+
+  program
+    .command('budget')
+    .description("the fleet budget (worker's FLEET_BUDGET_LIMIT): operations in flight, fleet-wide, and each rollout's leased and waiting operations")
+    .option('--limit <n>', 'change the fleet-wide limit', (value) => parseOrThrow(BudgetLimit, value, '--limit'))
+    .addOption(byOption())
+    .addOption(jsonOption())
+    .action(async (options: JsonOptions & { limit?: number; by: string }) => {
+      const view = await withClient((client) => (options.limit === undefined ? client.budget() : client.setBudgetLimit({ limit: options.limit, by: options.by })));
+      print(view, options.json, () => formatBudget(view));
+    });
 
   program
     .command('hand-over <rolloutId>')

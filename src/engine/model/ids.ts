@@ -11,6 +11,8 @@ export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex
 export const healthWatchWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/health-watch`;
 export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/catch-up`;
 export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
+/** The one budget workflow of a fleet. */
+export const fleetBudgetWorkflowId = (fleet: string): string => `fleet-budget:${fleet}`;
 /** One operator request to move the devices `from` holds; `requestId` tells two requests apart. */
 export const handOverWorkflowId = (from: string, requestId: string): string => `hand-over:${from}/${requestId}`;
 

@@ -132,6 +132,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
       maxPollIntervalMs,
       operationTimeoutMs,
       catchUpRound: input.catchUpRound,
+      priority: input.priority,
       ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
     });
   } catch (error) {

@@ -4,3 +4,4 @@ export { batchWorkflow } from './batch';
 export { catchUpWorkflow } from './catchUp';
 export { healthWatchWorkflow } from './healthWatch';
 export { handOverWorkflow } from './handOver';
+export { fleetBudgetWorkflow } from './fleetBudget';

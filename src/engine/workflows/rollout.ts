@@ -181,6 +181,7 @@ async function runStage(
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),
             ...(progress ? { progress } : {}),
+            ...(plan.priority ? { priority: plan.priority } : {}),
           },
         ],
         staticSummary: `stage ${stage.name}: ${devices} devices`,
