@@ -18,7 +18,12 @@ export interface ScaleResult {
   bounds: Record<string, number>;
   workflowRuns: number;
   ownPeakRssBytes: number;
+  /** The benchmark process's RSS once the in-memory fleet is built, before any worker: the fleet's own share. */
+  fleetRssBytes: number;
   serverPeakRssBytes: number | undefined;
+  /** With `--worker-process`: the worker's own peak. */
+  workerProcessPeakRssBytes: number | undefined;
+  ledger: { engine: string; bytes: number };
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -62,7 +67,14 @@ export function renderScaleReport(result: ScaleResult): string {
     `| wall time, start to report | ${minutes(result.wallMs)} |`,
     `| plan time skipped through | ${(result.planTimeMs / 3_600_000).toFixed(1)} h |`,
     `| device updates per minute (wall) | ${count(Math.round(updatesPerMinute))} |`,
-    `| peak RSS, benchmark process (worker, fleet, ledger) | ${mb(result.ownPeakRssBytes)} |`,
+    ...(result.workerProcessPeakRssBytes === undefined
+      ? [`| peak RSS, benchmark process (worker, in-memory fleet${result.ledger.engine === 'PGlite' ? ', embedded ledger' : ''}) | ${mb(result.ownPeakRssBytes)} |`]
+      : [
+          `| peak RSS, worker process (\`src/worker.ts\`, fleet over HTTP${result.ledger.engine === 'PGlite' ? ', embedded ledger' : ''}) | ${mb(result.workerProcessPeakRssBytes)} |`,
+          `| peak RSS, benchmark process (in-memory fleet and its REST API) | ${mb(result.ownPeakRssBytes)} |`,
+        ]),
+    `| RSS once the in-memory fleet is built, before the worker | ${mb(result.fleetRssBytes)} |`,
+    `| ledger (${result.ledger.engine}) size on disk at the end | ${mb(result.ledger.bytes)} |`,
     `| peak RSS, time-skipping test server (Java) | ${result.serverPeakRssBytes === undefined ? 'n/a' : mb(result.serverPeakRssBytes)} |`,
     '',
   ].join('\n');

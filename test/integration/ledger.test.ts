@@ -48,6 +48,13 @@ for (const engine of engines) {
       const targets = await ledger.targets('r1');
       assert.deepEqual([...targets.keys()], ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
       assert.deepEqual(targets.get('gw-2'), { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' });
+      const pages: string[][] = [];
+      for await (const page of ledger.targetPages('r1', 2)) pages.push(page.map((device) => device.id));
+      assert.deepEqual(pages, [['gw-1', 'gw-2'], ['gw-3', 'gw-4'], ['gw-5']]);
+      assert.deepEqual([...(await ledger.targetsOf('r1', ['gw-5', 'gw-2', 'gw-9']))].sort(), [
+        ['gw-2', { id: 'gw-2', fromVersion: '1.1.0', window: 1, stage: 'canary' }],
+        ['gw-5', { id: 'gw-5', fromVersion: '1.0.0', stage: 'wave' }],
+      ]);
     });
 
     it('names what it does not have', async () => {
@@ -77,6 +84,7 @@ for (const engine of engines) {
     });
 
     it("keeps each device's latest outcome, in the order devices first got one, and reads a stage's devices in one state", async () => {
+      await ledger.saveTargets('r1', snapshot);
       await ledger.recordOutcomes('r1', [outcome('gw-3', 'wave', 'failed'), outcome('gw-1', 'canary', 'succeeded'), outcome('gw-3', 'wave', 'deferred', 2)]);
       await ledger.recordOutcomes('r1', [
         { ...outcome('gw-3', 'wave', 'succeeded', 3), operationId: 'op-3', currentVersion: '2.0.0' },
@@ -88,17 +96,49 @@ for (const engine of engines) {
         outcome('gw-1', 'canary', 'succeeded'),
         { ...outcome('gw-2', 'canary', 'quarantined', 3), reason: 'too many', errorCode: 'FLASH' },
       ]);
-      assert.deepEqual((await ledger.stageOutcomes('r1', 'canary', 'succeeded')).map((each) => each.deviceId), ['gw-1']);
-      assert.deepEqual(await ledger.stageOutcomes('r1', 'wave', 'failed'), []);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'canary', 'succeeded', 100), ['gw-1']);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'wave', 'failed', 100), []);
+      assert.deepEqual(await ledger.observedStageDevices('r1', 'no-such-stage', 'succeeded', 100), []);
+      assert.deepEqual((await ledger.outcomes('r1', ['quarantined', 'succeeded'])).map((each) => each.deviceId), ['gw-3', 'gw-1', 'gw-2']);
+      assert.deepEqual(await ledger.targetsInStates('r1', ['succeeded']), [
+        { target: snapshot[2]!.devices[0], outcome: { ...outcome('gw-3', 'wave', 'succeeded', 3), operationId: 'op-3', currentVersion: '2.0.0' } },
+        { target: snapshot[0]!.devices[0], outcome: outcome('gw-1', 'canary', 'succeeded') },
+      ]);
+      assert.deepEqual(await ledger.stageOutcomeCounts('r1'), [
+        { stageIndex: 0, state: 'quarantined', devices: 1 },
+        { stageIndex: 0, state: 'succeeded', devices: 1 },
+        { stageIndex: 2, state: 'succeeded', devices: 1 },
+        { stageIndex: 2, devices: 2 },
+      ]);
       assert.deepEqual(await ledger.outcomes('r-none'), []);
+    });
+
+    it('reads every target of a small rollout and a stable sample of about the limit of a large one, and counts cohorts once', async () => {
+      await ledger.saveTargets('r1', snapshot);
+      assert.deepEqual((await ledger.observedTargets('r1', 5)).map((each) => each.id), ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
+      assert.deepEqual(await ledger.cohortSizes('r1'), [{ cohort: 'rev-a', devices: 1 }, { devices: 4 }]);
+      const cohort = (index: number) => (index % 4 === 0 ? 'rev-b' : 'rev-a');
+      const devices = Array.from({ length: 20_000 }, (_, index) => ({ id: `gw-${index}`, fromVersion: '1.0.0', cohort: cohort(index) }));
+      await ledger.saveTargets('big', [{ stage: 'first', devices: devices.slice(0, 4_000) }, { stage: 'rest', devices: devices.slice(4_000) }]);
+      await ledger.recordOutcomes('big', devices.slice(4_000).map((device) => outcome(device.id, 'rest', 'succeeded')));
+      const sample = await ledger.observedTargets('big', 2_000);
+      assert.ok(Math.abs(sample.length - 2_000) < 150, `${sample.length} observed`);
+      assert.deepEqual(await ledger.observedTargets('big', 2_000), sample);
+      const stageSample = await ledger.observedStageDevices('big', 'rest', 'succeeded', 2_000);
+      assert.ok(Math.abs(stageSample.length - 2_000) < 150, `${stageSample.length} of the stage observed`);
+      const inStageSample = new Set(stageSample);
+      const restInFleetSample = sample.filter((each) => Number(each.id.slice(3)) >= 4_000);
+      assert.deepEqual(restInFleetSample.filter((each) => !inStageSample.has(each.id)), [], "the stage's larger share holds the fleet sample's devices of that stage");
+      assert.deepEqual(await ledger.cohortSizes('big'), [{ cohort: 'rev-a', devices: 15_000 }, { cohort: 'rev-b', devices: 5_000 }]);
     });
 
     it('withdraws a device once however often it is asked', async () => {
       await ledger.withdraw('r1', ['gw-1', 'gw-2']);
       await ledger.withdraw('r1', ['gw-2', 'gw-3', 'gw-3']);
       await ledger.withdraw('r1', []);
-      assert.deepEqual([...(await ledger.withdrawn('r1'))].sort(), ['gw-1', 'gw-2', 'gw-3']);
-      assert.equal((await ledger.withdrawn('r2')).size, 0);
+      assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-1', 'gw-2', 'gw-3', 'gw-4']))].sort(), ['gw-1', 'gw-2', 'gw-3']);
+      assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-3', 'gw-9']))], ['gw-3']);
+      assert.equal((await ledger.withdrawn('r2', ['gw-1'])).size, 0);
     });
 
     it("claims a snapshot's devices for its rollout: a snapshot of another rollout holding one stores nothing and names the holder, until the first releases them", async () => {
@@ -136,13 +176,13 @@ for (const engine of engines) {
       await ledger.saveTargets('r1', snapshot);
       assert.deepEqual(await ledger.handOver({ from: 'r1', to: 'r2', devices: ['gw-4', 'gw-3', 'gw-8'] }), { from: 'r1', to: 'r2', devices: ['gw-3', 'gw-4'] });
       assert.deepEqual(await ledger.handOver({ from: 'r1', to: 'r2', devices: ['gw-4'] }), { from: 'r1', to: 'r2', devices: [] }, 'a repeated hand-over moves nothing');
-      assert.deepEqual([...(await ledger.withdrawn('r1'))].sort(), ['gw-3', 'gw-4']);
+      assert.deepEqual([...(await ledger.withdrawn('r1', snapshot.flatMap((stage) => stage.devices.map((device) => device.id))))].sort(), ['gw-3', 'gw-4']);
       const taken: StageTargets[] = [{ stage: 'all', devices: [{ id: 'gw-3', fromVersion: '1.0.0' }, { id: 'gw-4', fromVersion: '1.0.0' }] }];
       assert.deepEqual(await ledger.saveTargets('r2', taken), taken, 'the taker snapshots the devices it was handed');
 
       assert.deepEqual(await ledger.handOver({ from: 'r1' }), { from: 'r1', devices: ['gw-1', 'gw-2', 'gw-5'] });
       assert.deepEqual([...(await ledger.claimHolders(['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']))].sort(), [['gw-3', 'r2'], ['gw-4', 'r2']]);
-      assert.equal((await ledger.withdrawn('r1')).size, 5);
+      assert.equal((await ledger.withdrawn('r1', snapshot.flatMap((stage) => stage.devices.map((device) => device.id)))).size, 5);
     });
 
     it("replaces a device's reading with its latest (uptime to a fraction of a second) and reads back only the devices asked for", async () => {
@@ -174,9 +214,33 @@ for (const engine of engines) {
       if (location.dataDir) await first.close(); // PGlite: one process, one instance per data directory.
       const second = await open(Promise.resolve(location));
       assert.equal((await second.stageDevices('big', 0, 12_000, 1_000)).length, 345);
-      assert.equal((await second.stageOutcomes('big', 'all', 'succeeded')).length, devices.length);
-      assert.equal((await second.withdrawn('big')).size, devices.length);
+      assert.equal((await second.observedStageDevices('big', 'all', 'succeeded', devices.length)).length, devices.length);
+      assert.equal((await second.withdrawn('big', devices.map((device) => device.id))).size, devices.length);
       assert.equal(await second.releaseClaims('big'), devices.length);
+    });
+
+    it('upgrades a ledger of the first release: targets saved before the sample existed get their hash and counts', async () => {
+      const location = await engine.freshLocation();
+      await (await open(Promise.resolve(location))).close();
+      const database = await openDatabase(location);
+      // Back to the first migration's tables, as a ledger of the first release left them, with one rollout in them.
+      await database.db.execute(sql`drop table target_counts`);
+      await database.db.execute(sql`drop table device_claims`);
+      await database.db.execute(sql`alter table targets drop column sample_fraction`);
+      await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at > (select min(created_at) from drizzle.__drizzle_migrations)`);
+      await database.db.execute(sql`insert into rollouts values ('old')`);
+      await database.db.execute(sql`insert into stages values ('old', 0, 'all')`);
+      await database.db.execute(
+        sql`insert into targets (rollout_id, stage_index, position, device_id, from_version, cohort) select 'old', 0, n, 'gw-' || n, '1.0.0', case when n % 2 = 0 then 'rev-a' else 'rev-b' end from generate_series(0, 9999) n`,
+      );
+      await database.close();
+      const upgraded = await open(Promise.resolve(location));
+      assert.deepEqual(await upgraded.cohortSizes('old'), [{ cohort: 'rev-a', devices: 5_000 }, { cohort: 'rev-b', devices: 5_000 }]);
+      const sample = await upgraded.observedTargets('old', 1_000);
+      assert.ok(Math.abs(sample.length - 1_000) < 100, `${sample.length} observed`);
+      const fresh = await open();
+      await fresh.saveTargets('old', await upgraded.stageDevices('old', 0, 0, 10_000).then((devices) => [{ stage: 'all', devices }]));
+      assert.deepEqual(await fresh.observedTargets('old', 1_000), sample, 'the upgrade hashes as a new snapshot does');
     });
 
     it('refuses a database a newer release migrated further', async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import type { LedgerDatabase } from './schema';
+import { rowsOf, type LedgerDatabase } from './schema';
 
 export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
 
@@ -37,9 +37,4 @@ async function latestAppliedMigration(db: LedgerDatabase): Promise<number | unde
   if (!table?.exists) return undefined;
   const [latest] = await rowsOf<{ createdAt: string | null }>(db, sql`select max(created_at)::text as "createdAt" from drizzle.__drizzle_migrations`);
   return latest?.createdAt ? Number(latest.createdAt) : undefined;
-}
-
-/** Both drivers answer `execute` with `{ rows }`; drizzle types that per driver, so the shared code says it once here. */
-async function rowsOf<T>(db: LedgerDatabase, query: SQL): Promise<T[]> {
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { DeviceOutcomeState } from '../../engine/model/status';
 
@@ -16,7 +17,11 @@ export const stages = pgTable(
   (table) => [primaryKey({ columns: [table.rolloutId, table.stageIndex] })],
 );
 
-/** A stage's devices in batch order: a batch reads positions [offset, offset + size) of its stage. */
+/**
+ * A stage's devices in batch order: a batch reads positions [offset, offset + size) of its stage.
+ * `sampleFraction` is a stable hash of the device id in [0, 1): a health poll reads the devices under
+ * limit ÷ size, the same ones at every poll and on every worker, so its cost does not grow with the fleet.
+ */
 export const targets = pgTable(
   'targets',
   {
@@ -27,8 +32,28 @@ export const targets = pgTable(
     fromVersion: text('from_version').notNull(),
     window: integer('window'),
     cohort: text('cohort'),
+    sampleFraction: doublePrecision('sample_fraction')
+      .notNull()
+      .generatedAlwaysAs(sql`(('x' || substr(md5(device_id), 1, 8))::bit(32)::bigint)::double precision / 4294967296`),
   },
-  (table) => [primaryKey({ columns: [table.rolloutId, table.stageIndex, table.position] }), unique().on(table.rolloutId, table.deviceId)],
+  (table) => [
+    primaryKey({ columns: [table.rolloutId, table.stageIndex, table.position] }),
+    unique().on(table.rolloutId, table.deviceId),
+    index('targets_sample').on(table.rolloutId, table.sampleFraction),
+    index('targets_stage_sample').on(table.rolloutId, table.stageIndex, table.sampleFraction),
+  ],
+);
+
+/** How many targets each stage holds of each cohort, counted once at the snapshot: what a poll divides by. */
+export const targetCounts = pgTable(
+  'target_counts',
+  {
+    rolloutId: text('rollout_id').notNull(),
+    stageIndex: integer('stage_index').notNull(),
+    cohort: text('cohort'),
+    devices: integer('devices').notNull(),
+  },
+  (table) => [unique().on(table.rolloutId, table.stageIndex, table.cohort).nullsNotDistinct()],
 );
 
 export const catchUpRounds = pgTable(
@@ -70,7 +95,7 @@ export const outcomes = pgTable(
     errorCode: text('error_code'),
     currentVersion: text('current_version'),
   },
-  (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] }), index('outcomes_by_stage_state').on(table.rolloutId, table.stage, table.state, table.seq)],
+  (table) => [primaryKey({ columns: [table.rolloutId, table.deviceId] })],
 );
 
 export const withdrawals = pgTable(
@@ -120,3 +145,8 @@ export const deviceClaims = pgTable(
 
 /** The ledger's database on either engine: PGlite or node-postgres, one dialect. */
 export type LedgerDatabase = PgDatabase<PgQueryResultHKT>;
+
+/** Both drivers answer `execute` with `{ rows }`; drizzle types that per driver, so the shared code says it once here. */
+export async function rowsOf<T>(db: LedgerDatabase, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}

@@ -1,13 +1,13 @@
-import { and, asc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, sql, sum, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { chunks } from '../../engine/model/chunks';
 import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
-import type { CatchUpDevice, HealthReading, Ledger, StageTargets, TargetDevice } from '../../engine/ports/ledger';
+import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageOutcomeCount, StageTargets, TargetDevice, TargetOutcome } from '../../engine/ports/ledger';
 import type { HandOverResult } from '../../engine/model/deviceClaims';
 import { claimHolders, handOver, releaseClaims, takeClaims } from './deviceClaims';
 import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
-import type { LedgerDatabase } from './schema';
+import { rowsOf, type LedgerDatabase } from './schema';
 import * as table from './schema';
 
 /** 8 columns at most per row: 40,000 parameters per statement, under Postgres's 65,535. */
@@ -40,9 +40,15 @@ export class SqlLedger implements Ledger {
     const first = await this.db.transaction(async (tx) => {
       if (!(await claim(tx, table.rollouts, { rolloutId }))) return false;
       await insertAll(tx, table.stages, stages.map(({ stage }, stageIndex) => ({ rolloutId, stageIndex, name: stage })));
-      const rows = stages.flatMap(({ devices }, stageIndex) => devices.map((device, position) => ({ rolloutId, stageIndex, position, ...targetColumns(device) })));
-      await insertAll(tx, table.targets, rows);
-      await takeClaims(tx, rolloutId, rows.map((row) => row.deviceId));
+      // Rows are built one statement at a time: a million-device snapshot never holds a second copy of itself.
+      for (const [stageIndex, { devices }] of stages.entries()) {
+        for (const [chunkIndex, chunk] of chunks(devices, ROWS_PER_STATEMENT).entries()) {
+          const first = chunkIndex * ROWS_PER_STATEMENT;
+          await insertAll(tx, table.targets, chunk.map((device, index) => ({ rolloutId, stageIndex, position: first + index, ...targetColumns(device) })));
+        }
+      }
+      await insertAll(tx, table.targetCounts, countsByStageAndCohort(rolloutId, stages));
+      await takeClaims(tx, rolloutId, stages.flatMap(({ devices }) => devices.map((device) => device.id)));
       return true;
     });
     return first ? stages : this.requireStages(rolloutId);
@@ -65,6 +71,36 @@ export class SqlLedger implements Ledger {
   async targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>> {
     const stages = await this.requireStages(rolloutId);
     return new Map(stages.flatMap(({ stage, devices }) => devices.map((device) => [device.id, { ...device, stage }] as const)));
+  }
+
+  async *targetPages(rolloutId: string, pageSize: number): AsyncIterable<TargetDevice[]> {
+    const { targets } = table;
+    let after = { stageIndex: -1, position: -1 };
+    for (;;) {
+      const rows = await this.db
+        .select()
+        .from(targets)
+        .where(and(eq(targets.rolloutId, rolloutId), sql`(${targets.stageIndex}, ${targets.position}) > (${after.stageIndex}, ${after.position})`))
+        .orderBy(asc(targets.stageIndex), asc(targets.position))
+        .limit(pageSize);
+      if (rows.length === 0) return;
+      yield rows.map(targetDevice);
+      after = rows.at(-1)!;
+    }
+  }
+
+  async targetsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, TargetDevice & { stage: string }>> {
+    const { targets, stages } = table;
+    const found = new Map<string, TargetDevice & { stage: string }>();
+    for (const ids of chunks(deviceIds, ROWS_PER_STATEMENT)) {
+      const rows = await this.db
+        .select()
+        .from(targets)
+        .innerJoin(stages, and(eq(stages.rolloutId, targets.rolloutId), eq(stages.stageIndex, targets.stageIndex)))
+        .where(and(eq(targets.rolloutId, rolloutId), inArray(targets.deviceId, ids)));
+      for (const row of rows) found.set(row.targets.deviceId, { ...targetDevice(row.targets), stage: row.stages.name });
+    }
+    return found;
   }
 
   async saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]> {
@@ -107,30 +143,101 @@ export class SqlLedger implements Ledger {
     await upsertAll(this.db, columns, rows, [columns.rolloutId, columns.deviceId]);
   }
 
-  async outcomes(rolloutId: string): Promise<DeviceOutcome[]> {
-    const { outcomes } = table;
-    const rows = await this.db.select().from(outcomes).where(eq(outcomes.rolloutId, rolloutId)).orderBy(asc(outcomes.seq));
-    return rows.map(deviceOutcome);
-  }
-
-  async stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]> {
+  async outcomes(rolloutId: string, states?: readonly DeviceOutcomeState[]): Promise<DeviceOutcome[]> {
     const { outcomes } = table;
     const rows = await this.db
       .select()
       .from(outcomes)
-      .where(and(eq(outcomes.rolloutId, rolloutId), eq(outcomes.stage, stage), eq(outcomes.state, state)))
+      .where(and(eq(outcomes.rolloutId, rolloutId), states ? inArray(outcomes.state, [...states]) : undefined))
       .orderBy(asc(outcomes.seq));
     return rows.map(deviceOutcome);
+  }
+
+  async targetsInStates(rolloutId: string, states: readonly DeviceOutcomeState[]): Promise<TargetOutcome[]> {
+    const { outcomes, targets } = table;
+    const rows = await this.db
+      .select()
+      .from(targets)
+      .innerJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(and(eq(targets.rolloutId, rolloutId), inArray(outcomes.state, [...states])))
+      .orderBy(asc(outcomes.seq));
+    return rows.map((row) => ({ target: targetDevice(row.targets), outcome: deviceOutcome(row.outcomes) }));
+  }
+
+  async stageOutcomeCounts(rolloutId: string): Promise<StageOutcomeCount[]> {
+    const { outcomes, targets } = table;
+    const rows = await this.db
+      .select({ stageIndex: targets.stageIndex, state: outcomes.state, devices: count() })
+      .from(targets)
+      .leftJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(eq(targets.rolloutId, rolloutId))
+      .groupBy(targets.stageIndex, outcomes.state)
+      .orderBy(asc(targets.stageIndex), asc(outcomes.state));
+    return rows.map(({ stageIndex, state, devices }) => (state === null ? { stageIndex, devices } : { stageIndex, state, devices }));
+  }
+
+  async observedTargets(rolloutId: string, limit: number): Promise<TargetDevice[]> {
+    const { targets, targetCounts } = table;
+    const [total] = await this.db.select({ devices: sum(targetCounts.devices).mapWith(Number) }).from(targetCounts).where(eq(targetCounts.rolloutId, rolloutId));
+    const rows = await this.db
+      .select()
+      .from(targets)
+      .where(and(eq(targets.rolloutId, rolloutId), lt(targets.sampleFraction, sampledShare(limit, total?.devices ?? 0))))
+      .orderBy(asc(targets.stageIndex), asc(targets.position));
+    return rows.map(targetDevice);
+  }
+
+  async observedStageDevices(rolloutId: string, stage: string, state: DeviceOutcomeState, limit: number): Promise<string[]> {
+    const { targets, targetCounts, stages, outcomes } = table;
+    const [found] = await this.db
+      .select({ stageIndex: stages.stageIndex, devices: sum(targetCounts.devices).mapWith(Number) })
+      .from(stages)
+      .innerJoin(targetCounts, and(eq(targetCounts.rolloutId, stages.rolloutId), eq(targetCounts.stageIndex, stages.stageIndex)))
+      .where(and(eq(stages.rolloutId, rolloutId), eq(stages.name, stage)))
+      .groupBy(stages.stageIndex);
+    if (!found) return [];
+    const rows = await this.db
+      .select({ deviceId: targets.deviceId })
+      .from(targets)
+      .innerJoin(outcomes, and(eq(outcomes.rolloutId, targets.rolloutId), eq(outcomes.deviceId, targets.deviceId)))
+      .where(
+        and(
+          eq(targets.rolloutId, rolloutId),
+          eq(targets.stageIndex, found.stageIndex),
+          lt(targets.sampleFraction, sampledShare(limit, found.devices)),
+          eq(outcomes.state, state),
+        ),
+      )
+      .orderBy(asc(outcomes.seq));
+    return rows.map((row) => row.deviceId);
+  }
+
+  async cohortSizes(rolloutId: string): Promise<CohortSize[]> {
+    const { targetCounts } = table;
+    const rows = await this.db
+      .select({ cohort: targetCounts.cohort, devices: sum(targetCounts.devices).mapWith(Number) })
+      .from(targetCounts)
+      .where(eq(targetCounts.rolloutId, rolloutId))
+      .groupBy(targetCounts.cohort)
+      .orderBy(asc(targetCounts.cohort));
+    return rows.map(({ cohort, devices }) => (cohort === null ? { devices } : { cohort, devices }));
   }
 
   async withdraw(rolloutId: string, deviceIds: string[]): Promise<void> {
     await this.db.transaction((tx) => insertAll(tx, table.withdrawals, deviceIds.map((deviceId) => ({ rolloutId, deviceId }))));
   }
 
-  async withdrawn(rolloutId: string): Promise<Set<string>> {
+  async withdrawn(rolloutId: string, deviceIds: readonly string[]): Promise<Set<string>> {
     const { withdrawals } = table;
-    const rows = await this.db.select({ deviceId: withdrawals.deviceId }).from(withdrawals).where(eq(withdrawals.rolloutId, rolloutId));
-    return new Set(rows.map((row) => row.deviceId));
+    const found = new Set<string>();
+    for (const ids of chunks(deviceIds, ROWS_PER_STATEMENT)) {
+      const rows = await this.db
+        .select({ deviceId: withdrawals.deviceId })
+        .from(withdrawals)
+        .where(and(eq(withdrawals.rolloutId, rolloutId), inArray(withdrawals.deviceId, ids)));
+      for (const row of rows) found.add(row.deviceId);
+    }
+    return found;
   }
 
   async saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void> {
@@ -182,6 +289,12 @@ export class SqlLedger implements Ledger {
     }));
   }
 
+  /** The database's size on disk, as Postgres counts it (tables, indexes, TOAST): what an operator provisions. */
+  async databaseBytes(): Promise<number> {
+    const [row] = await rowsOf<{ bytes: string }>(this.db, sql`select pg_database_size(current_database())::text as bytes`);
+    return Number(row?.bytes);
+  }
+
   private async requireStages(rolloutId: string): Promise<StageTargets[]> {
     const { stages, targets } = table;
     const names = await this.db.select().from(stages).where(eq(stages.rolloutId, rolloutId)).orderBy(asc(stages.stageIndex));
@@ -219,6 +332,17 @@ async function upsertAll<T extends PgTable>(db: LedgerDatabase, into: T, rows: T
   ) as PgUpdateSetSource<T>;
   await db.transaction(async (tx) => {
     for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) await tx.insert(into).values(chunk).onConflictDoUpdate({ target: key, set: replaced });
+  });
+}
+
+/** The share of targets a sample of `limit` of `total` reads: all of them (every fraction is below 1) when there are no more. */
+const sampledShare = (limit: number, total: number): number => (total <= limit ? 1 : limit / total);
+
+function countsByStageAndCohort(rolloutId: string, stages: StageTargets[]): (typeof table.targetCounts.$inferInsert)[] {
+  return stages.flatMap(({ devices }, stageIndex) => {
+    const counts = new Map<string | null, number>();
+    for (const { cohort = null } of devices) counts.set(cohort, (counts.get(cohort) ?? 0) + 1);
+    return [...counts].map(([cohort, devicesOfCohort]) => ({ rolloutId, stageIndex, cohort, devices: devicesOfCohort }));
   });
 }
 

@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { MissedReport } from '../model/rollout';
 import type { DeviceCounts, DeviceOutcome } from '../model/status';
-import { countsByStage, groupMisses, missOf } from '../model/catchUp/missedReport';
+import { MISSED_STATES, countsByStage, groupMisses, missOf } from '../model/catchUp/missedReport';
+import type { TargetDevice } from '../ports/ledger';
 import { catchUpVerdict, failedUpdates, quarantinedOutcome } from '../model/catchUp/missedTurn';
 import type { Operation } from '../ports/fleetProvider';
 import { chunks } from '../model/chunks';
@@ -37,16 +38,12 @@ export function createCatchUpActivities({ fleet, ledger }: ActivityDependencies)
    */
   async function selectCatchUpRound({ rolloutId, round, quarantineAfterAttempts }: CatchUpRoundInput): Promise<number> {
     const { recheck, latest } = await reviewMissed(rolloutId, quarantineAfterAttempts);
-    const targets = await ledger.targets(rolloutId);
     const saved = await ledger.saveCatchUpRound(
       rolloutId,
       round,
       // Its failed updates were recorded as its outcome: the round's first attempt sends the next generation.
       // The target keeps its maintenance window: a round issues commands only inside it too.
-      recheck.map((deviceId) => {
-        const { stage: _stage, ...target } = targets.get(deviceId)!;
-        return { ...target, failedGeneration: failedUpdates(latest.get(deviceId)) };
-      }),
+      recheck.map((target) => ({ ...target, failedGeneration: failedUpdates(latest.get(target.id)) })),
     );
     return saved.length;
   }
@@ -54,32 +51,29 @@ export function createCatchUpActivities({ fleet, ledger }: ActivityDependencies)
   /** After the catch-up phase: quarantines whoever its last round used up, then tallies each stage and who missed the rollout and why. */
   async function tallyMissed({ rolloutId, quarantineAfterAttempts, stages }: MissedTallyInput): Promise<MissedTally> {
     await reviewMissed(rolloutId, quarantineAfterAttempts);
-    const targets = await ledger.targets(rolloutId);
-    const outcomes = await ledger.outcomes(rolloutId);
-    const latest = await latestUpdates(rolloutId, outcomes.filter((outcome) => outcome.state === 'failed'));
-    const misses = outcomes
+    const missed = await ledger.outcomes(rolloutId, MISSED_STATES);
+    const latest = await latestUpdates(rolloutId, missed.filter((outcome) => outcome.state === 'failed'));
+    const misses = missed
       .flatMap((outcome) => {
         const miss = missOf(outcome, latest.get(outcome.deviceId));
         return miss ? [{ deviceId: outcome.deviceId, ...miss }] : [];
       })
       .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-    const stageOf = new Map([...targets].map(([deviceId, target]) => [deviceId, target.stage]));
-    return { stageCounts: countsByStage(stageOf, outcomes, stages), missed: groupMisses(misses) };
+    return { stageCounts: countsByStage(await ledger.stageOutcomeCounts(rolloutId), stages), missed: groupMisses(misses) };
   }
 
-  /** Records the quarantine of each device that used up its failed updates; returns the devices to re-check and the latest updates it read. */
-  async function reviewMissed(rolloutId: string, quarantineAfterAttempts: number): Promise<{ recheck: string[]; latest: Map<string, Operation> }> {
-    const targets = await ledger.targets(rolloutId);
-    const candidates = (await ledger.outcomes(rolloutId)).filter((outcome) => targets.has(outcome.deviceId) && (outcome.state === 'deferred' || outcome.state === 'failed'));
-    const latest = await latestUpdates(rolloutId, candidates);
-    const verdicts = candidates.map((outcome) => ({ outcome, verdict: catchUpVerdict(outcome, latest.get(outcome.deviceId), quarantineAfterAttempts) }));
+  /** Records the quarantine of each device that used up its failed updates; returns the targets to re-check and the latest updates it read. */
+  async function reviewMissed(rolloutId: string, quarantineAfterAttempts: number): Promise<{ recheck: TargetDevice[]; latest: Map<string, Operation> }> {
+    const candidates = await ledger.targetsInStates(rolloutId, ['deferred', 'failed']);
+    const latest = await latestUpdates(rolloutId, candidates.map(({ outcome }) => outcome));
+    const verdicts = candidates.map((candidate) => ({ ...candidate, verdict: catchUpVerdict(candidate.outcome, latest.get(candidate.outcome.deviceId), quarantineAfterAttempts) }));
     const spent = verdicts.filter(({ verdict }) => verdict === 'quarantine').map(({ outcome }) => outcome);
     const versions = await currentVersions(spent.map((outcome) => outcome.deviceId));
     await ledger.recordOutcomes(
       rolloutId,
       spent.map((outcome) => quarantinedOutcome(outcome, latest.get(outcome.deviceId), versions.get(outcome.deviceId) ?? 'unknown')),
     );
-    return { recheck: verdicts.filter(({ verdict }) => verdict === 'recheck').map(({ outcome }) => outcome.deviceId), latest };
+    return { recheck: verdicts.filter(({ verdict }) => verdict === 'recheck').map(({ target }) => target), latest };
   }
 
   async function latestUpdates(rolloutId: string, outcomes: DeviceOutcome[]): Promise<Map<string, Operation>> {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { chunks } from '../model/chunks';
-import { cohortIncrements, deviceIncrement, isObserved } from '../model/health/readings';
+import { cohortIncrements, deviceIncrement } from '../model/health/readings';
 import type { EvidenceIncrement } from '../model/health/sequential';
 import { WHOLE_FLEET } from '../model/health/cohortEvidence';
 import type { Health } from '../ports/fleetProvider';
@@ -32,16 +32,12 @@ export function createEvidenceActivities({ fleet, ledger }: ActivityDependencies
    * the readings its failed attempt saved and adds less, never twice.
    */
   async function observeCrashEvidence({ rolloutId, firmwareVersion, observedDevices, withdrawnCohorts }: CrashEvidenceInput): Promise<CrashEvidence> {
-    const targets = await ledger.targets(rolloutId);
-    const targetsByCohort: Record<string, number> = {};
-    for (const target of targets.values()) {
-      const cohort = target.cohort ?? WHOLE_FLEET;
-      targetsByCohort[cohort] = (targetsByCohort[cohort] ?? 0) + 1;
-    }
+    const targetsByCohort = Object.fromEntries((await ledger.cohortSizes(rolloutId)).map(({ cohort = WHOLE_FLEET, devices }) => [cohort, devices]));
     const withdrawn = new Set(withdrawnCohorts);
-    const observed = [...targets.values()].filter((target) => !withdrawn.has(target.cohort ?? WHOLE_FLEET) && isObserved(target.id, targets.size, observedDevices));
+    const observed = (await ledger.observedTargets(rolloutId, observedDevices)).filter((target) => !withdrawn.has(target.cohort ?? WHOLE_FLEET));
+    const cohortOf = new Map(observed.map((target) => [target.id, target.cohort ?? WHOLE_FLEET]));
     const reports: Health[] = [];
-    for (const ids of chunks(observed.map((target) => target.id), HEALTH_CHUNK)) {
+    for (const ids of chunks([...cohortOf.keys()], HEALTH_CHUNK)) {
       reports.push(...(await fleet.health(ids)));
       Context.current().heartbeat(reports.length);
     }
@@ -49,7 +45,7 @@ export function createEvidenceActivities({ fleet, ledger }: ActivityDependencies
     const previous = await ledger.readings(rolloutId, answered.map((report) => report.deviceId));
     const increments = answered.flatMap((report) => {
       const increment = deviceIncrement(previous.get(report.deviceId), report, firmwareVersion);
-      return increment ? [{ cohort: targets.get(report.deviceId)?.cohort ?? WHOLE_FLEET, increment }] : [];
+      return increment ? [{ cohort: cohortOf.get(report.deviceId) ?? WHOLE_FLEET, increment }] : [];
     });
     await ledger.saveReadings(rolloutId, answered.map(reading));
     return { increments: cohortIncrements(increments), targetsByCohort };

@@ -10,11 +10,17 @@ export interface StageHealthInput {
   rolloutId: string;
   stage: string;
   firmwareVersion: string;
+  /** A larger stage is read through a stable sample of about this many devices; absent in rollouts started before it existed. */
+  observedDevices?: number;
 }
 
+/** What a stage poll read before `observedDevices` existed: every device of the stage. */
+const WHOLE_STAGE = Number.MAX_SAFE_INTEGER;
+
 export function createHealthActivities({ fleet, ledger }: ActivityDependencies) {
-  async function checkStageHealth({ rolloutId, stage, firmwareVersion }: StageHealthInput): Promise<StageHealth> {
-    const updated = (await ledger.stageOutcomes(rolloutId, stage, 'succeeded')).map((outcome) => outcome.deviceId);
+  /** Health of the stage's updated devices, read through its stable sample: rates and counts are of the sample. */
+  async function checkStageHealth({ rolloutId, stage, firmwareVersion, observedDevices = WHOLE_STAGE }: StageHealthInput): Promise<StageHealth> {
+    const updated = await ledger.observedStageDevices(rolloutId, stage, 'succeeded', observedDevices);
     const reports: Health[] = [];
     for (const ids of chunks(updated, HEALTH_CHUNK)) {
       reports.push(...(await fleet.health(ids)));
@@ -26,7 +32,7 @@ export function createHealthActivities({ fleet, ledger }: ActivityDependencies) 
 
   /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */
   async function sampleFleetHealth({ rolloutId, limit }: { rolloutId: string; limit: number }): Promise<FleetSample> {
-    const ids = [...(await ledger.targets(rolloutId)).keys()].slice(0, limit);
+    const ids = (await ledger.observedTargets(rolloutId, limit)).map((target) => target.id);
     const reports: Health[] = [];
     for (const chunk of chunks(ids, HEALTH_CHUNK)) reports.push(...(await fleet.health(chunk)));
     return { devices: reports.length, online: reports.filter((report) => report.online).length, ...crashExposure(reports) };

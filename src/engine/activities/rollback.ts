@@ -29,13 +29,20 @@ export interface RollbackResult {
   rolledBackByStage: Record<string, number>;
 }
 
+/** Targets a rollout-wide rollback reads at a time: its memory does not grow with the fleet. */
+const TARGET_PAGE = 5_000;
+
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
 
 export function createRollbackActivities({ fleet, ledger }: ActivityDependencies) {
   /** Returns every device this rollout updated to the version it ran before. */
   async function rollbackRollout(input: RollbackInput): Promise<RollbackResult> {
-    const targets = await ledger.targets(input.rolloutId);
-    return rollbackDevices(input, [...targets.keys()]);
+    let result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
+    for await (const page of ledger.targetPages(input.rolloutId, TARGET_PAGE)) {
+      result = addResults(result, await rollbackDevices(input, page.map((target) => target.id)));
+      Context.current().heartbeat(result);
+    }
+    return result;
   }
 
   /** Rolls back a range of one stage's (or catch-up round's) targets: a batch that fell below its rollback threshold, or the whole stage. */
@@ -50,10 +57,11 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * the rollback has looked.
    */
   async function rollbackCohort({ cohort, ...input }: RollbackCohortInput): Promise<RollbackResult & { withdrawn: number }> {
-    const targets = await ledger.targets(input.rolloutId);
     const members: string[] = [];
     for await (const devices of inventoryPages(fleet)) {
-      members.push(...devices.filter((device) => targets.has(device.id) && matches(device, cohort)).map((device) => device.id));
+      const inCohort = devices.filter((device) => matches(device, cohort)).map((device) => device.id);
+      const targets = await ledger.targetsOf(input.rolloutId, inCohort);
+      members.push(...inCohort.filter((deviceId) => targets.has(deviceId)));
       Context.current().heartbeat({ members: members.length });
     }
     await ledger.withdraw(input.rolloutId, members);
@@ -66,9 +74,9 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
    * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
    */
   async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
-    const targets = await ledger.targets(rolloutId);
     const result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
     for (const group of chunks(deviceIds, maxConcurrent)) {
+      const targets = await ledger.targetsOf(rolloutId, group);
       const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
       const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
       const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
@@ -104,3 +112,9 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
 
 const untilEnded = (read: () => Promise<Operation[]>, maxPollIntervalMs: number): Promise<Operation[]> =>
   pollUntil(read, (operations) => operations.every((operation) => isTerminal(operation.state)), maxPollIntervalMs);
+
+function addResults(a: RollbackResult, b: RollbackResult): RollbackResult {
+  const rolledBackByStage = { ...a.rolledBackByStage };
+  for (const [stage, devices] of Object.entries(b.rolledBackByStage)) rolledBackByStage[stage] = (rolledBackByStage[stage] ?? 0) + devices;
+  return { rolledBack: a.rolledBack + b.rolledBack, failed: a.failed + b.failed, rolledBackByStage };
+}

@@ -52,8 +52,8 @@ export function createUpdateActivities({ fleet, ledger, budget, clock = () => Pr
    * ready ones come by the maintenance window the snapshot gave them.
    */
   async function preflightBatch({ rules, ...slice }: PreflightBatchInput): Promise<PreflightBatchResult> {
-    const withdrawn = await ledger.withdrawn(slice.rolloutId);
     const targets = await batchDevices(ledger, slice);
+    const withdrawn = await ledger.withdrawn(slice.rolloutId, targets.map((target) => target.id));
     const windowOf = new Map(targets.map((target) => [target.id, target.window]));
     const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
     const ready: string[] = [];
@@ -108,7 +108,7 @@ export function createUpdateActivities({ fleet, ledger, budget, clock = () => Pr
     const deviceIds = devices.map((device) => device.deviceId);
     const latest = await latestByDevice(rolloutId, deviceIds);
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
-    const withdrawn = await ledger.withdrawn(rolloutId);
+    const withdrawn = await ledger.withdrawn(rolloutId, deviceIds);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
       const operation = latest.get(deviceId);
       if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];

@@ -25,6 +25,24 @@ export interface CatchUpDevice extends TargetDevice {
   failedGeneration: number;
 }
 
+export interface CohortSize {
+  /** Absent for targets snapshotted without a cohort. */
+  cohort?: string;
+  devices: number;
+}
+
+export interface TargetOutcome {
+  target: TargetDevice;
+  outcome: DeviceOutcome;
+}
+
+export interface StageOutcomeCount {
+  stageIndex: number;
+  /** Absent for targets with no outcome yet. */
+  state?: DeviceOutcomeState;
+  devices: number;
+}
+
 export interface StageTargets {
   stage: string;
   devices: TargetDevice[];
@@ -44,17 +62,34 @@ export interface Ledger {
   stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
   /** Every target of the rollout, by id, with the stage it belongs to. */
   targets(rolloutId: string): Promise<Map<string, TargetDevice & { stage: string }>>;
+  /** Every target of the rollout in stage and batch order, `pageSize` at a time (keyset paging: no page costs more than the first). */
+  targetPages(rolloutId: string, pageSize: number): AsyncIterable<TargetDevice[]>;
+  /** Those of `deviceIds` that are targets of the rollout, by id, with their stage. */
+  targetsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, TargetDevice & { stage: string }>>;
   /** Stores the devices a catch-up round re-checks, once; a second call for the same round keeps the first and returns it. */
   saveCatchUpRound(rolloutId: string, round: number, devices: CatchUpDevice[]): Promise<CatchUpDevice[]>;
   catchUpRoundDevices(rolloutId: string, round: number, offset: number, limit: number): Promise<CatchUpDevice[]>;
   recordOutcomes(rolloutId: string, outcomes: DeviceOutcome[]): Promise<void>;
-  /** The latest outcome per device. */
-  outcomes(rolloutId: string): Promise<DeviceOutcome[]>;
-  /** The devices of `stage` whose latest outcome is `state`: what a health poll asks, without reading the rest. */
-  stageOutcomes(rolloutId: string, stage: string, state: DeviceOutcomeState): Promise<DeviceOutcome[]>;
+  /** The latest outcome per device (only those in `states` when given), in the order devices first got one. */
+  outcomes(rolloutId: string, states?: readonly DeviceOutcomeState[]): Promise<DeviceOutcome[]>;
+  /** The rollout's targets whose latest outcome is one of `states`, each with that outcome. */
+  targetsInStates(rolloutId: string, states: readonly DeviceOutcomeState[]): Promise<TargetOutcome[]>;
+  /** Each stage's targets counted by their latest outcome: what a tally needs without reading every device. */
+  stageOutcomeCounts(rolloutId: string): Promise<StageOutcomeCount[]>;
+  /**
+   * About `limit` of the rollout's targets, the same ones at every call and on every worker (a stable
+   * sample by device id); every target when the rollout has no more. What a health poll reads, so
+   * that its cost does not grow with the fleet.
+   */
+  observedTargets(rolloutId: string, limit: number): Promise<TargetDevice[]>;
+  /** Of `stage`'s stable sample of about `limit` targets, the ids of those whose latest outcome is `state`, in the order they got one. */
+  observedStageDevices(rolloutId: string, stage: string, state: DeviceOutcomeState, limit: number): Promise<string[]>;
+  /** The rollout's targets per cohort (withdrawn ones too), as its snapshot counted them. */
+  cohortSizes(rolloutId: string): Promise<CohortSize[]>;
   /** Takes devices out of the rollout (their cohort was rolled back): no batch sends them an update any more. */
   withdraw(rolloutId: string, deviceIds: string[]): Promise<void>;
-  withdrawn(rolloutId: string): Promise<Set<string>>;
+  /** Which of `deviceIds` were withdrawn: a batch asks about its own devices, not the rollout's every withdrawal. */
+  withdrawn(rolloutId: string, deviceIds: readonly string[]): Promise<Set<string>>;
   /** Keeps each device's latest reading (one per device and rollout; a later save replaces it). */
   saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void>;
   /** The latest reading of each of `deviceIds` that has one. */

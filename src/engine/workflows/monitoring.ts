@@ -95,7 +95,12 @@ type Observe = (() => Promise<{ health: StageHealth; evaluation: HealthEvaluatio
 function observerOf(monitored: MonitoredStage, policy: HealthPolicy, silentAtStart: string[]): Observe {
   let silentBefore = silentAtStart;
   const observe = async () => {
-    const health = await checkStageHealth({ rolloutId: monitored.rolloutId, stage: monitored.stage.name, firmwareVersion: monitored.firmwareVersion });
+    const health = await checkStageHealth({
+      rolloutId: monitored.rolloutId,
+      stage: monitored.stage.name,
+      firmwareVersion: monitored.firmwareVersion,
+      observedDevices: monitored.health.evidence.observedDevices,
+    });
     const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);
     silentBefore = health.unresponsive;
     return { health, evaluation: evaluateHealth(toObservation(health, unresponsive), monitored.health.baseline, policy, JUDGED_BY_HEALTH_WATCH) };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Plan, quarantineAfterAttempts } from '../../../src/engine/model/plan';
 import type { DeviceOutcome } from '../../../src/engine/model/status';
 import { countsByStage, groupMisses, missOf } from '../../../src/engine/model/catchUp/missedReport';
+import type { StageOutcomeCount } from '../../../src/engine/ports/ledger';
 import { withdrawnOutcome } from '../../../src/engine/model/deviceAttempts';
 import { NO_STAGE_REASON } from '../../../src/engine/model/stageAllocation';
 import { catchUpVerdict, failedUpdates, quarantinedOutcome } from '../../../src/engine/model/catchUp/missedTurn';
@@ -87,18 +88,18 @@ describe('who missed the rollout', () => {
     });
   });
 
-  it('counts each device once per stage, where it ended, adding up to the stage size', () => {
-    const stageOf = new Map([['a', 'canary'], ['b', 'wave'], ['c', 'wave'], ['d', 'wave']]);
-    const outcomes: DeviceOutcome[] = [
-      { deviceId: 'a', stage: 'catch-up', state: 'succeeded', attempts: 1 },
-      { deviceId: 'b', stage: 'wave', state: 'quarantined', attempts: 5 },
-      { deviceId: 'c', stage: 'wave', state: 'deferred', attempts: 0 },
-      withdrawnOutcome('d', 'wave'),
-      { deviceId: 'x', stage: '', state: 'excluded', attempts: 0 },
+  it('counts each device once per stage, where it ended, a quarantine as a failure, adding up to the stage size', () => {
+    const counts: StageOutcomeCount[] = [
+      { stageIndex: 0, state: 'succeeded', devices: 3 },
+      { stageIndex: 1, state: 'quarantined', devices: 2 },
+      { stageIndex: 1, state: 'failed', devices: 1 },
+      { stageIndex: 1, state: 'excluded', devices: 1 },
+      { stageIndex: 1, devices: 4 },
+      { stageIndex: 2, state: 'succeeded', devices: 9 },
     ];
-    assert.deepEqual(countsByStage(stageOf, outcomes, ['canary', 'wave']), [
-      { pending: 0, succeeded: 1, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 },
-      { pending: 0, succeeded: 0, failed: 1, deferred: 1, rolled_back: 0, excluded: 1 },
+    assert.deepEqual(countsByStage(counts, ['canary', 'wave']), [
+      { pending: 0, succeeded: 3, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 },
+      { pending: 4, succeeded: 0, failed: 3, deferred: 0, rolled_back: 0, excluded: 1 },
     ]);
   });
 });

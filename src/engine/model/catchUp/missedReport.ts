@@ -1,5 +1,6 @@
 import type { MissedGroup, MissedReport } from '../rollout';
-import { emptyCounts, type DeviceCounts, type DeviceOutcome } from '../status';
+import { DeviceOutcomeState, emptyCounts, type DeviceCounts, type DeviceOutcome } from '../status';
+import type { StageOutcomeCount } from '../../ports/ledger';
 import { isTerminal, type Operation } from '../../ports/fleetProvider';
 import { MissReason } from '../policy/quarantine';
 import { OFFLINE } from '../preflight';
@@ -14,6 +15,9 @@ export interface Miss {
   reason: MissReason;
   detail: string;
 }
+
+/** Every outcome but success: the devices a rollout's end reports as missed. */
+export const MISSED_STATES = DeviceOutcomeState.options.filter((state) => state !== 'succeeded');
 
 /** Why a device ended the rollout without its firmware, from its latest outcome and update operation; undefined if it has it. */
 export function missOf(outcome: DeviceOutcome, latest: Operation | undefined): Miss | undefined {
@@ -53,14 +57,11 @@ export function groupMisses(misses: readonly ({ deviceId: string } & Miss)[], ex
  * Each stage's devices by their latest outcome, so a device tried again in the catch-up phase counts
  * once, where it ended; a quarantined device counts as failed. The counts add up to the stage's size.
  */
-export function countsByStage(stageOf: ReadonlyMap<string, string>, outcomes: readonly DeviceOutcome[], stages: readonly string[]): DeviceCounts[] {
-  const counts = new Map<string, DeviceCounts>(stages.map((stage) => [stage, emptyCounts()]));
-  for (const stage of stageOf.values()) counts.get(stage)!.pending += 1;
-  for (const outcome of outcomes) {
-    const stageCounts = counts.get(stageOf.get(outcome.deviceId) ?? '');
-    if (!stageCounts) continue;
-    stageCounts.pending -= 1;
-    stageCounts[outcome.state === 'quarantined' ? 'failed' : outcome.state] += 1;
+export function countsByStage(counts: readonly StageOutcomeCount[], stages: readonly string[]): DeviceCounts[] {
+  const byStage = stages.map(() => emptyCounts());
+  for (const { stageIndex, state, devices } of counts) {
+    const stageCounts = byStage[stageIndex];
+    if (stageCounts) stageCounts[state === undefined ? 'pending' : state === 'quarantined' ? 'failed' : state] += devices;
   }
-  return stages.map((stage) => counts.get(stage)!);
+  return byStage;
 }

@@ -43,19 +43,3 @@ export function cohortIncrements(increments: readonly { cohort: string; incremen
   }
   return [...byCohort.values()].sort((a, b) => a.cohort.localeCompare(b.cohort));
 }
-
-/**
- * A stable hash of the id in [0, 1), so the same devices are observed at every poll and by every
- * worker: FNV-1a, then MurmurHash3's finalizer, as ids differing in their last digit would otherwise
- * land close together.
- */
-export function stableFraction(deviceId: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < deviceId.length; index++) hash = Math.imul(hash ^ deviceId.charCodeAt(index), 0x01000193);
-  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return ((hash ^ (hash >>> 16)) >>> 0) / 4294967296;
-}
-
-/** Whether a device is among the `limit` of `total` whose health every poll reads. */
-export const isObserved = (deviceId: string, total: number, limit: number): boolean => total <= limit || stableFraction(deviceId) < limit / total;
