@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { rolloutWorkflowId } from '../src/engine/model/ids';
 import { statusQuery } from '../src/engine/workflows/messages';
 import { Plan, resolveStage } from '../src/engine/model/plan';
-import { batchHistoryBound, CATCH_UP_RUN_HISTORY_BOUND, MONITORING_RUN_HISTORY_BOUND, rolloutHistoryBound, stageRunHistoryBound } from '../src/engine/model/historyBudget';
+import { batchHistoryBound, CATCH_UP_RUN_HISTORY_BOUND, EVIDENCE_RUN_HISTORY_BOUND, MONITORING_RUN_HISTORY_BOUND, rolloutHistoryBound, stageRunHistoryBound } from '../src/engine/model/historyBudget';
 import { batchCount } from '../src/engine/model/planMath';
 import { generateDevices } from '../rig/fleet/generateDevices';
 import { MemoryFleet } from '../rig/fleet/memoryFleet';
@@ -90,6 +90,7 @@ async function benchScale(options: ScaleOptions): Promise<void> {
       stageWorkflow: Math.max(stageRunHistoryBound(plan.defaults.batchesPerRun), MONITORING_RUN_HISTORY_BOUND),
       batchWorkflow: batchHistoryBound({ devices: batchSize, maxConcurrent, maximumAttempts: plan.retry.maximumAttempts }),
       catchUpWorkflow: CATCH_UP_RUN_HISTORY_BOUND,
+      healthWatchWorkflow: EVIDENCE_RUN_HISTORY_BOUND,
     },
     workflowRuns: histories.length,
     ownPeakRssBytes: ownPeakRss(),

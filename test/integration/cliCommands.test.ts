@@ -150,6 +150,8 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
     assert.match(metrics, new RegExp(`${RolloutMetric.decisions}\\{[^}]*action="approve"[^}]*rollout_id="${rolloutId}"[^}]*source="operator"[^}]*\\} 1`));
     assert.match(metrics, new RegExp(`${RolloutMetric.batchSuccessRatio}\\{[^}]*stage="wave"[^}]*\\} 1`));
     assert.match(metrics, new RegExp(`${RolloutMetric.operationsInFlight}\\{[^}]*\\} 0`), 'every update that started has ended');
+    assert.match(metrics, new RegExp(`${RolloutMetric.state}\\{[^}]*rollout_id="${rolloutId}"[^}]*state="completed"[^}]*\\} 1`));
+    assert.match(metrics, new RegExp(`${RolloutMetric.state}\\{[^}]*rollout_id="${rolloutId}"[^}]*state="paused"[^}]*\\} 0`), 'a state left is set back to 0');
     assert.match(metrics, /temporal_workflow_completed\{/, "the SDK's own metrics share the endpoint");
   });
 

@@ -1,41 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { Worker } from '@temporalio/worker';
 import { createNotifyActivities } from '../../src/engine/activities/notify';
 import type { NotifyInput } from '../../src/engine/activities/notify';
 import type { RolloutEvent, Webhook } from '../../src/engine/model/notifications';
 import { WebhookNotifier } from '../../src/adapters/notifier/webhookNotifier';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER } from '../../src/adapters/notifier/webhookBody';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
-
-const SECRET = 'receiver-shared-secret';
-
-/**
- * A receiver as operators would run one: it checks the signature, keeps what it accepted by event
- * id (dropping a repeat), and can be told to fail a number of requests first. A failure "after
- * processing" keeps the event and still answers 500, as when the answer is lost on the way back.
- */
-async function receiver({ failFirst = 0, failAfterProcessing = false } = {}) {
-  const accepted = new Map<string, unknown>();
-  let requests = 0;
-  const app: FastifyInstance = Fastify();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  app.post('/hook', async (request, reply) => {
-    requests += 1;
-    const body = request.body as string;
-    const expected = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-    if (request.headers[SIGNATURE_HEADER] !== expected) return reply.code(401).send();
-    const eventId = request.headers[EVENT_ID_HEADER] as string;
-    const failing = requests <= failFirst;
-    if (failing && !failAfterProcessing) return reply.code(503).send();
-    if (!accepted.has(eventId)) accepted.set(eventId, JSON.parse(body));
-    return reply.code(failing ? 500 : 204).send();
-  });
-  const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/hook`;
-  return { url, accepted, requests: () => requests, close: () => app.close() };
-}
+import { RECEIVER_SECRET, webhookReceiver as receiver } from '../helpers/webhookReceiver';
 
 const at = '2026-12-04T12:00:00.000Z';
 const events: RolloutEvent[] = [
@@ -46,7 +17,7 @@ const events: RolloutEvent[] = [
 
 describe('rollout events to webhooks, through the notify activity on a dev server', function () {
   this.timeout(120_000);
-  process.env.TEST_WEBHOOK_SECRET = SECRET;
+  process.env.TEST_WEBHOOK_SECRET = RECEIVER_SECRET;
 
   async function deliver(webhooks: Webhook[]): Promise<void> {
     const env = await localEnv();

@@ -2,9 +2,8 @@ import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from '
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../../engine/model/failures';
+import { ED25519_SIGNATURE_BASE64 } from '../../engine/model/planFirmware';
 import type { ArtifactVerifier, VerifiedArtifact, VerifyOptions } from '../../engine/ports/artifactVerifier';
-
-const ED25519_SIGNATURE_BYTES = 64;
 
 /**
  * Firmware artifact integrity, checked by an activity before any device is touched.
@@ -24,17 +23,11 @@ export const SignedArtifact = z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'write the SHA-256 as 64 hex digits')
       .transform((hex) => hex.toLowerCase()),
-    signature: z.string().refine(isEd25519SignatureBase64, {
-      message: `write the ${ED25519_SIGNATURE_BYTES}-byte Ed25519 signature in base64`,
-    }),
+    signature: z.string().regex(ED25519_SIGNATURE_BASE64, 'write the 64-byte Ed25519 signature in base64'),
     keyId: z.string().min(1),
   })
   .strict();
 export type SignedArtifact = z.infer<typeof SignedArtifact>;
-
-function isEd25519SignatureBase64(text: string): boolean {
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === ED25519_SIGNATURE_BYTES;
-}
 
 function isEd25519PublicKeyPem(pem: string): boolean {
   // createPublicKey would also derive a public key from a private one, which must never sit in worker configuration.

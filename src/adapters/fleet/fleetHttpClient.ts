@@ -28,6 +28,8 @@ export interface FleetHttpRequest {
   path?: string;
   query?: URLSearchParams;
   body?: unknown;
+  /** Cuts each attempt sooner than the client's own `timeoutMs`, for a caller whose heartbeat would not wait that long. */
+  timeoutMs?: number;
 }
 
 type Attempt =
@@ -66,7 +68,7 @@ export class FleetHttpClient {
     }
   }
 
-  private async attempt({ route, path = route.path, query, body }: FleetHttpRequest): Promise<Attempt> {
+  private async attempt({ route, path = route.path, query, body, timeoutMs = Infinity }: FleetHttpRequest): Promise<Attempt> {
     const url = new URL(this.options.baseUrl.replace(/\/$/, '') + path);
     if (query) url.search = query.toString();
     try {
@@ -74,7 +76,7 @@ export class FleetHttpClient {
         method: route.method,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(Math.min(this.options.timeoutMs, timeoutMs)),
       });
       return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
     } catch (error) {

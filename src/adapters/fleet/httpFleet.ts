@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import type {
+  FleetCall,
   FleetProvider,
   Health,
   InventoryPage,
@@ -30,6 +31,8 @@ export const HttpFleetOptions = FleetHttpClientOptions.extend({
   maxDevicesPerRequest: z.number().int().min(1).max(MAX_DEVICES_PER_REQUEST).default(MAX_DEVICES_PER_REQUEST),
 });
 export type HttpFleetOptions = z.input<typeof HttpFleetOptions> & { logger?: Logger };
+
+const timeoutOf = ({ requestTimeoutMs }: FleetCall) => (requestTimeoutMs === undefined ? {} : { timeoutMs: requestTimeoutMs });
 
 /** The FleetProvider port over the fleet's REST contract (see ./contract). */
 export class HttpFleet implements FleetProvider {
@@ -63,24 +66,24 @@ export class HttpFleet implements FleetProvider {
     });
   }
 
-  async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
-    return this.inBatches(commands, (devices) => this.request({ action: 'firmware/update', devices }));
+  async startUpdates(commands: UpdateCommand[], call: FleetCall = {}): Promise<Operation[]> {
+    return this.inBatches(commands, (devices) => this.request({ action: 'firmware/update', devices }, call));
   }
 
   async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
     return this.inBatches(commands, (devices) => this.request({ action: 'firmware/rollback', devices }));
   }
 
-  async latestOperations({ correlationId, deviceIds, kind }: OperationsQuery): Promise<Operation[]> {
+  async latestOperations({ correlationId, deviceIds, kind }: OperationsQuery, call: FleetCall = {}): Promise<Operation[]> {
     const path = deviceStatusPath(correlationId);
     return this.inBatches(deviceIds, async (batch) => {
       const body: DeviceStatusQuery = { kind, deviceIds: batch };
-      return (await this.client.send({ route: ROUTES.deviceStatus, path, body }, OperationsResponse)).operations;
+      return (await this.client.send({ route: ROUTES.deviceStatus, path, body, ...timeoutOf(call) }, OperationsResponse)).operations;
     });
   }
 
-  private async request(body: FirmwareRequest): Promise<Operation[]> {
-    return (await this.client.send({ route: ROUTES.requests, body }, OperationsResponse)).operations;
+  private async request(body: FirmwareRequest, call: FleetCall = {}): Promise<Operation[]> {
+    return (await this.client.send({ route: ROUTES.requests, body, ...timeoutOf(call) }, OperationsResponse)).operations;
   }
 
   /**

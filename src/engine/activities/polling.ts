@@ -16,3 +16,18 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     interval = Math.min(interval * 2, maxIntervalMs);
   }
 }
+
+/**
+ * Runs `call` heartbeating a few times per heartbeat timeout meanwhile: a fleet call that cuts a hung
+ * request and sends it again keeps its attempt alive, while a dead worker still stops heartbeating.
+ */
+export async function whileHeartbeating<T>(call: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const everyMs = Math.max(100, (context.info.heartbeatTimeoutMs ?? 0) / 3);
+  const beat = setInterval(() => context.heartbeat(), everyMs);
+  try {
+    return await call();
+  } finally {
+    clearInterval(beat);
+  }
+}

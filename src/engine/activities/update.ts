@@ -3,13 +3,13 @@ import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
 import { preflightDeferral } from '../model/preflight';
-import type { FirmwareRef, Operation } from '../ports/fleetProvider';
+import type { FirmwareRef, FleetCall, Operation } from '../ports/fleetProvider';
 import { isTerminal } from '../ports/fleetProvider';
 import type { DeviceOutcome } from '../model/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
 import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
-import { pollUntil } from './polling';
+import { pollUntil, whileHeartbeating } from './polling';
 import type { Priority } from '../model/budget';
 import type { HeldLease } from '../ports/fleetBudget';
 
@@ -44,6 +44,8 @@ export interface UpdateDevicesInput {
   catchUpRound?: number | undefined;
   /** The rollout's place in the fleet budget's queue; absent: `normal`. */
   priority?: Priority | undefined;
+  /** One fleet request's bound, inside the heartbeat timeout (see `updateTimeouts`); absent from rollouts started before it. */
+  requestTimeoutMs?: number;
 }
 
 export function createUpdateActivities({ fleet, ledger, budget, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
@@ -103,10 +105,12 @@ export function createUpdateActivities({ fleet, ledger, budget, clock = () => Pr
     return budget.lease({ requestId, rolloutId, priority, operations: devices.length }, () => Context.current().heartbeat());
   }
 
-  async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
-    const latest = await latestByDevice(rolloutId, deviceIds);
+    const call = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };
+    const latestByDevice = (): Promise<Map<string, Operation>> => whileHeartbeating(() => operationsByDevice(rolloutId, deviceIds, call));
+    const latest = await latestByDevice();
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const withdrawn = await ledger.withdrawn(rolloutId, deviceIds);
     const commands = devices.flatMap(({ deviceId, failedGeneration }) => {
@@ -118,10 +122,10 @@ export function createUpdateActivities({ fleet, ledger, budget, clock = () => Pr
     const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
     if (commands.length > 0 && unsent.length === 0) {
       Context.current().cancellationSignal.throwIfAborted();
-      await fleet.startUpdates(commands);
+      await whileHeartbeating(() => fleet.startUpdates(commands, call));
     }
     const final = await pollUntil(
-      () => latestByDevice(rolloutId, deviceIds),
+      latestByDevice,
       (operations) => [...operations.values()].every((operation) => isTerminal(operation.state)) || Date.now() - startedAt >= operationTimeoutMs,
       maxPollIntervalMs,
     );
@@ -143,8 +147,8 @@ export function createUpdateActivities({ fleet, ledger, budget, clock = () => Pr
     return new Map(devices.map((device) => [device.id, device.failedGeneration]));
   }
 
-  async function latestByDevice(rolloutId: string, deviceIds: string[]): Promise<Map<string, Operation>> {
-    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+  async function operationsByDevice(rolloutId: string, deviceIds: string[], call: FleetCall): Promise<Map<string, Operation>> {
+    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds }, call);
     return new Map(operations.map((operation) => [operation.deviceId, operation]));
   }
 

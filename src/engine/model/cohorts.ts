@@ -11,7 +11,7 @@ export const ringRank = (ring: string): number => (RINGS as readonly string[]).i
 export const ringOf = (attributes: DeviceAttributes): string => attributes.ring ?? 'production';
 
 const OneOrMany = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'write a value or a list of values, e.g. "eu-west" or ["eu-west", "eu-north"]' })
   .transform((value) => (typeof value === 'string' ? [value] : value));
 
 /** Devices by attribute. Each field a device must match; a list matches any of its values; an empty selector matches all. */

@@ -10,6 +10,8 @@ export const batchWorkflowId = (rolloutId: string, stageName: string, batchIndex
   `rollout:${rolloutId}/stage:${stageName}${catchUpRound === undefined ? '' : `/round:${catchUpRound}`}/batch:${batchIndex + 1}`;
 export const healthWatchWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/health-watch`;
 export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rolloutId}/catch-up`;
+/** The workflow delivering one rollout event, named by the event's id. */
+export const alertWorkflowId = (eventId: string): string => `alert:${eventId}`;
 export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
 /** The one budget workflow of a fleet. */
 export const fleetBudgetWorkflowId = (fleet: string): string => `fleet-budget:${fleet}`;

@@ -2,9 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import type { Device } from '../ports/fleetProvider';
 import { CohortSelector, matches } from './cohorts';
-import { DurationMs } from './duration';
-
-const PositiveDurationMs = DurationMs.refine((millis) => millis > 0, 'write a duration above zero, e.g. "4 hours"');
+import { PositiveDurationMs } from './duration';
 
 function isTimeZone(name: string): boolean {
   try {

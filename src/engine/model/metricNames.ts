@@ -9,6 +9,10 @@ export const RolloutMetric = {
   batchSuccessRatio: 'fleet_rollout_batch_success_ratio',
   /** Gauge: firmware updates this worker is driving right now (running `updateDevice` activities; `activityType`). */
   operationsInFlight: 'fleet_rollout_operations_in_flight',
+  /** Gauge: 1 for the state a rollout is in, 0 for the others (`rollout_id`, `state`: running, paused, awaiting_approval, rolled_back, …). */
+  state: 'fleet_rollout_state',
+  /** Counter: firmware quarantined by a health finding (`rollout_id`, `cohort`: `attribute=value`, or `all`). */
+  quarantines: 'fleet_rollout_quarantines_total',
   /** Counter: decisions taken (`rollout_id`, `source`: gate or operator, `action`). */
   decisions: 'fleet_rollout_decisions_total',
 } as const;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { DurationMs } from './duration';
-import { FirmwareRef, OperationState } from '../ports/fleetProvider';
+import { DurationMs, PositiveDurationMs } from './duration';
+import { OperationState } from '../ports/fleetProvider';
+import { PlanFirmware } from './planFirmware';
 import { batchHistoryBound, HISTORY_EVENT_LIMIT, MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_CATCH_UP_ROUNDS, MAX_STAGES } from './historyBudget';
 import { PreflightRules } from './preflight';
 import { CohortWindow } from './maintenanceWindow';
 import { CohortSelector } from './cohorts';
 import { checkStageSequence } from './stageSequence';
-import { VersionPolicy } from './policy/versionPolicy';
+import { AFTER_FIELD_CHECKS } from './validation';
+import { targetVersionIssues, VersionPolicy } from './policy/versionPolicy';
 import { DeadlinePolicy } from './health/deadline';
 import { HealthBaseline, HealthPolicy } from './health/triggers';
 import { EvidencePolicy } from './health/cohortEvidence';
@@ -31,8 +33,8 @@ const stageSettingFields = {
   queueDepthLimit: z.number().int().positive(),
   batchGap: DurationMs,
   /** Upper bound of one update attempt on one device. */
-  operationTimeout: DurationMs,
-  healthCheckInterval: DurationMs,
+  operationTimeout: PositiveDurationMs,
+  healthCheckInterval: PositiveDurationMs,
   /** A batch below this success rate holds the stage. */
   successThreshold: Fraction,
   /** A batch below this success rate is rolled back and the rollout paused. */
@@ -43,7 +45,7 @@ const stageSettingFields = {
   pipelineFraction: Fraction,
   pipelineState: OperationState.exclude(['queued', 'failed', 'rolled_back']),
   /** The batch gate is judged when the batch ends or this long after it started, whichever comes first. */
-  batchTimeout: DurationMs,
+  batchTimeout: PositiveDurationMs,
   /**
    * Batches one run of the stage workflow starts before it continues as new (Temporal may ask for
    * that sooner). Bounds the stage's history at any stage size: each batch adds at most 78 events.
@@ -113,12 +115,21 @@ export type Stage = z.infer<typeof Stage>;
 /** Per-device retries of a failed update: the seed's `min(300·2^n, 3600)` seconds. */
 export const RetrySettings = z
   .object({
-    initialInterval: DurationMs.prefault('5 minutes'),
-    backoffCoefficient: z.number().min(1).default(2),
-    maximumInterval: DurationMs.prefault('1 hour'),
+    initialInterval: PositiveDurationMs.prefault('5 minutes'),
+    backoffCoefficient: z.number().min(1, 'write 1 (a constant interval) or more, e.g. 2 to double it each time').default(2),
+    maximumInterval: PositiveDurationMs.prefault('1 hour'),
     maximumAttempts: z.number().int().positive().default(5),
   })
-  .strict();
+  .strict()
+  .superRefine((retry, ctx) => {
+    if (retry.maximumInterval < retry.initialInterval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maximumInterval'],
+        message: 'below initialInterval: write a cap at least as long as the first interval, e.g. "1 hour" after "5 minutes"',
+      });
+    }
+  }, AFTER_FIELD_CHECKS);
 export type RetrySettings = z.infer<typeof RetrySettings>;
 
 export const SEED_STAGES = [
@@ -157,8 +168,8 @@ export type HealthSettings = z.infer<typeof HealthSettings>;
  */
 export const CatchUpSettings = z
   .object({
-    rolloutWindow: DurationMs.prefault('7 days'),
-    recheckInterval: DurationMs.prefault('1 hour'),
+    rolloutWindow: PositiveDurationMs.prefault('7 days'),
+    recheckInterval: PositiveDurationMs.prefault('1 hour'),
     /**
      * Failed updates (commands that ended in failure, across the rollout) after which a device is
      * quarantined for support; defaults to `retry.maximumAttempts`, so a device that failed every
@@ -172,12 +183,12 @@ export type CatchUpSettings = z.infer<typeof CatchUpSettings>;
 export const Plan = z
   .object({
     rolloutId: RolloutIdSchema,
-    firmware: FirmwareRef.strict(),
+    firmware: PlanFirmware,
     stages: z
       .array(Stage)
       .min(1)
       .max(MAX_STAGES, `at most ${MAX_STAGES} stages keep the rollout's workflow history under Temporal's limit`)
-      .superRefine(checkStageSequence)
+      .superRefine(checkStageSequence, AFTER_FIELD_CHECKS)
       .prefault(SEED_STAGES.map((stage) => ({ ...stage }))),
     defaults: StageSettings.strict().prefault({}),
     retry: RetrySettings.prefault({}),
@@ -195,12 +206,16 @@ export const Plan = z
   .strict()
   .superRefine((plan, ctx) => {
     const { rolloutWindow, recheckInterval } = plan.catchUp;
-    if (recheckInterval === 0 || rolloutWindow / recheckInterval > MAX_CATCH_UP_ROUNDS) {
+    if (rolloutWindow / recheckInterval > MAX_CATCH_UP_ROUNDS) {
       ctx.addIssue({
         code: 'custom',
         path: ['catchUp', 'recheckInterval'],
         message: `at most ${MAX_CATCH_UP_ROUNDS} re-checks fit in the rollout window: make recheckInterval at least ${Math.ceil(rolloutWindow / MAX_CATCH_UP_ROUNDS / 60_000)} minutes`,
       });
+    }
+    checkThresholdOrder(plan, ctx);
+    for (const { path, message } of targetVersionIssues(plan.firmware.version, plan.versionPolicy)) {
+      ctx.addIssue({ code: 'custom', path: ['versionPolicy', ...path], message });
     }
     const seen = new Set<string>();
     plan.stages.forEach((stage, index) => {
@@ -218,10 +233,32 @@ export const Plan = z
         });
       }
     });
-  });
+  }, AFTER_FIELD_CHECKS);
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written in a plan file, before defaults. */
 export type PlanInput = z.input<typeof Plan>;
+
+/**
+ * A batch below rollbackThreshold is rolled back, below successThreshold it holds the stage: a
+ * rollback threshold above the success threshold would roll back batches the plan calls good enough.
+ * Reported where the two meet: at the stage that sets either, else once at the defaults.
+ */
+function checkThresholdOrder(plan: { defaults: StageSettings; stages: readonly Stage[] }, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], success: number, rollback: number) =>
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'rollbackThreshold'],
+      message: `${rollback} is above successThreshold ${success}: write a rollbackThreshold of at most ${success} (a batch below it is rolled back, below successThreshold it holds)`,
+    });
+  const { successThreshold, rollbackThreshold } = plan.defaults;
+  if (rollbackThreshold > successThreshold) issue(['defaults'], successThreshold, rollbackThreshold);
+  plan.stages.forEach((stage, index) => {
+    if (stage.successThreshold === undefined && stage.rollbackThreshold === undefined) return;
+    const success = stage.successThreshold ?? successThreshold;
+    const rollback = stage.rollbackThreshold ?? rollbackThreshold;
+    if (rollback > success) issue(['stages', index], success, rollback);
+  });
+}
 
 /** A stage with every setting resolved. */
 export type ResolvedStage = Omit<Stage, keyof StageSettings> & StageSettings;

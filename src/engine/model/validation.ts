@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { fieldErrorMap } from './fieldErrors';
 
 /** Bad input, reported with the path of every offending field so the operator knows what to fix. */
 export class InvalidInputError extends Error {
@@ -20,10 +21,17 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export const issueLine = (error: z.ZodError): string => error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; ');
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: fieldErrorMap });
   if (result.success) return result.data;
   throw new InvalidInputError(
     subject,
     result.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })),
   );
 }
+
+/**
+ * For a rule across fields: run it only once every field passed its own checks. zod runs refinements
+ * past recoverable issues, and a rule reading a value already refused would refuse it again, or
+ * worse, compute with it ("Infinity events" from a maxConcurrent of 0).
+ */
+export const AFTER_FIELD_CHECKS: z.core.$ZodSuperRefineParams = { when: ({ issues }) => issues.length === 0 };

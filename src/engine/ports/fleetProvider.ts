@@ -135,12 +135,17 @@ export const OperationsQuery = z.object({
 });
 export type OperationsQuery = z.input<typeof OperationsQuery>;
 
+/** What a caller with deadlines of its own asks of one call: a request not answered within `requestTimeoutMs` is cut and sent again. */
+export interface FleetCall {
+  requestTimeoutMs?: number;
+}
+
 export interface FleetProvider {
   inventory(page: { cursor?: string; limit: number }): Promise<InventoryPage>;
   vitals(deviceIds: string[]): Promise<Vitals[]>;
-  startUpdates(commands: UpdateCommand[]): Promise<Operation[]>;
+  startUpdates(commands: UpdateCommand[], call?: FleetCall): Promise<Operation[]>;
   /** The newest operation per device for one correlation id; devices without one are absent. */
-  latestOperations(query: OperationsQuery): Promise<Operation[]>;
+  latestOperations(query: OperationsQuery, call?: FleetCall): Promise<Operation[]>;
   health(deviceIds: string[]): Promise<Health[]>;
   startRollbacks(commands: RollbackCommand[]): Promise<Operation[]>;
 }

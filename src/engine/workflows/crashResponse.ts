@@ -61,9 +61,10 @@ export class CrashResponse {
     await this.control.resumeAfterDeadline(this.decision('continue', `the ${finding.response.deadline} deadline passed with the regressed cohorts rolled back: the rest of the fleet goes on`));
   }
 
-  private quarantine(reason: string, cohort?: { attribute: string; value: string }): Promise<void> {
+  private async quarantine(reason: string, cohort?: { attribute: string; value: string }): Promise<void> {
     const { plan } = this.input;
-    return quarantineFirmware({ version: plan.firmware.version, reason: `rollout ${plan.rolloutId}: ${reason}`, ...(cohort ? { cohort } : {}) });
+    await quarantineFirmware({ version: plan.firmware.version, reason: `rollout ${plan.rolloutId}: ${reason}`, ...(cohort ? { cohort } : {}) });
+    this.control.firmwareQuarantined(cohort && `${cohort.attribute}=${cohort.value}`);
   }
 
   private decision(action: Decision['action'], reason: string, deadline?: string): Decision {

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreflightBatchResult } from '../activities/update';
 import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemptResult } from '../model/deviceAttempts';
@@ -7,7 +7,8 @@ import type { DeviceOutcome } from '../model/status';
 import { chunks } from '../model/chunks';
 import { updateGroupSize } from '../model/historyBudget';
 import { nextOpening, openSpanAt, type MaintenanceWindow } from '../model/maintenanceWindow';
-import { deviceRetryPolicy, retryBackoff, scaled, scaledTimeout } from '../model/planMath';
+import { deviceRetryPolicy, retryBackoff, scaled } from '../model/planMath';
+import { legacyUpdateTimeouts, updateTimeouts } from '../model/updateTimeouts';
 import type { BatchInput } from './batchInput';
 import { Lanes } from './concurrency';
 import { nowMs } from './workflowTime';
@@ -65,6 +66,9 @@ export async function updateInGroups(
   return outcomes.flat();
 }
 
+/** Update attempts bounded by `updateTimeouts` (request < heartbeat < attempt), not the 5 s heartbeat floor before it. */
+const UPDATE_TIMEOUTS_PATCH = 'update-timeouts-nested';
+
 function windowAt({ maintenanceWindows }: BatchInput, index: number): MaintenanceWindow {
   const cohortWindow = maintenanceWindows[index];
   if (!cohortWindow) throw new RangeError(`the plan has no maintenance window ${index}`);
@@ -113,12 +117,11 @@ async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: WindowW
  */
 async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined): Promise<DeviceAttemptResult[]> {
   const { stage, speedup, retry } = input;
-  const maxPollIntervalMs = scaled(stage.healthCheckInterval, speedup);
-  const operationTimeoutMs = scaledTimeout(stage.operationTimeout, speedup);
+  const timeouts = patched(UPDATE_TIMEOUTS_PATCH) ? updateTimeouts(stage, speedup) : legacyUpdateTimeouts(stage, speedup);
+  const { maxPollIntervalMs, operationTimeoutMs } = timeouts;
   const { updateDevices } = proxyActivities<Activities>({
-    // The activity ends itself at the operation timeout; this only catches one that hangs.
-    startToCloseTimeout: operationTimeoutMs + 2 * maxPollIntervalMs,
-    heartbeatTimeout: Math.max(5_000, 3 * maxPollIntervalMs),
+    startToCloseTimeout: timeouts.startToCloseTimeoutMs,
+    heartbeatTimeout: timeouts.heartbeatTimeoutMs,
     retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
     // A rollback must not start while an attempt could still send its commands.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -134,6 +137,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
       catchUpRound: input.catchUpRound,
       priority: input.priority,
       ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
+      ...(timeouts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: timeouts.requestTimeoutMs }),
     });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;

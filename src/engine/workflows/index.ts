@@ -5,3 +5,4 @@ export { catchUpWorkflow } from './catchUp';
 export { healthWatchWorkflow } from './healthWatch';
 export { handOverWorkflow } from './handOver';
 export { fleetBudgetWorkflow } from './fleetBudget';
+export { alertDeliveryWorkflow } from './alertDelivery';

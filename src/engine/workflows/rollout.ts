@@ -95,7 +95,11 @@ async function runRollout(input: ResolvedRolloutInput, control: RolloutControl, 
     control.rolledBack(rolledBackByStage);
   }
   const state = control.finished();
+  if (state === 'completed' && missed && missed.total > 0) {
+    control.alerts.raise({ kind: 'completed_with_misses', missed: missed.total, updated: control.status.devices.succeeded });
+  }
   await condition(allHandlersFinished);
+  await control.alerts.started();
   return {
     rolloutId: plan.rolloutId,
     state,
@@ -142,7 +146,9 @@ async function rollBackForHealth(input: ResolvedRolloutInput, control: RolloutCo
   if (result.monitoring.verdict !== 'roll_back') return;
   const { reason, quarantine } = result.monitoring;
   control.rollBackBecause({ at: nowIso(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
-  if (quarantine) await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+  if (!quarantine) return;
+  await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+  control.firmwareQuarantined();
 }
 
 /**

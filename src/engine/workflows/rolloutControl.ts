@@ -10,6 +10,7 @@ import type { CohortSelector } from '../model/cohorts';
 import type { StageSize } from '../model/planMath';
 import { OperatorRequests, type AcceptedRequest, type ControlFacts } from './operatorRequests';
 import { rollbackSettings } from './rollbackSettings';
+import { RolloutAlerts } from './rolloutAlerts';
 import { RolloutPublisher } from './rolloutPublisher';
 import { RolloutStates, type StopKind } from './rolloutStates';
 import { successRateBetween } from './statusFigures';
@@ -30,6 +31,8 @@ const { rollbackCohort } = proxyActivities<Activities>({
  */
 export class RolloutControl {
   readonly status: RolloutStatus;
+  /** What operators are told through the plan's webhooks. */
+  readonly alerts: RolloutAlerts;
   private readonly states: RolloutStates;
   private readonly publisher: RolloutPublisher;
   private readonly requests: OperatorRequests;
@@ -50,6 +53,7 @@ export class RolloutControl {
       auditCount: 1,
     };
     this.states = new RolloutStates(this.status);
+    this.alerts = new RolloutAlerts(input);
     this.publisher = new RolloutPublisher(plan.rolloutId);
     this.requests = new OperatorRequests(this.status, {
       facts: () => this.facts(),
@@ -89,6 +93,7 @@ export class RolloutControl {
     this.states.stageRolledBack(index, counts, reason);
     this.runningStage = undefined;
     this.publish();
+    this.alerts.raise({ kind: 'rolled_back', scope: `stage ${this.status.stages[index]!.name}`, devices: counts.rolled_back });
   }
 
   /**
@@ -99,6 +104,7 @@ export class RolloutControl {
     if (resolveStage(this.input.plan, index).advance === 'manual') {
       this.states.askForApproval(index);
       this.publish();
+      this.alerts.raise({ kind: 'waiting_for_approval', stage: resolveStage(this.input.plan, index).name });
     }
     await condition(() => this.states.mayGoOn);
     this.states.stageStarting();
@@ -140,6 +146,12 @@ export class RolloutControl {
     this.stop('rollback');
   }
 
+  /** A health finding quarantined the firmware, for a cohort (`attribute=value`) or for all. */
+  firmwareQuarantined(cohort?: string): void {
+    this.publisher.metrics.firmwareQuarantined(cohort ?? 'all');
+    this.alerts.raise({ kind: 'firmware_quarantined', firmwareVersion: this.input.plan.firmware.version, ...(cohort ? { cohort } : {}) });
+  }
+
   rollingBack(): void {
     this.runningStage = undefined;
     this.publish();
@@ -149,6 +161,7 @@ export class RolloutControl {
   rolledBack(byStage: Record<string, number>): void {
     for (const stage of this.status.stages) stage.counts = settleLateRollback(stage.counts, byStage[stage.name] ?? 0);
     this.publish();
+    this.alerts.raise({ kind: 'rolled_back', scope: 'all', devices: Object.values(byStage).reduce((sum, devices) => sum + devices, 0) });
   }
 
   /** Ends the rollout's status in its final state and returns that state. */
@@ -230,8 +243,11 @@ export class RolloutControl {
     const returned = `cohort ${JSON.stringify(cohort)}: ${rolledBack} devices returned, ${withdrawn} taken out of the rollout`;
     // An operator's request was counted when it was taken.
     if (decision.gate !== 'operator') this.publisher.metrics.decisionTaken('gate', decision.action);
-    this.states.cohortRolledBack({ ...decision, reason: `${returned} (${decision.reason})` });
+    const taken = { ...decision, reason: `${returned} (${decision.reason})` };
+    this.states.cohortRolledBack(taken);
     this.publish();
+    this.alerts.raise({ kind: 'rolled_back', scope: `cohort ${JSON.stringify(cohort)}`, devices: rolledBack });
+    if (decision.gate !== 'operator') this.alertPaused(taken);
   }
 
   /** A decision's deadline passed with nobody deciding, and the gate lets the rollout go on. */
@@ -269,6 +285,13 @@ export class RolloutControl {
   private gateDecided(stage: StageStatus, decision: Decision): void {
     this.publisher.metrics.decisionTaken('gate', decision.action);
     this.states.gateDecided(stage, decision);
+    if (decision.action !== 'continue') this.alertPaused(decision);
+  }
+
+  /** A gate paused the rollout: operators hear the decision, and again as its deadline nears while it still waits. */
+  private alertPaused(decision: Decision): void {
+    const stillWaiting = () => this.status.pendingDecision?.since === decision.at && this.status.state === 'paused';
+    this.alerts.paused(`${decision.gate} (stage ${decision.stage})`, decision, stillWaiting);
   }
 
   private facts(): ControlFacts {

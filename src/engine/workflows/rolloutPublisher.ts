@@ -20,5 +20,6 @@ export class RolloutPublisher {
     setCurrentDetails(renderDashboard(status));
     this.searchAttributes.publish(status);
     this.metrics.deviceCounts(status.devices);
+    this.metrics.rolloutState(status.state);
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeviceAttributes } from '../../ports/fleetProvider';
 import { ringOf, type CohortSelector } from '../cohorts';
-import { DurationMs } from '../duration';
+import { PositiveDurationMs } from '../duration';
 import { accumulate, emptyEvidence, logEValue, rateRatio, type CohortEvidence, type EvidenceIncrement, type RateRatio } from './sequential';
 
 /** The attribute health is judged and rolled back by; `none` judges the fleet as one cohort. */
@@ -22,7 +22,7 @@ export const EvidencePolicy = z
     /** Regressed cohorts holding more than this share of the targets make the regression fleet-wide: all is rolled back. */
     fleetWideShare: z.number().gt(0).max(1).default(0.5),
     /** How often the crash counters are read: evidence adds up whatever the pace, so this only sets how soon a finding is seen. */
-    pollInterval: DurationMs.prefault('5 minutes'),
+    pollInterval: PositiveDurationMs.prefault('5 minutes'),
     /** Devices whose health is read at every poll; a larger fleet is sampled (by id) down to this many. */
     observedDevices: z.number().int().min(100).default(5_000),
   })

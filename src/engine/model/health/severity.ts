@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AFTER_FIELD_CHECKS } from '../validation';
 
 /** Mildest first. */
 export const SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
@@ -38,7 +39,20 @@ export const SeverityPolicy = z
     /** The table's "Weekly review" for low-severity findings. */
     reviewHours: Hours.default(168),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, ctx) => {
+    if (policy.criticalCrashRatio <= policy.highCrashRatio) {
+      ctx.addIssue({ code: 'custom', path: ['criticalCrashRatio'], message: `${policy.criticalCrashRatio} is not above highCrashRatio ${policy.highCrashRatio}: write a larger ratio, e.g. ${policy.highCrashRatio * 2}` });
+    }
+    // A graver finding must not give an operator longer to decide than a milder one.
+    const deadlines = [['crashModerateHours', policy.crashModerateHours], ['crashHighHours', policy.crashHighHours], ['crashCriticalHours', policy.crashCriticalHours]] as const;
+    deadlines.forEach(([field, hours], index) => {
+      const milder = deadlines[index - 1];
+      if (milder && hours > milder[1]) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${hours} hours is longer than ${milder[0]} (${milder[1]}): a graver finding gets a shorter deadline; write at most ${milder[1]}` });
+      }
+    });
+  }, AFTER_FIELD_CHECKS);
 export type SeverityPolicy = z.infer<typeof SeverityPolicy>;
 
 export function respond(severity: Severity, hours: number): SeverityResponse {

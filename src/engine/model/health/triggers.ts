@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AFTER_FIELD_CHECKS } from '../validation';
 import { SignificancePolicy, testCount } from './poisson';
 import {
   type Severity,
@@ -61,7 +62,16 @@ export const HealthPolicy = z
     significance: SignificancePolicy.default(SignificancePolicy.parse({})),
     severity: SeverityPolicy.default(SeverityPolicy.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, ctx) => {
+    if (policy.crashRateRatio > policy.severity.highCrashRatio) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['crashRateRatio'],
+        message: `${policy.crashRateRatio} is above severity.highCrashRatio ${policy.severity.highCrashRatio}: a crash rate must pause before it is grave; write at most ${policy.severity.highCrashRatio}`,
+      });
+    }
+  }, AFTER_FIELD_CHECKS);
 export type HealthPolicy = z.infer<typeof HealthPolicy>;
 
 /** 002's per-stage "Pause Trigger Threshold" column, as values for `crashRateRatio`. */

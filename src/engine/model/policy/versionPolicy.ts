@@ -53,25 +53,43 @@ export interface RolloutVersions {
   serverApiVersion?: string;
 }
 
+/** A contradiction between the plan's target and its version policy, at the policy field to change. */
+export interface VersionIssue {
+  path: (keyof VersionPolicy)[];
+  message: string;
+}
+
+/** What the plan's own versions contradict, before any server is asked. `target` must be valid. */
+export function targetVersionIssues(target: string, policy: VersionPolicy): VersionIssue[] {
+  const issues: VersionIssue[] = [];
+  if (policy.antiRollbackMinimum && compare(target, policy.antiRollbackMinimum) < 0) {
+    issues.push({ path: ['antiRollbackMinimum'], message: `target ${target} is below the anti-rollback minimum ${policy.antiRollbackMinimum}: devices would refuse it; write ${target} or an earlier version` });
+  }
+  if (policy.minimumSourceVersion && compare(policy.minimumSourceVersion, target) >= 0) {
+    issues.push({ path: ['minimumSourceVersion'], message: `minimum source version ${policy.minimumSourceVersion} is not below the target ${target}: no device could take it; write a version below ${target}` });
+  }
+  if (policy.compatibility.length > 0 && !compatibilityRow(target, policy.compatibility)) {
+    issues.push({ path: ['compatibility'], message: `the compatibility matrix has no row for ${target} or an earlier version: add one` });
+  }
+  return issues;
+}
+
 /** The plan-level checks, before any device is touched. Every problem is listed, not just the first. */
 export function checkRolloutVersions({ targetVersion, serverApiVersion }: RolloutVersions, policy: VersionPolicy): PolicyCheck {
   if (!valid(targetVersion)) return checkOf([`target "${targetVersion}" is not a semantic version`]);
-  const problems: string[] = [];
-  if (policy.antiRollbackMinimum && compare(targetVersion, policy.antiRollbackMinimum) < 0) {
-    problems.push(`target ${targetVersion} is below the anti-rollback minimum ${policy.antiRollbackMinimum}: devices would refuse it`);
-  }
-  if (policy.minimumSourceVersion && compare(policy.minimumSourceVersion, targetVersion) >= 0) {
-    problems.push(`minimum source version ${policy.minimumSourceVersion} is not below the target ${targetVersion}: no device could take it`);
-  }
-  const compatibility = compatibilityProblem(targetVersion, serverApiVersion, policy.compatibility);
+  const problems = targetVersionIssues(targetVersion, policy).map((issue) => issue.message);
+  const compatibility = serverApiProblem(targetVersion, serverApiVersion, policy.compatibility);
   if (compatibility) problems.push(compatibility);
   return checkOf(problems);
 }
 
-function compatibilityProblem(target: string, serverApi: string | undefined, rows: readonly CompatibilityRow[]): string | undefined {
-  if (rows.length === 0) return undefined;
-  const row = [...rows].sort((a, b) => compare(b.firmware, a.firmware)).find((newest) => compare(newest.firmware, target) <= 0);
-  if (!row) return `the compatibility matrix has no row for ${target} or an earlier version: add one`;
+/** The row that covers `target`: the newest at or below it. */
+const compatibilityRow = (target: string, rows: readonly CompatibilityRow[]): CompatibilityRow | undefined =>
+  [...rows].sort((a, b) => compare(b.firmware, a.firmware)).find((newest) => compare(newest.firmware, target) <= 0);
+
+function serverApiProblem(target: string, serverApi: string | undefined, rows: readonly CompatibilityRow[]): string | undefined {
+  const row = compatibilityRow(target, rows);
+  if (!row) return undefined;
   if (serverApi === undefined) return `firmware ${target} needs server API ${row.minimumServerApi} or later, and the server's API version is unknown`;
   if (!valid(serverApi)) return `server API version "${serverApi}" is not a semantic version`;
   if (compare(serverApi, row.minimumServerApi) < 0) {
