@@ -47,6 +47,6 @@ describe('device claims', () => {
     };
     assert.deepEqual(refusal({ ...request, to: 'r1' }), ['to: hand the devices to another rollout than the one holding them']);
     assert.deepEqual(refusal({ ...request, devices: [] }), ['devices: list at least one device, or leave `devices` out to hand over all']);
-    assert.deepEqual(refusal({ from: 'r1', by: 'alice' }), ['reason: Invalid input: expected string, received undefined']);
+    assert.deepEqual(refusal({ from: 'r1', by: 'alice' }), ['reason: missing: add it (a string)']);
   });
 });
