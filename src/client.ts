@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -11,14 +12,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from './config';
 import { FailureType } from './engine/model/failures';
-import { rolloutWorkflowId } from './engine/model/ids';
+import { fleetBudgetWorkflowId, handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
+import type { BudgetView } from './engine/model/budget';
+import { budgetQuery, setLimitUpdate } from './engine/workflows/budgetMessages';
+import type { fleetBudgetWorkflow } from './engine/workflows/fleetBudget';
+import { HandOverRequest, type HandOverResult } from './engine/model/deviceClaims';
+import type { handOverWorkflow } from './engine/workflows/handOver';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
 import { resolveRollout, type RolloutInput, type RolloutReport } from './engine/model/rollout';
 import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from './engine/workflows/searchAttributes';
 import type { RolloutStatus } from './engine/model/status';
 import { parseOrThrow } from './engine/model/validation';
 import type { rolloutWorkflow } from './engine/workflows/rollout';
-import { OverlappingRolloutError, RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
+import { RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
 import { planMarkdown } from './client/planSummary';
 import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './client/rolloutQuery';
 
@@ -57,13 +63,13 @@ export class RolloutClient {
 
   /**
    * Validates everything first, so bad input starts nothing; a second start of the same id is
-   * refused, and so is a start while another rollout runs on this task queue (see `rollout start`).
+   * refused. Another rollout may run on the same fleet: each device goes to one rollout at a time
+   * (the ledger's claims, see *Many rollouts on one fleet* in the README).
    * The workflow gets the input with every default applied here, once, and applies none itself.
    */
   async start(input: RolloutInput): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
     const resolved = resolveRollout(input);
     const { rolloutId, firmware } = resolved.plan;
-    await this.refuseOverlap(rolloutId);
     try {
       return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
@@ -117,6 +123,34 @@ export class RolloutClient {
     return this.send(operatorMessages.abort, rolloutId, request);
   }
 
+  /**
+   * Moves the devices `from` holds (all, or `devices`) to the rollout `to`, or frees them without
+   * `to`; `from` sends them no further command. Works whatever state `from` is in, terminated too.
+   */
+  async handOver(request: HandOverRequest): Promise<HandOverResult> {
+    const parsed = parseOrThrow(HandOverRequest, request, 'hand-over request');
+    return this.client.workflow.execute<typeof handOverWorkflow>('handOverWorkflow' satisfies typeof handOverWorkflow.name, {
+      taskQueue: this.taskQueue,
+      workflowId: handOverWorkflowId(parsed.from, randomUUID()),
+      args: [parsed],
+      staticSummary: `hand over devices of ${parsed.from} ${parsed.to === undefined ? 'to the next rollout' : `to ${parsed.to}`}: ${parsed.reason} (${parsed.by})`,
+    });
+  }
+
+  /** The fleet budget of this client's fleet (its task queue): the limit and each rollout's leased and waiting operations. */
+  budget(): Promise<BudgetView> {
+    return this.budgetHandle().query(budgetQuery);
+  }
+
+  /** Changes the fleet-wide limit of operations in flight; rollouts already holding more keep their leases until they end. */
+  setBudgetLimit(request: { limit: number; by: string }): Promise<BudgetView> {
+    return this.budgetHandle().executeUpdate(setLimitUpdate, { args: [request] });
+  }
+
+  private budgetHandle(): WorkflowHandle<typeof fleetBudgetWorkflow> {
+    return this.client.workflow.getHandle<typeof fleetBudgetWorkflow>(fleetBudgetWorkflowId(this.taskQueue));
+  }
+
   async list(filter: RolloutFilter = {}): Promise<RolloutListing[]> {
     const query = rolloutListQuery(parseOrThrow(RolloutFilter, filter, 'list filter'));
     const rows: RolloutListing[] = [];
@@ -159,16 +193,6 @@ export class RolloutClient {
     return error;
   }
 
-  /**
-   * Every rollout targets the devices of its fleet that are not yet on its firmware, so two that run
-   * at once on one task queue (one worker pool, one fleet) overlap. Visibility is eventually
-   * consistent, so two starts within its lag can both pass: see the README.
-   */
-  private async refuseOverlap(rolloutId: string): Promise<void> {
-    const running = await this.list({ running: true, taskQueue: this.taskQueue });
-    const others = running.filter((row) => row.workflowId !== rolloutWorkflowId(rolloutId)).map((row) => row.rolloutId);
-    if (others.length > 0) throw new OverlappingRolloutError(rolloutId, others);
-  }
 }
 
 function listing(execution: WorkflowExecutionInfo): RolloutListing {

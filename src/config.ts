@@ -24,6 +24,10 @@ export const Environment = z.object({
   FLEET_ROLLOUT_DATA: z.string().optional(),
   /** JSON file `{ "<keyId>": "<Ed25519 public key, PEM SPKI>" }`: the keys firmware may be signed with. */
   FIRMWARE_TRUSTED_KEYS_FILE: z.string().default('plans/keys/trusted-keys.json'),
+  /** Operations in flight that every rollout on this fleet (task queue) may hold together; absent: no fleet budget, each rollout's `maxConcurrent` alone. */
+  FLEET_BUDGET_LIMIT: z.coerce.number().int('a whole number of operations, e.g. 50').positive('at least 1 operation').optional(),
+  /** A lease of the fleet budget not renewed for this long (a dead worker's) comes back to the budget. */
+  FLEET_BUDGET_LEASE_TTL_SECONDS: z.coerce.number().positive('seconds above 0, e.g. 60').default(60),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 

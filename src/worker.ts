@@ -13,6 +13,9 @@ import { WebhookNotifier } from './adapters/notifier/webhookNotifier';
 import { createLogger, PinoTemporalLogger } from './logger';
 import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
 import { telemetryOptions } from './adapters/metrics/telemetry';
+import { Client, Connection } from '@temporalio/client';
+import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
+import type { FleetBudget } from './engine/ports/fleetBudget';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -55,8 +58,18 @@ async function main(): Promise<void> {
   }
 }
 
+/** The fleet budget when `FLEET_BUDGET_LIMIT` is set: the fleet is the task queue, one worker pool per fleet. */
+async function fleetBudget(config: Config): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
+  if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
+  const connection = await Connection.connect(config.temporal.options);
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const options = { fleet: config.TEMPORAL_TASK_QUEUE, taskQueue: config.TEMPORAL_TASK_QUEUE, limit: config.FLEET_BUDGET_LIMIT, leaseTtlMs: config.FLEET_BUDGET_LEASE_TTL_SECONDS * 1000 };
+  return { budget: new TemporalFleetBudget(client, options), close: () => connection.close() };
+}
+
 async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.options);
+  const { budget, close: closeBudget } = await fleetBudget(config);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
@@ -67,11 +80,13 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
+      ...(budget ? { budget } : {}),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
     await worker.run();
   } finally {
     await deviceApi?.close();
+    await closeBudget();
     await connection.close();
   }
 }

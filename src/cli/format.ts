@@ -1,6 +1,8 @@
 import type { OperatorAck } from '../engine/workflows/messages';
 import type { MissedReport } from '../engine/model/rollout';
 import type { AuditEntry, RolloutStatus } from '../engine/model/status';
+import type { HandOverResult } from '../engine/model/deviceClaims';
+import type { BudgetView } from '../engine/model/budget';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../client';
 
@@ -36,6 +38,7 @@ export function formatStatus(status: RolloutStatus): string {
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,
     ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
     formatTable(stageRows(status)),
+    ...claimedLines(status),
     ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}  (${status.decisionCount} in all)`),
     ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}  (audit trail of ${status.auditCount})`),
   ].join('\n');
@@ -46,6 +49,7 @@ export function formatReport({ execution, status, result }: RolloutReportView): 
   return [
     `${status.rolloutId}  firmware ${status.firmwareVersion}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
     formatTable(stageRows(status)),
+    ...claimedLines(status),
     ...(result?.missed ? missedLines(result.missed) : []),
     `decisions:${latestOf(status.decisions.length, status.decisionCount)}`,
     ...(status.decisions.length ? status.decisions.map((decision) => `  ${decision.at}  ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}`) : ['  (none)']),
@@ -53,6 +57,18 @@ export function formatReport({ execution, status, result }: RolloutReportView): 
     ...status.audit.map((entry) => `  ${auditLine(entry)}`),
   ].join('\n');
 }
+
+/** Devices excluded because another rollout held them, naming it: hand them over (`rollout hand-over`) or wait for it to end. */
+function claimedLines({ claimedElsewhere }: RolloutStatus): string[] {
+  if (!claimedElsewhere) return [];
+  return [`excluded, held by other rollouts: ${claimedElsewhere.map(({ rolloutId, devices }) => `${rolloutId} (${devices} devices)`).join(', ')}`];
+}
+
+export const formatBudget = ({ fleet, limit, inFlight, rollouts }: BudgetView): string =>
+  [`fleet budget ${fleet}: ${inFlight} of ${limit} operations in flight`, formatTable(rollouts)].join('\n');
+
+export const formatHandOver = ({ from, to, devices }: HandOverResult): string =>
+  `${devices.length} devices of ${from} ${to === undefined ? 'freed for the next rollout' : `handed over to ${to}`}${devices.length ? `: ${devices.slice(0, 20).join(', ')}${devices.length > 20 ? ', …' : ''}` : ''}`;
 
 /** The status keeps only the latest entries: say so when it dropped some. */
 const latestOf = (kept: number, count: number): string => (count > kept ? ` the latest ${kept} of ${count}` : '');

@@ -6,7 +6,7 @@ import { RollbackScope, RolloutState } from '../engine/model/status';
 import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
-import { formatAck, formatDevice, formatDevicePage, formatListing, formatReport, formatStatus, formatTable } from './format';
+import { formatAck, formatBudget, formatDevice, formatDevicePage, formatHandOver, formatListing, formatReport, formatStatus, formatTable } from './format';
 import { loadPlanFile } from '../client/planFile';
 import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type RegressionForecast, type StageSummary } from '../client/planSummary';
 import { WINDOW_GRID_HOURS } from '../engine/model/health/power';
@@ -21,7 +21,7 @@ export const ExitCode = {
   /** Bad arguments, plan file or request; the message names the field. */
   invalidInput: 2,
   notFound: 3,
-  /** The rollout id is taken, or another rollout still runs on the same fleet. */
+  /** The rollout id is taken. */
   conflict: 4,
   /** The rollout refused the request (e.g. resume when not paused); the message says why. */
   rejected: 5,
@@ -36,7 +36,6 @@ const EXIT_CODE_BY_ERROR: Record<string, number> = {
   WorkflowNotFoundError: ExitCode.notFound,
   RolloutNotFoundError: ExitCode.notFound,
   RolloutAlreadyExistsError: ExitCode.conflict,
-  OverlappingRolloutError: ExitCode.conflict,
   RequestRejectedError: ExitCode.rejected,
 };
 
@@ -81,6 +80,7 @@ async function withClient<T>(body: (client: RolloutClient) => Promise<T>): Promi
 
 const FleetSize = z.coerce.number().int('a whole number of devices, e.g. 250000').nonnegative();
 const Cohorts = z.coerce.number().int('a whole number of cohorts, e.g. 3').positive();
+const BudgetLimit = z.coerce.number().int('a whole number of operations, e.g. 50').positive('at least 1 operation');
 const CrashRate = z.coerce.number().positive('crashes per device-hour above 0, e.g. 0.01');
 
 /** The question operators ask of a plan first: a 4× regression on a third of the fleet, caught by when? */
@@ -217,6 +217,31 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
   operatorCommand(program, 'abort', 'stop for good without rolling back; updated devices keep the new firmware', true).action(async (rolloutId: string, options: ReasonedOptions) => {
     await sendAck(rolloutId, options, (client) => client.abort(rolloutId, { by: options.by, reason: options.reason }));
   });
+
+  program
+    .command('budget')
+    .description("the fleet budget (worker's FLEET_BUDGET_LIMIT): operations in flight, fleet-wide, and each rollout's leased and waiting operations")
+    .option('--limit <n>', 'change the fleet-wide limit', (value) => parseOrThrow(BudgetLimit, value, '--limit'))
+    .addOption(byOption())
+    .addOption(jsonOption())
+    .action(async (options: JsonOptions & { limit?: number; by: string }) => {
+      const view = await withClient((client) => (options.limit === undefined ? client.budget() : client.setBudgetLimit({ limit: options.limit, by: options.by })));
+      print(view, options.json, () => formatBudget(view));
+    });
+
+  program
+    .command('hand-over <rolloutId>')
+    .description('move the devices a rollout holds to another rollout (--to), or free them for the next rollout that starts; the rollout sends them no further command')
+    .option('--to <rolloutId>', 'the rollout that takes them; left out, they are freed')
+    .option('--devices <ids>', 'comma-separated device ids; left out, every device the rollout holds')
+    .addOption(reasonOption(true))
+    .addOption(byOption())
+    .addOption(jsonOption())
+    .action(async (from: string, options: ReasonedOptions & { to?: string; devices?: string }) => {
+      const devices = options.devices?.split(',').map((id) => id.trim());
+      const result = await withClient((client) => client.handOver({ from, by: options.by, reason: options.reason, ...(options.to && { to: options.to }), ...(devices && { devices }) }));
+      print(result, options.json, () => formatHandOver(result));
+    });
 
   program
     .command('devices <rolloutId>')

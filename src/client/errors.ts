@@ -7,17 +7,6 @@ export class RolloutAlreadyExistsError extends Error {
   }
 }
 
-/** Another rollout still runs on the same fleet, so the two could update the same device at once. */
-export class OverlappingRolloutError extends Error {
-  override readonly name = 'OverlappingRolloutError';
-  constructor(
-    readonly rolloutId: string,
-    readonly running: string[],
-  ) {
-    super(`rollout ${rolloutId} not started: ${running.join(', ')} still running on the same fleet; let it finish, or abort or roll it back first`);
-  }
-}
-
 /** The rollout refused an operator request: the reason says why (e.g. "the rollout is not paused"). */
 export class RequestRejectedError extends Error {
   override readonly name = 'RequestRejectedError';

@@ -60,13 +60,16 @@ export async function stopTestServers(): Promise<void> {
 
 export const uniqueTaskQueue = (name: string): string => `test-${name}-${randomUUID()}`;
 
-/** A fresh worker on its own task queue, running only while `body` runs. */
+type WorkerDependencies = Omit<ActivityDependencies, 'artifacts'> & Partial<Pick<ActivityDependencies, 'artifacts'>>;
+
+/** A fresh worker on its own task queue, running only while `body` runs; dependencies that need the task queue (a fleet budget) are made from it. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  { artifacts = signatureVerifier(testTrustedKeys), ...dependencies }: Omit<ActivityDependencies, 'artifacts'> & Partial<Pick<ActivityDependencies, 'artifacts'>>,
+  dependenciesOrMaker: WorkerDependencies | ((taskQueue: string) => WorkerDependencies),
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
+  const { artifacts = signatureVerifier(testTrustedKeys), ...dependencies } = typeof dependenciesOrMaker === 'function' ? dependenciesOrMaker(taskQueue) : dependenciesOrMaker;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

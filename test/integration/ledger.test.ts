@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../src/adapters/ledger/ledgerDatabase';
 import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger';
 import type { DeviceOutcome } from '../../src/engine/model/status';
+import type { DevicesClaimedError } from '../../src/engine/model/deviceClaims';
 import type { StageTargets } from '../../src/engine/ports/ledger';
 import { pgliteEngine, postgresEngine, type LedgerEngine } from '../helpers/ledgers';
 import { exitOf, freePort, spawnTs } from '../helpers/processes';
@@ -116,6 +117,7 @@ for (const engine of engines) {
       await ledger.saveTargets('r1', snapshot);
       assert.deepEqual((await ledger.observedTargets('r1', 5)).map((each) => each.id), ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']);
       assert.deepEqual(await ledger.cohortSizes('r1'), [{ cohort: 'rev-a', devices: 1 }, { devices: 4 }]);
+      await ledger.releaseClaims('r1'); // the large rollout takes the same device ids
       const cohort = (index: number) => (index % 4 === 0 ? 'rev-b' : 'rev-a');
       const devices = Array.from({ length: 20_000 }, (_, index) => ({ id: `gw-${index}`, fromVersion: '1.0.0', cohort: cohort(index) }));
       await ledger.saveTargets('big', [{ stage: 'first', devices: devices.slice(0, 4_000) }, { stage: 'rest', devices: devices.slice(4_000) }]);
@@ -138,6 +140,50 @@ for (const engine of engines) {
       assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-1', 'gw-2', 'gw-3', 'gw-4']))].sort(), ['gw-1', 'gw-2', 'gw-3']);
       assert.deepEqual([...(await ledger.withdrawn('r1', ['gw-3', 'gw-9']))], ['gw-3']);
       assert.equal((await ledger.withdrawn('r2', ['gw-1'])).size, 0);
+    });
+
+    it("claims a snapshot's devices for its rollout: a snapshot of another rollout holding one stores nothing and names the holder, until the first releases them", async () => {
+      await ledger.saveTargets('r1', snapshot);
+      const overlapping: StageTargets[] = [{ stage: 'all', devices: [{ id: 'gw-9', fromVersion: '1.0.0' }, { id: 'gw-4', fromVersion: '1.0.0' }, { id: 'gw-2', fromVersion: '1.0.0' }] }];
+      await assert.rejects(ledger.saveTargets('r2', overlapping), (error: Error) => {
+        assert.equal(error.name, 'DevicesClaimedError');
+        assert.deepEqual([...(error as DevicesClaimedError).holders].sort(), [['gw-2', 'r1'], ['gw-4', 'r1']]);
+        return true;
+      });
+      await assert.rejects(ledger.targets('r2'), /ledger has no targets for rollout r2/, 'the refused snapshot stored nothing');
+      assert.deepEqual([...(await ledger.claimHolders(['gw-9', 'gw-4', 'gw-1']))].sort(), [['gw-1', 'r1'], ['gw-4', 'r1']], 'nor claimed gw-9');
+      assert.deepEqual(await ledger.saveTargets('r1', snapshot), snapshot, 'a retried snapshot of the holder keeps its claims');
+
+      assert.equal(await ledger.releaseClaims('r1'), 5);
+      assert.equal(await ledger.releaseClaims('r1'), 0);
+      assert.deepEqual(await ledger.saveTargets('r2', overlapping), overlapping);
+      assert.deepEqual([...(await ledger.claimHolders(['gw-1', 'gw-2', 'gw-4', 'gw-9']))].sort(), [['gw-2', 'r2'], ['gw-4', 'r2'], ['gw-9', 'r2']]);
+    });
+
+    it('gives each device to one of two rollouts whose snapshots race', async () => {
+      const devices = Array.from({ length: 200 }, (_, index) => ({ id: `gw-${index}`, fromVersion: '1.0.0' }));
+      const saves = await Promise.allSettled([
+        ledger.saveTargets('r1', [{ stage: 'all', devices: devices.slice(0, 150) }]),
+        ledger.saveTargets('r2', [{ stage: 'all', devices: devices.slice(50) }]),
+      ]);
+      assert.deepEqual(saves.map((save) => save.status).sort(), ['fulfilled', 'rejected']);
+      const winner = saves[0]!.status === 'fulfilled' ? 'r1' : 'r2';
+      const holders = await ledger.claimHolders(devices.map((device) => device.id));
+      assert.deepEqual(new Set(holders.values()), new Set([winner]));
+      assert.equal(holders.size, 150);
+    });
+
+    it('hands devices over: the holder withdraws them and the taker claims them; without a taker they are freed', async () => {
+      await ledger.saveTargets('r1', snapshot);
+      assert.deepEqual(await ledger.handOver({ from: 'r1', to: 'r2', devices: ['gw-4', 'gw-3', 'gw-8'] }), { from: 'r1', to: 'r2', devices: ['gw-3', 'gw-4'] });
+      assert.deepEqual(await ledger.handOver({ from: 'r1', to: 'r2', devices: ['gw-4'] }), { from: 'r1', to: 'r2', devices: [] }, 'a repeated hand-over moves nothing');
+      assert.deepEqual([...(await ledger.withdrawn('r1', snapshot.flatMap((stage) => stage.devices.map((device) => device.id))))].sort(), ['gw-3', 'gw-4']);
+      const taken: StageTargets[] = [{ stage: 'all', devices: [{ id: 'gw-3', fromVersion: '1.0.0' }, { id: 'gw-4', fromVersion: '1.0.0' }] }];
+      assert.deepEqual(await ledger.saveTargets('r2', taken), taken, 'the taker snapshots the devices it was handed');
+
+      assert.deepEqual(await ledger.handOver({ from: 'r1' }), { from: 'r1', devices: ['gw-1', 'gw-2', 'gw-5'] });
+      assert.deepEqual([...(await ledger.claimHolders(['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5']))].sort(), [['gw-3', 'r2'], ['gw-4', 'r2']]);
+      assert.equal((await ledger.withdrawn('r1', snapshot.flatMap((stage) => stage.devices.map((device) => device.id)))).size, 5);
     });
 
     it("replaces a device's reading with its latest (uptime to a fraction of a second) and reads back only the devices asked for", async () => {
@@ -171,6 +217,7 @@ for (const engine of engines) {
       assert.equal((await second.stageDevices('big', 0, 12_000, 1_000)).length, 345);
       assert.equal((await second.observedStageDevices('big', 'all', 'succeeded', devices.length)).length, devices.length);
       assert.equal((await second.withdrawn('big', devices.map((device) => device.id))).size, devices.length);
+      assert.equal(await second.releaseClaims('big'), devices.length);
     });
 
     it('upgrades a ledger of the first release: targets saved before the sample existed get their hash and counts', async () => {
@@ -179,6 +226,7 @@ for (const engine of engines) {
       const database = await openDatabase(location);
       // Back to the first migration's tables, as a ledger of the first release left them, with one rollout in them.
       await database.db.execute(sql`drop table target_counts`);
+      await database.db.execute(sql`drop table device_claims`);
       await database.db.execute(sql`alter table targets drop column sample_fraction`);
       await database.db.execute(sql`create index outcomes_by_stage_state on outcomes (rollout_id, stage, state, seq)`);
       await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at > (select min(created_at) from drizzle.__drizzle_migrations)`);

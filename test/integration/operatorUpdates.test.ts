@@ -6,7 +6,7 @@ import { FailureType } from '../../src/engine/model/failures';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import type { RolloutStatus } from '../../src/engine/model/status';
 import { InvalidInputError } from '../../src/engine/model/validation';
-import { OverlappingRolloutError, RequestRejectedError } from '../../src/client/errors';
+import { RequestRejectedError } from '../../src/client/errors';
 import { RolloutClient } from '../../src/client';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
@@ -83,7 +83,7 @@ describe('release tooling steering a rollout with updates (dev server)', () => {
     });
   });
 
-  it('abort stops without rolling back; a second rollout on the same fleet is refused while one runs', async () => {
+  it('abort stops without rolling back', async () => {
     const env = await localEnv();
     const fleet = new MemoryFleet({ devices: generateDevices({ count: 20 }), phases });
     const plan = planFor('abort', {
@@ -96,8 +96,6 @@ describe('release tooling steering a rollout with updates (dev server)', () => {
     await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       await client.start({ plan, speedup: 600, startedBy: 'release-bot' });
-      await waitFor(async () => (await client.list({ running: true, taskQueue })).length === 1, 'visibility to list the running rollout');
-      await assert.rejects(client.start({ plan: planFor('second') }), OverlappingRolloutError);
 
       await waitFor(async () => (await client.status(plan.rolloutId)).stages[1]!.batchesDone >= 1, 'the first wave batch');
       const ack = await client.abort(plan.rolloutId, { by: 'alice', reason: 'superseded by 2.0.1' });

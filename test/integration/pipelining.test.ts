@@ -2,21 +2,9 @@ import assert from 'node:assert/strict';
 import type { PlanInput } from '../../src/engine/model/plan';
 import { RolloutClient } from '../../src/client';
 import { generateDevices } from '../../rig/fleet/generateDevices';
-import { MemoryFleet } from '../../rig/fleet/memoryFleet';
-import type { Operation, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import { InFlightRecordingFleet } from '../helpers/inFlightFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { localEnv, withWorker } from '../helpers/temporal';
-
-/** Notes, whenever an update command arrives, which devices have an operation in flight. */
-class InFlightRecordingFleet extends MemoryFleet {
-  readonly inFlightAtCommand: { deviceId: string; inFlight: string[] }[] = [];
-
-  override async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
-    const operations = await super.startUpdates(commands);
-    for (const command of commands) this.inFlightAtCommand.push({ deviceId: command.deviceId, inFlight: this.devicesInFlight() });
-    return operations;
-  }
-}
 
 const inBatch1 = (deviceId: string) => deviceId <= 'gw-00025';
 

@@ -133,6 +133,16 @@ export const quarantinedFirmware = pgTable(
   (table) => [unique().on(table.version, table.cohortAttribute, table.cohortValue).nullsNotDistinct()],
 );
 
+/** One rollout per device at a time: the rollout that holds each device, from its target snapshot until it ends. */
+export const deviceClaims = pgTable(
+  'device_claims',
+  {
+    deviceId: text('device_id').primaryKey(),
+    rolloutId: text('rollout_id').notNull(),
+  },
+  (table) => [index('device_claims_by_rollout').on(table.rolloutId)],
+);
+
 /** The ledger's database on either engine: PGlite or node-postgres, one dialect. */
 export type LedgerDatabase = PgDatabase<PgQueryResultHKT>;
 

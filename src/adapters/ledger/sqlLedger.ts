@@ -4,6 +4,8 @@ import { chunks } from '../../engine/model/chunks';
 import type { DeviceOutcome, DeviceOutcomeState } from '../../engine/model/status';
 import type { FirmwareQuarantine } from '../../engine/model/policy/quarantine';
 import type { CatchUpDevice, CohortSize, HealthReading, Ledger, StageOutcomeCount, StageTargets, TargetDevice, TargetOutcome } from '../../engine/ports/ledger';
+import type { HandOverResult } from '../../engine/model/deviceClaims';
+import { claimHolders, handOver, releaseClaims, takeClaims } from './deviceClaims';
 import { openDatabase, type LedgerLocation, type OpenDatabase } from './ledgerDatabase';
 import { rowsOf, type LedgerDatabase } from './schema';
 import * as table from './schema';
@@ -18,7 +20,8 @@ export async function openLedger(location: LedgerLocation): Promise<SqlLedger> {
 /**
  * The ledger in Postgres (PGlite embedded, or a PostgreSQL server every worker shares). Every write
  * is one transaction and idempotent, since activities retry: snapshots keep the first, outcomes and
- * readings are upserts, withdrawals and quarantines insert what is not there yet.
+ * readings are upserts, withdrawals and quarantines insert what is not there yet. A snapshot claims
+ * its devices in its own transaction (see deviceClaims.ts).
  */
 export class SqlLedger implements Ledger {
   private readonly db: LedgerDatabase;
@@ -45,6 +48,7 @@ export class SqlLedger implements Ledger {
         }
       }
       await insertAll(tx, table.targetCounts, countsByStageAndCohort(rolloutId, stages));
+      await takeClaims(tx, rolloutId, stages.flatMap(({ devices }) => devices.map((device) => device.id)));
       return true;
     });
     return first ? stages : this.requireStages(rolloutId);
@@ -252,6 +256,18 @@ export class SqlLedger implements Ledger {
       for (const row of rows) found.set(row.deviceId, row);
     }
     return found;
+  }
+
+  claimHolders(deviceIds: string[]): Promise<Map<string, string>> {
+    return claimHolders(this.db, deviceIds);
+  }
+
+  releaseClaims(rolloutId: string): Promise<number> {
+    return releaseClaims(this.db, rolloutId);
+  }
+
+  handOver(request: { from: string; to?: string | undefined; devices?: string[] | undefined }): Promise<HandOverResult> {
+    return handOver(this.db, request);
   }
 
   async quarantine(record: FirmwareQuarantine): Promise<void> {

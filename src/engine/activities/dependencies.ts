@@ -3,6 +3,7 @@ import type { FleetProvider } from '../ports/fleetProvider';
 import type { OperationAdmission } from '../ports/operationAdmission';
 import type { Ledger } from '../ports/ledger';
 import type { Notifier } from '../ports/notifier';
+import type { FleetBudget } from '../ports/fleetBudget';
 
 export interface ActivityDependencies {
   fleet: FleetProvider;
@@ -13,6 +14,8 @@ export interface ActivityDependencies {
   artifacts: ArtifactVerifier;
   /** Delivers rollout events to the plan's webhooks; the worker always wires one, tests of other things need none. */
   notifier?: Notifier;
+  /** The fleet-wide budget of operations in flight that concurrent rollouts share; without it, each rollout's `maxConcurrent` alone bounds them. */
+  budget?: FleetBudget;
   /** The device-management server's API version, for the plan's compatibility matrix. */
   fleetApiVersion?: string;
   /**

@@ -9,6 +9,7 @@ import { createArtifactActivities } from './artifacts';
 import { createCatchUpActivities } from './catchUp';
 import { createEvidenceActivities } from './evidence';
 import { createNotifyActivities } from './notify';
+import { createClaimActivities } from './claims';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -22,6 +23,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createCatchUpActivities(dependencies),
     ...createEvidenceActivities(dependencies),
     ...createNotifyActivities(dependencies),
+    ...createClaimActivities(dependencies),
   };
 }
 

@@ -11,6 +11,7 @@ import { NO_STAGE_REASON, StageAllocator } from '../model/stageAllocation';
 import type { Plan } from '../model/plan';
 import type { ActivityDependencies } from './dependencies';
 import { cohortOf, type CohortAttribute } from '../model/health/cohortEvidence';
+import { claimedByReason, countByHolder, type ClaimedElsewhere } from '../model/deviceClaims';
 import { cohortQuarantines, type FirmwareQuarantine } from '../model/policy/quarantine';
 
 export interface SnapshotInput {
@@ -24,21 +25,27 @@ export interface SnapshotInput {
 
 export function createTargetActivities({ fleet, ledger, fleetApiVersion }: ActivityDependencies) {
   /**
-   * Snapshots the target set once, when the rollout starts: devices not yet on the firmware, placed
-   * in stages by count, cumulative percent or cohort. Returns the actual stage sizes (the fleet may be
-   * smaller than the plan) and reports the eligible devices no stage takes.
+   * Snapshots the target set once, when the rollout starts: devices not yet on the firmware and held
+   * by no other rollout, placed in stages by count, cumulative percent or cohort, and claimed for this
+   * rollout. Returns the actual stage sizes (the fleet may be smaller than the plan) and the devices
+   * other rollouts hold, and reports the eligible devices no stage takes.
    */
-  async function snapshotTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows, cohortBy }: SnapshotInput): Promise<StageSize[]> {
+  async function snapshotClaimedTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows, cohortBy }: SnapshotInput): Promise<ClaimedSnapshot> {
     assertPlanVersions(firmwareVersion, versionPolicy);
     const quarantinedCohorts = cohortQuarantines(firmwareVersion, cohortBy, await ledger.quarantined());
-    const candidates: Candidates = { firmwareVersion, versionPolicy, windows: maintenanceWindows, cohortBy, quarantinedCohorts };
-    const { allocation, exclusions } = await readCandidates(candidates, new StageAllocator<TargetDevice>({ stages }));
+    const candidates: Candidates = { rolloutId, firmwareVersion, versionPolicy, windows: maintenanceWindows, cohortBy, quarantinedCohorts };
+    const { allocation, exclusions, holders } = await readCandidates(candidates, new StageAllocator<TargetDevice>({ stages }));
     await ledger.recordOutcomes(rolloutId, [...exclusions, ...allocation.uncovered.map(uncovered)]);
     const saved = await ledger.saveTargets(
       rolloutId,
       stages.map((stage, index) => ({ stage: stage.name, devices: allocation.stages[index]! })),
     );
-    return saved.map((stage) => ({ stage: stage.stage, devices: stage.devices.length }));
+    return { stages: saved.map((stage) => ({ stage: stage.stage, devices: stage.devices.length })), claimedElsewhere: countByHolder(holders) };
+  }
+
+  /** The snapshot as rollouts started before device claims read it: the stage sizes alone. */
+  async function snapshotTargets(input: SnapshotInput): Promise<StageSize[]> {
+    return (await snapshotClaimedTargets(input)).stages;
   }
 
   /** The compatibility matrix and anti-rollback rule, checked before anything starts. */
@@ -53,16 +60,22 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * (count stages) or the fleet ends (percent and cohort stages); heartbeats every page, as a large
    * fleet takes many pages.
    */
-  async function readCandidates({ firmwareVersion, versionPolicy, windows, cohortBy, quarantinedCohorts }: Candidates, allocator: StageAllocator<TargetDevice>) {
+  async function readCandidates({ rolloutId, firmwareVersion, versionPolicy, windows, cohortBy, quarantinedCohorts }: Candidates, allocator: StageAllocator<TargetDevice>) {
     const exclusions: DeviceOutcome[] = [];
+    const holders: string[] = [];
     let candidates = 0;
     for await (const devices of inventoryPages(fleet)) {
+      const claimed = await ledger.claimHolders(devices.map((device) => device.id));
       for (const device of devices) {
         const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
         const cohort = cohortOf(device.attributes, cohortBy);
         const quarantine = quarantinedCohorts.get(cohort);
+        const holder = claimed.get(device.id);
         if (verdict.eligible && quarantine) exclusions.push(excluded(device.id, `firmware ${firmwareVersion} is quarantined for ${cohortBy} ${cohort}: ${quarantine.reason}`));
-        else if (verdict.eligible) {
+        else if (verdict.eligible && holder !== undefined && holder !== rolloutId) {
+          exclusions.push(excluded(device.id, claimedByReason(holder)));
+          holders.push(holder);
+        } else if (verdict.eligible) {
           allocator.add(device, { ...target(device, windows), cohort });
           candidates += 1;
         } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
@@ -70,13 +83,20 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
       Context.current().heartbeat({ candidates });
       if (allocator.hasEnough) break;
     }
-    return { allocation: allocator.allocate(), exclusions };
+    return { allocation: allocator.allocate(), exclusions, holders };
   }
 
-  return { snapshotTargets };
+  return { snapshotTargets, snapshotClaimedTargets };
+}
+
+/** The stage sizes, and the eligible devices left out because other rollouts hold them. */
+export interface ClaimedSnapshot {
+  stages: StageSize[];
+  claimedElsewhere: ClaimedElsewhere[];
 }
 
 interface Candidates {
+  rolloutId: string;
   firmwareVersion: string;
   versionPolicy: VersionPolicy;
   windows: CohortWindow[];

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
@@ -11,6 +12,8 @@ import type { ActivityDependencies } from './dependencies';
 import { pollUntil, whileHeartbeating } from './polling';
 import { AdmittedCommands } from './admittedCommands';
 import type { LimitTarget } from '../model/concurrencyLimit';
+import type { Priority } from '../model/budget';
+import type { HeldLease } from '../ports/fleetBudget';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -41,13 +44,15 @@ export interface UpdateDevicesInput {
   sendBeforeMs?: number;
   /** In a catch-up round the devices' earlier failed updates were seen when the round was selected. */
   catchUpRound?: number | undefined;
+  /** The rollout's place in the fleet budget's queue; absent: `normal`. */
+  priority?: Priority | undefined;
   /** One fleet request's bound, inside the heartbeat timeout (see `updateTimeouts`); absent from rollouts started before it. */
   requestTimeoutMs?: number;
   /** The rollout's target load and ceiling for the service's adaptive limit; absent in rollouts started before it existed. */
   limit?: LimitTarget;
 }
 
-export function createUpdateActivities({ fleet, ledger, admission, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
+export function createUpdateActivities({ fleet, ledger, admission, budget, clock = () => Promise.resolve(Date.now()) }: ActivityDependencies) {
   /**
    * Reads a batch's devices from the ledger and checks their vitals against the preflight rules; the
    * ready ones come by the maintenance window the snapshot gave them.
@@ -84,7 +89,28 @@ export function createUpdateActivities({ fleet, ledger, admission, clock = () =>
    * timeout passed. Safe to run again after a worker died: a retry sends no command a try before it
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
-  async function updateDevices({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateDevices(input: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+    const lease = await leaseOperations(input);
+    try {
+      return await updateWithinLease(input);
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  /**
+   * With a fleet budget, waits for a lease of one operation per device of the group, as many as it
+   * can have in flight (commands it sends, or operations a try before it left going). Keyed by the
+   * activity, so a retry takes over the lease a dead try held, if it has not expired.
+   */
+  async function leaseOperations({ rolloutId, devices, priority = 'normal' }: UpdateDevicesInput): Promise<HeldLease | undefined> {
+    if (!budget) return undefined;
+    const { workflowExecution, activityId } = Context.current().info;
+    const requestId = `${workflowExecution?.workflowId ?? rolloutId}/${activityId}`;
+    return budget.lease({ requestId, rolloutId, priority, operations: devices.length }, () => Context.current().heartbeat());
+  }
+
+  async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const call = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };

@@ -13,6 +13,10 @@ export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rollo
 /** The workflow delivering one rollout event, named by the event's id. */
 export const alertWorkflowId = (eventId: string): string => `alert:${eventId}`;
 export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
+/** The one budget workflow of a fleet. */
+export const fleetBudgetWorkflowId = (fleet: string): string => `fleet-budget:${fleet}`;
+/** One operator request to move the devices `from` holds; `requestId` tells two requests apart. */
+export const handOverWorkflowId = (from: string, requestId: string): string => `hand-over:${from}/${requestId}`;
 
 /** `rolloutId/deviceId/generation`; the generation advances only after an operation ended in failure. */
 export const updateIdempotencyKey = (rolloutId: string, deviceId: string, generation: number): string =>

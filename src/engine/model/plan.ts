@@ -13,6 +13,7 @@ import { DeadlinePolicy } from './health/deadline';
 import { HealthBaseline, HealthPolicy } from './health/triggers';
 import { EvidencePolicy } from './health/cohortEvidence';
 import { Notifications } from './notifications';
+import { Priority } from './budget';
 
 const Fraction = z.number().min(0).max(1);
 
@@ -215,6 +216,8 @@ export const Plan = z
     catchUp: CatchUpSettings.prefault({}),
     /** Who hears about pauses, rollbacks, quarantines, approvals and missed devices. */
     notifications: Notifications.prefault({}),
+    /** The rollout's place in the fleet budget's queue (a hotfix `high`); absent: `normal`, also for rollouts started before priorities. */
+    priority: Priority.optional(),
   })
   .strict()
   .superRefine((plan, ctx) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CohortSelector } from './cohorts';
+import { ClaimedElsewhere } from './deviceClaims';
 
 /** Where one device ended up in a batch; `quarantined`: it failed too many updates and goes to support. */
 export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded', 'quarantined']);
@@ -133,6 +134,8 @@ export const RolloutStatus = z.object({
   /** Present once the last stage passed and the rollout re-checks the devices that missed their turn. */
   catchUp: CatchUpStatus.optional(),
   pendingDecision: PendingDecision.optional(),
+  /** Eligible devices left out because other rollouts held them when this one snapshotted its targets, per holder. */
+  claimedElsewhere: z.array(ClaimedElsewhere).optional(),
   /** The latest gate decisions, at most RECENT_ENTRIES; `decisionCount` counts all of them. */
   decisions: z.array(Decision),
   decisionCount: z.number().int().nonnegative(),

@@ -17,6 +17,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
+/** Every issue as `field: message`, on one line: for failures raised inside workflows. */
+export const issueLine = (error: z.ZodError): string => error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; ');
+
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.infer<S> {
   const result = schema.safeParse(value, { error: fieldErrorMap });
   if (result.success) return result.data;

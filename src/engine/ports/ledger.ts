@@ -1,5 +1,6 @@
 import type { DeviceOutcome, DeviceOutcomeState } from '../model/status';
 import type { FirmwareQuarantine } from '../model/policy/quarantine';
+import type { HandOverResult } from '../model/deviceClaims';
 
 export interface TargetDevice {
   id: string;
@@ -52,7 +53,11 @@ export interface StageTargets {
  * and the outcome of every device, which feed batches, the report and "who missed it and why".
  */
 export interface Ledger {
-  /** Stores the snapshot once; a second call for the same rollout keeps the first and returns it. */
+  /**
+   * Stores the snapshot once and claims its devices for the rollout, in one transaction; a second
+   * call for the same rollout keeps the first and returns it. Throws `DevicesClaimedError`, storing
+   * nothing, when another rollout holds any of the devices.
+   */
   saveTargets(rolloutId: string, stages: StageTargets[]): Promise<StageTargets[]>;
   stageDevices(rolloutId: string, stageIndex: number, offset: number, limit: number): Promise<TargetDevice[]>;
   /** Every target of the rollout, by id, with the stage it belongs to. */
@@ -89,6 +94,12 @@ export interface Ledger {
   saveReadings(rolloutId: string, readings: HealthReading[]): Promise<void>;
   /** The latest reading of each of `deviceIds` that has one. */
   readings(rolloutId: string, deviceIds: string[]): Promise<Map<string, HealthReading>>;
+  /** The rollout that holds each of `deviceIds` that one holds (one rollout per device at a time). */
+  claimHolders(deviceIds: string[]): Promise<Map<string, string>>;
+  /** Frees every device the rollout holds, once it has ended; the count freed (0 the second time). */
+  releaseClaims(rolloutId: string): Promise<number>;
+  /** Moves the devices `from` holds (all, or those listed) to `to`, or frees them; `from` withdraws them. */
+  handOver(request: { from: string; to?: string | undefined; devices?: string[] | undefined }): Promise<HandOverResult>;
   /** Firmware no rollout may ship again, across all rollouts (or, for a record with a cohort, to that cohort). */
   quarantine(record: FirmwareQuarantine): Promise<void>;
   quarantined(): Promise<FirmwareQuarantine[]>;

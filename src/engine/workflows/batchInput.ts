@@ -3,6 +3,7 @@ import type { RetrySettings, ResolvedStage } from '../model/plan';
 import type { PreflightRules } from '../model/preflight';
 import type { DeviceCounts } from '../model/status';
 import type { FirmwareRef } from '../ports/fleetProvider';
+import type { Priority } from '../model/budget';
 
 export interface BatchInput {
   rolloutId: string;
@@ -18,6 +19,8 @@ export interface BatchInput {
   speedup: number;
   /** A batch of a catch-up round reads its devices from the round's list instead of its stage's targets. */
   catchUpRound?: number;
+  /** The rollout's place in the fleet budget's queue. */
+  priority?: Priority;
 }
 
 export interface BatchResult {

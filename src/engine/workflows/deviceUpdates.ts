@@ -139,6 +139,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
       maxPollIntervalMs,
       operationTimeoutMs,
       catchUpRound: input.catchUpRound,
+      priority: input.priority,
       ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
       ...(timeouts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: timeouts.requestTimeoutMs }),
       ...adaptiveLimit(stage),

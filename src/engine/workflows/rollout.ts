@@ -4,16 +4,18 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { SnapshotInput } from '../activities/targets';
 import { FailureType } from '../model/failures';
 import { healthWatchWorkflowId, stageWorkflowId } from '../model/ids';
 import { resolveStage } from '../model/plan';
 import { ResolvedRolloutInput, type RolloutReport } from '../model/rollout';
-import { fieldPath } from '../model/validation';
+import { issueLine } from '../model/validation';
 import { settleLateRollback } from '../model/gates';
 import { measuredBaseline } from '../model/health/observation';
 import { batchCount } from '../model/planMath';
@@ -27,7 +29,10 @@ import { nowMs, nowIso } from './workflowTime';
 import { ROLLOUT_STEPS } from './activityOptions';
 
 const { verifyFirmware } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'verify the firmware image: not quarantined, SHA-256, signature' });
-const { snapshotTargets } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'snapshot the target devices into the ledger' });
+const { snapshotTargets, snapshotClaimedTargets } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'snapshot the target devices into the ledger' });
+const { releaseDeviceClaims } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'free the devices this rollout held for other rollouts' });
+/** Rollouts started before device claims neither claim their targets nor release them. */
+const DEVICE_CLAIMS_PATCH = 'device-claims';
 const { rollbackRollout } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: 'roll back every device this rollout updated' });
 const { rollbackBatch } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: "roll back the stage's updated devices" });
 const { sampleFleetHealth } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, summary: "measure the fleet's health baseline" });
@@ -41,21 +46,32 @@ const { quarantineFirmware } = proxyActivities<Activities>({ ...ROLLOUT_STEPS, s
  */
 export async function rolloutWorkflow(rawInput: ResolvedRolloutInput): Promise<RolloutReport> {
   const input = parseInput(rawInput);
-  const { plan } = input;
   const control = new RolloutControl(input);
   control.install();
   new CrashResponse(input, control).install();
+  if (!patched(DEVICE_CLAIMS_PATCH)) return runRollout(input, control, false);
+  try {
+    return await runRollout(input, control, true);
+  } finally {
+    // Completed, rolled back, aborted, failed or cancelled: the devices go to the next rollout.
+    await CancellationScope.nonCancellable(() => releaseDeviceClaims(input.plan.rolloutId));
+  }
+}
+
+async function runRollout(input: ResolvedRolloutInput, control: RolloutControl, claimsDevices: boolean): Promise<RolloutReport> {
+  const { plan } = input;
   await verifyFirmware(plan.firmware);
 
-  const sizes = await snapshotTargets({
+  const snapshot: SnapshotInput = {
     rolloutId: plan.rolloutId,
     firmwareVersion: plan.firmware.version,
     stages: plan.stages,
     versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
     cohortBy: plan.health.evidence.cohortBy,
-  });
-  control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize));
+  };
+  const { stages: sizes, claimedElsewhere } = claimsDevices ? await snapshotClaimedTargets(snapshot) : { stages: await snapshotTargets(snapshot), claimedElsewhere: [] };
+  control.targetsSnapshotted(sizes, (index, devices) => batchCount(devices, resolveStage(plan, index).batchSize), claimedElsewhere);
   const judged = await withFleetBaseline(input);
   const watch = new CancellationScope();
   const watching = watch.run(() => watchHealth(judged)).catch(unlessCancelled);
@@ -171,6 +187,7 @@ async function runStage(
             paused: control.isPaused,
             ...(untilBatch === undefined ? {} : { untilBatch }),
             ...(progress ? { progress } : {}),
+            ...(plan.priority ? { priority: plan.priority } : {}),
           },
         ],
         staticSummary: `stage ${stage.name}: ${devices} devices`,
@@ -227,6 +244,5 @@ const unresolved = (issue: { input?: unknown }) => (issue.input === undefined ? 
 function parseInput(raw: ResolvedRolloutInput): ResolvedRolloutInput {
   const result = ResolvedRolloutInput.safeParse(raw, { error: unresolved });
   if (result.success) return result.data;
-  const fields = result.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; ');
-  throw ApplicationFailure.nonRetryable(`rollout input is invalid: ${fields}`, FailureType.InvalidPlan);
+  throw ApplicationFailure.nonRetryable(`rollout input is invalid: ${issueLine(result.error)}`, FailureType.InvalidPlan);
 }

@@ -70,5 +70,6 @@ function roundSettings({ plan, speedup }: ResolvedRolloutInput): CatchUpRoundSet
     versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
     speedup,
+    ...(plan.priority ? { priority: plan.priority } : {}),
   };
 }

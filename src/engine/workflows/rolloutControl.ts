@@ -16,6 +16,7 @@ import { RolloutStates, type StopKind } from './rolloutStates';
 import { successRateBetween } from './statusFigures';
 import { nowIso } from './workflowTime';
 import { FLEET_WIDE } from './activityOptions';
+import type { ClaimedElsewhere } from '../model/deviceClaims';
 
 const { rollbackCohort } = proxyActivities<Activities>({
   ...FLEET_WIDE,
@@ -109,8 +110,8 @@ export class RolloutControl {
     this.states.stageStarting();
   }
 
-  targetsSnapshotted(sizes: StageSize[], batchesOf: (index: number, devices: number) => number): void {
-    this.states.targetsSnapshotted(sizes, batchesOf);
+  targetsSnapshotted(sizes: StageSize[], batchesOf: (index: number, devices: number) => number, claimedElsewhere: ClaimedElsewhere[] = []): void {
+    this.states.targetsSnapshotted(sizes, batchesOf, claimedElsewhere);
     this.publish();
   }
 

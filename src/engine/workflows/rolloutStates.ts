@@ -13,6 +13,7 @@ import type { StageSize } from '../model/planMath';
 import type { CatchUpProgress } from './engineMessages';
 import { operatorMessages } from './messages';
 import { nowIso } from './workflowTime';
+import type { ClaimedElsewhere } from '../model/deviceClaims';
 
 export type StopKind = 'rollback' | 'abort';
 
@@ -85,7 +86,8 @@ export class RolloutStates {
     return reason;
   }
 
-  targetsSnapshotted(sizes: StageSize[], batchesOf: (index: number, devices: number) => number): void {
+  targetsSnapshotted(sizes: StageSize[], batchesOf: (index: number, devices: number) => number, claimedElsewhere: ClaimedElsewhere[]): void {
+    if (claimedElsewhere.length > 0) this.status.claimedElsewhere = claimedElsewhere;
     sizes.forEach((size, index) => {
       const stage = this.stage(index);
       stage.devices = size.devices;

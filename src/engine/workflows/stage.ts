@@ -30,6 +30,7 @@ import { batchWorkflow } from './batch';
 import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePauses } from './monitoring';
 import { nowIso } from './workflowTime';
 import { BATCH_ROLLBACK } from './activityOptions';
+import type { Priority } from '../model/budget';
 
 export interface StageInput {
   rolloutId: string;
@@ -54,6 +55,8 @@ export interface StageInput {
   progress?: StageRunProgress;
   /** A round of the catch-up phase: its batches update the round's list of devices. */
   catchUpRound?: number;
+  /** The rollout's place in the fleet budget's queue. */
+  priority?: Priority;
 }
 
 interface StageRunProgress {

@@ -6,6 +6,7 @@ import { MissReason } from '../policy/quarantine';
 import { OFFLINE } from '../preflight';
 import { NO_STAGE_REASON } from '../stageAllocation';
 import { cannotBeRetried } from './missedTurn';
+import { isClaimedByReason } from '../deviceClaims';
 
 /** Devices named per reason in the rollout's result; the ledger (`rollout devices`) holds the rest. */
 export const EXAMPLES_PER_REASON = 20;
@@ -27,6 +28,7 @@ export function missOf(outcome: DeviceOutcome, latest: Operation | undefined): M
     case 'excluded':
       // A target was in a stage: only a cohort rollback excludes it after the snapshot.
       if (outcome.stage) return { reason: 'cohort_withdrawn', detail };
+      if (isClaimedByReason(detail)) return { reason: 'claimed_by_rollout', detail };
       return { reason: detail === NO_STAGE_REASON ? 'no_stage' : 'version_policy', detail };
     case 'deferred':
       return outcome.reason === OFFLINE ? { reason: 'offline', detail: 'offline at every check' } : { reason: 'preflight_deferred', detail };

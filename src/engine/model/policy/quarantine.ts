@@ -113,6 +113,8 @@ export const MissReason = z.enum([
   'rolled_back',
   /** An operator rolled back its cohort before its turn and withdrew it from the rollout. */
   'cohort_withdrawn',
+  /** Another rollout held it when this one snapshotted its targets (one rollout per device at a time). */
+  'claimed_by_rollout',
 ]);
 export type MissReason = z.infer<typeof MissReason>;
 

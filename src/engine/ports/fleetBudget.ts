@@ -1,0 +1,12 @@
+import type { LeaseRequest } from '../model/budget';
+
+/** Operations in flight granted by the fleet budget, held until released (or until they expire unrenewed). */
+export interface HeldLease {
+  release(): Promise<void>;
+}
+
+/** The fleet-wide budget of operations in flight that concurrent rollouts share. */
+export interface FleetBudget {
+  /** Waits until the budget grants `request`, calling `waiting` now and then meanwhile; renews the lease until it is released. */
+  lease(request: LeaseRequest, waiting: () => void): Promise<HeldLease>;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { PlanInput } from '../../src/engine/model/plan';
+import { RolloutClient } from '../../src/client';
+import { TemporalFleetBudget } from '../../src/adapters/budget/temporalBudget';
+import { fleetBudgetWorkflowId } from '../../src/engine/model/ids';
+import { budgetQuery, leaseUpdate } from '../../src/engine/workflows/budgetMessages';
+import type { fleetBudgetWorkflow } from '../../src/engine/workflows/fleetBudget';
+import { generateDevices } from '../../rig/fleet/generateDevices';
+import { InFlightRecordingFleet } from '../helpers/inFlightFleet';
+import { planFor, temporaryLedger } from '../helpers/fixtures';
+import { localEnv, withWorker } from '../helpers/temporal';
+
+// An update takes about 1 s; groups of 2 devices, 10 in flight per rollout without the budget.
+const PHASES = { queued: 50, downloading: 300, downloaded: 50, installing: 300, rebooting: 300 };
+const LIMIT = 6;
+
+const plan = (name: string, stage: NonNullable<PlanInput['stages']>[number]): PlanInput =>
+  planFor(name, { stages: [{ monitorWindow: '1 minute', ...stage }], defaults: { batchSize: 10, maxConcurrent: 10, queueDepthLimit: 2, batchGap: '1 minute' } });
+
+describe('the fleet budget (dev server)', () => {
+  it('holds two rollouts together under the fleet-wide limit at the fleet, both rollouts progressing', async () => {
+    const env = await localEnv();
+    const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: 40 }), phases: PHASES });
+    const first = plan('budget-a', { name: 'all', devices: 20 });
+    const second = plan('budget-b', { name: 'all', percent: 100 });
+    const fleetName = `fleet-${randomUUID()}`;
+    const ledger = await temporaryLedger();
+    const dependencies = (taskQueue: string) => ({ fleet, ledger, budget: new TemporalFleetBudget(env.client, { fleet: fleetName, taskQueue, limit: LIMIT, leaseTtlMs: 10_000 }) });
+    await withWorker(env, dependencies, async (taskQueue) => {
+      const client = new RolloutClient(env.client, taskQueue);
+      await client.start({ plan: first, speedup: 600 });
+      await client.start({ plan: second, speedup: 600 });
+      const reports = await Promise.all([client.result(first.rolloutId), client.result(second.rolloutId)]);
+      assert.deepEqual(reports.map((report) => [report.state, report.stages[0]!.counts.succeeded]), [['completed', 20], ['completed', 20]]);
+      const budget = env.client.workflow.getHandle(fleetBudgetWorkflowId(fleetName));
+      const view = await budget.query(budgetQuery);
+      await budget.terminate('test over');
+      assert.deepEqual([view.limit, view.inFlight, view.rollouts], [LIMIT, 0, []], 'every lease came back');
+    });
+    const peak = Math.max(...fleet.inFlightAtCommand.map(({ inFlight }) => inFlight.length));
+    const firstIds = new Set(generateDevices({ count: 40 }).slice(0, 20).map((device) => device.id));
+    const shared = fleet.inFlightAtCommand.filter(({ inFlight }) => inFlight.some((id) => firstIds.has(id)) && inFlight.some((id) => !firstIds.has(id))).length;
+    console.log(`      fleet peak ${peak} operations in flight (limit ${LIMIT}); ${shared} of ${fleet.inFlightAtCommand.length} commands sent while both rollouts had operations in flight`);
+    assert.ok(peak <= LIMIT, `peak of ${peak} operations in flight at the fleet, over the budget of ${LIMIT}`);
+    assert.ok(peak > 2, `peak of ${peak}: the budget let more than one group in flight`);
+    assert.ok(shared > 0, 'both rollouts had operations in flight at once');
+  });
+
+  it("gives a dead rollout's lease back once it expires, and a waiting rollout then goes on", async () => {
+    const env = await localEnv();
+    const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: 6 }), phases: PHASES });
+    const fleetName = `fleet-${randomUUID()}`;
+    const ttlMs = 5_000;
+    const ledger = await temporaryLedger();
+    await withWorker(env, (taskQueue) => ({ fleet, ledger, budget: new TemporalFleetBudget(env.client, { fleet: fleetName, taskQueue, limit: LIMIT, leaseTtlMs: ttlMs }) }), async (taskQueue) => {
+      // A rollout whose worker died holding the whole budget: granted, never renewed, never released.
+      const budget = await env.client.workflow.start<typeof fleetBudgetWorkflow>('fleetBudgetWorkflow', {
+        workflowId: fleetBudgetWorkflowId(fleetName),
+        taskQueue,
+        args: [{ fleet: fleetName, limit: LIMIT, leaseTtlMs: ttlMs }],
+      });
+      const dead = await budget.executeUpdate(leaseUpdate, { args: [{ requestId: 'dead/1', rolloutId: 'dead', priority: 'high', operations: LIMIT }] });
+      assert.equal(dead.granted, true);
+      const grantedAt = Date.now();
+
+      const client = new RolloutClient(env.client, taskQueue);
+      const rollout = plan('after-dead', { name: 'all', devices: 6 });
+      await client.start({ plan: rollout, speedup: 600 });
+      const report = await client.result(rollout.rolloutId);
+      assert.equal(report.stages[0]!.counts.succeeded, 6);
+      const firstCommandAfterMs = fleet.commandTimes[0]! - grantedAt;
+      console.log(`      first command ${firstCommandAfterMs} ms after the dead lease was granted (time to live ${ttlMs} ms)`);
+      assert.ok(firstCommandAfterMs >= ttlMs - 500, `the rollout sent a command ${firstCommandAfterMs} ms after the dead lease, before it expired`);
+      const view = await budget.query(budgetQuery);
+      await budget.terminate('test over');
+      assert.deepEqual(view.rollouts, []);
+    });
+  });
+});
