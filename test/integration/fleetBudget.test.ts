@@ -10,6 +10,7 @@ import { generateDevices } from '../../rig/fleet/generateDevices';
 import { InFlightRecordingFleet } from '../helpers/inFlightFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { localEnv, withWorker } from '../helpers/temporal';
+import { waitFor } from '../helpers/processes';
 
 // An update takes about 1 s; groups of 2 devices, 10 in flight per rollout without the budget.
 const PHASES = { queued: 50, downloading: 300, downloaded: 50, installing: 300, rebooting: 300 };
@@ -30,6 +31,8 @@ describe('the fleet budget (dev server)', () => {
     await withWorker(env, dependencies, async (taskQueue) => {
       const client = new RolloutClient(env.client, taskQueue);
       await client.start({ plan: first, speedup: 600 });
+      // The second takes what the first did not claim: it must snapshot after the first did.
+      await waitFor(async () => (await client.status(first.rolloutId)).state !== 'starting', 'the first rollout to snapshot its targets');
       await client.start({ plan: second, speedup: 600 });
       const reports = await Promise.all([client.result(first.rolloutId), client.result(second.rolloutId)]);
       assert.deepEqual(reports.map((report) => [report.state, report.stages[0]!.counts.succeeded]), [['completed', 20], ['completed', 20]]);

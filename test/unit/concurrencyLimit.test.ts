@@ -49,15 +49,20 @@ describe('adaptive concurrency limit', () => {
     assert.equal(nextLimit({ limit: 1, minLatencyMs: 1, backingOff: false }, refused, 1, TARGET).limit, 1);
   });
 
-  it('without a reported load, grows by one while half used and shrinks by a tenth when latency doubles', () => {
-    const ok = { latencyMs: 10, overloaded: false };
-    let state: ConcurrencyLimitState = { limit: 10, minLatencyMs: 10, backingOff: false };
+  it('without a reported load, grows by one while half used and shrinks by a tenth when latency doubles by more than the slack', () => {
+    const ok = { latencyMs: 100, overloaded: false };
+    let state: ConcurrencyLimitState = { limit: 10, minLatencyMs: 100, backingOff: false };
     assert.equal(nextLimit(state, ok, 4, TARGET).limit, 10, 'less than half used: no reason to grow');
     state = nextLimit(state, ok, 5, TARGET);
     assert.equal(state.limit, 11);
-    state = nextLimit(state, { latencyMs: 25, overloaded: false }, 11, TARGET);
+    state = nextLimit(state, { latencyMs: 400, overloaded: false }, 11, TARGET);
     assert.equal(state.limit, 9);
-    assert.equal(nextLimit(state, { latencyMs: 25, overloaded: false }, 11, TARGET).limit, 9, 'the same slow spell');
+    assert.equal(nextLimit(state, { latencyMs: 400, overloaded: false }, 11, TARGET).limit, 9, 'the same slow spell');
+  });
+
+  it('takes latency jitter of a fast service for no overload: 1 ms then 5 ms grows the limit', () => {
+    const state: ConcurrencyLimitState = { limit: 4, minLatencyMs: 1, backingOff: false };
+    assert.equal(nextLimit(state, { latencyMs: 5, overloaded: false }, 4, TARGET).limit, 5);
   });
 });
 

@@ -7,7 +7,8 @@
  *   load counted too, so the charge errs high) and the limit is set to what fits under the target;
  * - 429 or 5xx: the limit halves, once, and is not cut again until the operations in flight are
  *   back under it (a burst of refusals answers one overload);
- * - without a reported load, latency: above `latencyTolerance` × the lowest latency seen the limit
+ * - without a reported load, latency: above `latencyTolerance` × the lowest latency seen (and
+ *   `latencySlackMs` above it) the limit
  *   shrinks by a tenth (once, likewise), else it grows by one while at least half of it is used.
  *
  * Never above the ceiling (the plan's `maxConcurrent`), never below `minLimit`.
@@ -27,7 +28,12 @@ export interface LimitTarget {
   ceiling: number;
 }
 
-export const LIMIT_DEFAULTS = { minLimit: 1, backoffRatio: 0.5, latencyBackoffRatio: 0.9, latencyTolerance: 2 } as const;
+/**
+ * `latencySlackMs`: latency counts as a sign of overload only when it is also this much above the
+ * lowest seen. A service answering on a LAN in 1 ms and then 5 ms is not queueing, and a ratio alone
+ * would shrink the limit to one on that jitter; an overloaded service's queue adds hundreds of ms.
+ */
+export const LIMIT_DEFAULTS = { minLimit: 1, backoffRatio: 0.5, latencyBackoffRatio: 0.9, latencyTolerance: 2, latencySlackMs: 250 } as const;
 
 export interface ConcurrencyLimitState {
   limit: number;
@@ -49,7 +55,7 @@ export function nextLimit(state: ConcurrencyLimitState, sample: ServiceSample, i
     return { limit: within(state.limit * LIMIT_DEFAULTS.backoffRatio), minLatencyMs, backingOff: true };
   }
   if (sample.loadPercent !== undefined) return { limit: within(underTarget(sample.loadPercent, inFlight, target.targetLoadPercent)), minLatencyMs, backingOff };
-  if (sample.latencyMs > LIMIT_DEFAULTS.latencyTolerance * minLatencyMs) {
+  if (sample.latencyMs > LIMIT_DEFAULTS.latencyTolerance * minLatencyMs && sample.latencyMs - minLatencyMs > LIMIT_DEFAULTS.latencySlackMs) {
     if (backingOff) return { ...state, minLatencyMs, backingOff };
     return { limit: within(state.limit * LIMIT_DEFAULTS.latencyBackoffRatio), minLatencyMs, backingOff: true };
   }
