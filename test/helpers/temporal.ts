@@ -22,12 +22,19 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'ERRO
 export const workflowsPath = path.resolve(__dirname, '../../src/engine/workflows');
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  timeSkipping ??= ensureTestServer().then(async (executable) => {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
-    await registerRolloutSearchAttributes(env);
-    return env;
-  });
+  timeSkipping ??= ownTimeSkippingEnv();
   return timeSkipping;
+}
+
+/**
+ * A time-skipping server of the caller's own, to tear down when done: for tests that leave workflows
+ * behind (abandoned children), which would hold the shared server's clock still for every later test.
+ */
+export async function ownTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = await ensureTestServer();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
+  await registerRolloutSearchAttributes(env);
+  return env;
 }
 
 /** The Java test server takes no search attributes on its command line, but accepts them through the operator API. */

@@ -9,7 +9,8 @@ import { WebhookNotifier } from '../../src/adapters/notifier/webhookNotifier';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { CrashRateFleet } from '../helpers/clockFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
-import { timeSkippingEnv, withWorker } from '../helpers/temporal';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ownTimeSkippingEnv, withWorker } from '../helpers/temporal';
 import { RECEIVER_SECRET, webhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver';
 
 const BASE_RATE = 0.2;
@@ -25,8 +26,13 @@ const stages: PlanInput['stages'] = [
  * the devices `regressed` picks, its plan sending alerts to each receiver. Returns once every alert
  * the rollout raised, expected to be one of each of `kinds`, has ended its delivery.
  */
-async function rollOutWithAlerts(name: string, regressed: (device: Device) => boolean, receivers: WebhookReceiver[], kinds: RolloutEventKind[]): Promise<{ report: RolloutReport; events: RolloutEvent[] }> {
-  const env = await timeSkippingEnv();
+async function rollOutWithAlerts(
+  env: TestWorkflowEnvironment,
+  name: string,
+  regressed: (device: Device) => boolean,
+  receivers: WebhookReceiver[],
+  kinds: RolloutEventKind[],
+): Promise<{ report: RolloutReport; events: RolloutEvent[] }> {
   const fleet = new CrashRateFleet({ devices: generateDevices({ count: 90 }) }, (device, version) => (version === '2.0.0' && regressed(device) ? BASE_RATE * 10 : BASE_RATE));
   fleet.serverClock = () => env.currentTimeMs();
   const plan = planFor(name, { stages, defaults: { batchSize: 6 }, notifications: { webhooks: receivers.map(({ url }) => ({ url, secretEnv: SECRET_ENV })) } });
@@ -47,6 +53,13 @@ const byKind = <Kind extends RolloutEventKind>(events: RolloutEvent[], kind: Kin
 describe('alerts of a running rollout to real webhook receivers (time skipping)', function () {
   this.timeout(180_000);
   process.env[SECRET_ENV] = RECEIVER_SECRET;
+  // Alert deliveries are abandoned children that may outlive a rollout: on the shared server they would
+  // hold its clock still for every later test.
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await ownTimeSkippingEnv();
+  });
+  after(() => env.teardown());
 
   it('a cohort regression pauses, rolls back and completes: every event arrives signed and once, also at receivers that fail and recover', async () => {
     const healthy = await webhookReceiver();
@@ -55,7 +68,7 @@ describe('alerts of a running rollout to real webhook receivers (time skipping)'
     const receivers = [healthy, failing, losing];
     try {
       const kinds: RolloutEventKind[] = ['paused_by_trigger', 'rolled_back', 'firmware_quarantined', 'deadline_near', 'completed_with_misses'];
-      const { report, events } = await rollOutWithAlerts('alerts-cohort', (device) => device.attributes.hardwareRevision === 'rev-b', receivers, kinds);
+      const { report, events } = await rollOutWithAlerts(env, 'alerts-cohort', (device) => device.attributes.hardwareRevision === 'rev-b', receivers, kinds);
 
       assert.equal(report.state, 'completed');
       for (const receiver of receivers.slice(1)) assert.deepEqual(receiver.accepted, healthy.accepted, 'every receiver took the same events');
