@@ -8,6 +8,8 @@ import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger'
 import { signedFirmware } from './artifacts';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
+import type { RolloutClient } from '../../src/client';
+import { waitFor } from './processes';
 
 export const firmware = (version = '2.0.0'): FirmwareRef => signedFirmware(version);
 
@@ -36,4 +38,20 @@ export function updatesPerDevice(fleet: MemoryFleet, since: number): Map<string,
   const created = fleet.commandLog.slice(since).filter((command) => command.kind === 'update' && !command.duplicate);
   for (const command of created) perDevice.set(command.deviceId, (perDevice.get(command.deviceId) ?? 0) + 1);
   return perDevice;
+}
+
+/**
+ * Starts a second rollout on the 40 devices a first test left on 2.0.0, shipping 3.0.0, and resolves
+ * once 15 of its update commands went out; `sentBefore` is the fleet's command count before it.
+ */
+export async function startSecondRollout(client: RolloutClient, fleet: MemoryFleet, name: string): Promise<{ plan: PlanInput & { rolloutId: string }; sentBefore: number }> {
+  const plan = planFor(name, {
+    firmware: firmware('3.0.0'),
+    stages: [{ name: 'wave', devices: 40, monitorWindow: '1 minute' }],
+    defaults: { batchSize: 10, batchGap: '1 minute' },
+  });
+  const sentBefore = fleet.commandLog.length;
+  await client.start({ plan, speedup: 60 });
+  await waitFor(() => fleet.commandLog.length >= sentBefore + 15, 'updates under way', 120_000);
+  return { plan, sentBefore };
 }

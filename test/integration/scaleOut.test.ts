@@ -9,7 +9,7 @@ import { startDevServer, type RunningDevServer } from '../../rig/devenv/devConfi
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { firmware, planFor, slowlyUpdatingFleet, updatesPerDevice } from '../helpers/fixtures';
+import { planFor, slowlyUpdatingFleet, startSecondRollout, updatesPerDevice } from '../helpers/fixtures';
 import { tcpProxy } from '../helpers/tcpProxy';
 import { postgresEngine } from '../helpers/ledgers';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
@@ -104,15 +104,7 @@ const serverUrl = process.env.LEDGER_TEST_URL;
       let logs = '';
       worker.stdout!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
       worker.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
-      // The first test left every device on 2.0.0: this rollout ships 3.0.0.
-      const plan = planFor('ledger-outage', {
-        firmware: firmware('3.0.0'),
-        stages: [{ name: 'wave', devices: 40, monitorWindow: '1 minute' }],
-        defaults: { batchSize: 10, batchGap: '1 minute' },
-      });
-      const sentBefore = fleet.commandLog.length;
-      await client.start({ plan, speedup: 60 });
-      await waitFor(() => fleet.commandLog.length >= sentBefore + 15, 'updates under way', 120_000);
+      const { plan, sentBefore } = await startSecondRollout(client, fleet, 'ledger-outage');
       proxy.cut();
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       proxy.restore();

@@ -9,7 +9,7 @@ import { startDevServer, type RunningDevServer } from '../../rig/devenv/devConfi
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { firmware, planFor, slowlyUpdatingFleet, updatesPerDevice } from '../helpers/fixtures';
+import { planFor, slowlyUpdatingFleet, startSecondRollout, updatesPerDevice } from '../helpers/fixtures';
 import { exitOf, freePort, spawnTs, waitFor } from '../helpers/processes';
 
 describe('a worker killed with SIGKILL, or the Temporal server stopped, in the middle of a rollout (dev server, persisted database)', () => {
@@ -89,15 +89,7 @@ describe('a worker killed with SIGKILL, or the Temporal server stopped, in the m
     workers.push(worker);
     const client = await RolloutClient.connect(loadConfig({ ...process.env, ...env }));
     try {
-      // The first test left every device on 2.0.0: this rollout ships 3.0.0.
-      const plan = planFor('server-restart', {
-        firmware: firmware('3.0.0'),
-        stages: [{ name: 'wave', devices: 40, monitorWindow: '1 minute' }],
-        defaults: { batchSize: 10, batchGap: '1 minute' },
-      });
-      const sentBefore = fleet.commandLog.length;
-      await client.start({ plan, speedup: 60 });
-      await waitFor(() => fleet.commandLog.length >= sentBefore + 15, 'updates under way', 120_000);
+      const { plan, sentBefore } = await startSecondRollout(client, fleet, 'server-restart');
       const sent = new Set(fleet.commandLog.slice(sentBefore).map((command) => command.deviceId));
       assert.ok(sent.size < 40, 'the server stops before every device was sent its update');
 
