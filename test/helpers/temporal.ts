@@ -76,7 +76,11 @@ export async function withWorker<T>(
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
-  const { artifacts = signatureVerifier(testTrustedKeys), ...dependencies } = typeof dependenciesOrMaker === 'function' ? dependenciesOrMaker(taskQueue) : dependenciesOrMaker;
+  return runWorker(env, typeof dependenciesOrMaker === 'function' ? dependenciesOrMaker(taskQueue) : dependenciesOrMaker, taskQueue, body);
+}
+
+/** A worker on `taskQueue`, running only while `body` runs: several in turn on one task queue play a worker that stops and another that takes over. */
+export async function runWorker<T>(env: TestWorkflowEnvironment, { artifacts = signatureVerifier(testTrustedKeys), ...dependencies }: WorkerDependencies, taskQueue: string, body: (taskQueue: string) => Promise<T>): Promise<T> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
