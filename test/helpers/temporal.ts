@@ -8,6 +8,7 @@ import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/engine/workflows/searchAttr
 import { ensureTemporalCli, ensureTestServer } from '../../rig/devenv/temporalBinaries';
 import { testTrustedKeys } from './artifacts';
 import { signatureVerifier } from '../../src/adapters/artifacts/verify';
+import { activityInterceptors } from '../../src/adapters/activityInterceptors';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -87,6 +88,7 @@ export async function runWorker<T>(env: TestWorkflowEnvironment, { artifacts = s
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ ...dependencies, artifacts }),
+    interceptors: { activity: activityInterceptors },
   });
   return worker.runUntil(body(taskQueue));
 }
