@@ -2,7 +2,7 @@ import type { OperatorAck } from '../engine/workflows/messages';
 import type { MissedReport } from '../engine/model/rollout';
 import type { AuditEntry, RolloutStatus } from '../engine/model/status';
 import type { HandOverResult } from '../engine/model/deviceClaims';
-import type { BudgetView } from '../engine/model/budget';
+import { budgetHeadline, type BudgetView } from '../engine/model/budget';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../client';
 
@@ -64,8 +64,7 @@ function claimedLines({ claimedElsewhere }: RolloutStatus): string[] {
   return [`excluded, held by other rollouts: ${claimedElsewhere.map(({ rolloutId, devices }) => `${rolloutId} (${devices} devices)`).join(', ')}`];
 }
 
-export const formatBudget = ({ fleet, limit, inFlight, rollouts }: BudgetView): string =>
-  [`fleet budget ${fleet}: ${inFlight} of ${limit} operations in flight`, formatTable(rollouts)].join('\n');
+export const formatBudget = (view: BudgetView): string => [`fleet budget ${view.fleet}: ${budgetHeadline(view)}`, formatTable(view.rollouts)].join('\n');
 
 export const formatHandOver = ({ from, to, devices }: HandOverResult): string =>
   `${devices.length} devices of ${from} ${to === undefined ? 'freed for the next rollout' : `handed over to ${to}`}${devices.length ? `: ${devices.slice(0, 20).join(', ')}${devices.length > 20 ? ', …' : ''}` : ''}`;
