@@ -10,7 +10,6 @@ import { Priority, type BudgetView } from '../src/engine/model/budget';
 import { fleetBudgetWorkflowId } from '../src/engine/model/ids';
 import type { PlanInput } from '../src/engine/model/plan';
 import { isFinished } from '../src/engine/model/status';
-import { budgetQuery } from '../src/engine/workflows/budgetMessages';
 import { createRolloutWorker } from '../src/worker';
 import { serveSignedFirmware, type SignedFirmware } from '../rig/artifacts/signedFirmware';
 import { RealtimeClock } from '../rig/simulator/clock';
@@ -71,7 +70,7 @@ async function runBoth(options: BenchOptions, fleetLimit: number, firmware: Sign
       await client.start({ plan: plans[0]!, speedup: options.speedup, startedBy: 'bench' });
       while ((await client.status(plans[0]!.rolloutId)).state === 'starting') await sleep(SAMPLE_MS);
       await client.start({ plan: plans[1]!, speedup: options.speedup, startedBy: 'bench' });
-      const run = await sampleUntilBothFinish(client, plans, sim, temporal, taskQueue, fleetLimit);
+      const run = await sampleUntilBothFinish(client, plans, sim, fleetLimit);
       await temporal.client.workflow.getHandle(fleetBudgetWorkflowId(taskQueue)).terminate('benchmark over');
       return run;
     });
@@ -96,15 +95,12 @@ async function sampleUntilBothFinish(
   client: RolloutClient,
   plans: (PlanInput & { rolloutId: string })[],
   sim: SimulatorClient,
-  temporal: BenchTemporal,
-  fleet: string,
   fleetLimit: number,
 ): Promise<BudgetRun> {
-  const budget = temporal.client.workflow.getHandle(fleetBudgetWorkflowId(fleet));
   const run: BudgetRun = { fleetLimit, peakInFlight: 0, peakCpuPercent: 0, peakLeased: 0, serviceLimits: undefined, sharedSamples: 0, samples: 0, rollouts: [] };
   while (run.rollouts.length < plans.length) {
-    const [{ management, clock }, view] = await Promise.all([sim.metrics(), budget.query(budgetQuery)]);
-    record(run, view);
+    const [{ management, clock }, view] = await Promise.all([sim.metrics(), client.budgetIfRunning()]);
+    if (view) record(run, view);
     run.peakInFlight = Math.max(run.peakInFlight, management.peakOperationsInFlight);
     run.peakCpuPercent = Math.max(run.peakCpuPercent, management.peakCpuPercent);
     for (const { rolloutId, priority = 'normal' } of plans) {
