@@ -50,8 +50,8 @@ interface BudgetRun {
 /**
  * Two rollouts at once on one simulated fleet through one fleet budget: the first takes half the
  * fleet, the second (started once the first has claimed its devices) the rest. Both go as fast as
- * their plans allow (`maxConcurrent` 30 each), so without the budget they would have 60 operations
- * in flight at the service.
+ * their plans allow (`maxConcurrent` 30 each), so without the budget and the adaptive limit they
+ * would have 60 operations in flight at the service.
  */
 async function runBoth(options: BenchOptions, fleetLimit: number, firmware: SignedFirmware, temporal: BenchTemporal): Promise<BudgetRun> {
   const clock = new RealtimeClock(options.speedup, 1000);
@@ -87,7 +87,8 @@ function plan(name: string, take: { devices: number } | { percent: number }, pri
     firmware: firmware.firmware,
     priority,
     stages: [{ name: 'all', ...take, monitorWindow: '30 minutes' }],
-    defaults: { batchSize: 50, maxConcurrent: 30, batchGap: '5 minutes' },
+    // Groups of 5 devices: a group leases its devices' operations whole, so groups are kept well under the fleet limit.
+    defaults: { batchSize: 50, maxConcurrent: 30, queueDepthLimit: 5, batchGap: '5 minutes' },
   };
 }
 
