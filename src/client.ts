@@ -61,7 +61,7 @@ export class RolloutClient {
 
   /** Traces every call to Temporal when the `OTEL_*` variables turn tracing on (see the README's *Tracing*). */
   static async connect(config: Config): Promise<RolloutClient> {
-    const tracing = await tracingFor(config, 'client');
+    const tracing = tracingFor(config, 'client');
     try {
       const connection = await Connection.connect(config.temporal.options);
       const interceptors = tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {};

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const endpoints = loadWorkerEndpoints();
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
-  const tracing = await tracingFor(config, 'worker');
+  const tracing = tracingFor(config, 'worker');
   const ledger = await openLedger(ledgerLocation(config));
   try {
     await runWorker(config, endpoints, ledger, logger, tracing);

@@ -2,6 +2,7 @@ import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { tracingSettings, type Config } from '../../config';
+import type { startTracing as StartTracing } from './tracing';
 
 /** Which process exports: it names the default service, `fleet-rollout-<role>`. */
 export type TracingRole = 'worker' | 'client';
@@ -19,9 +20,11 @@ export interface Tracing {
 }
 
 /** Tracing when the environment asks for it (`OTEL_*`); when it does not, no OpenTelemetry module is even loaded. */
-export async function tracingFor(config: Config, role: TracingRole): Promise<Tracing | undefined> {
+export function tracingFor(config: Config, role: TracingRole): Tracing | undefined {
   const settings = tracingSettings(config);
   if (!settings) return undefined;
-  const { startTracing } = await import('./tracing');
+  // require, not import(): `bin/rollout.js` registers tsx for CommonJS only, and import() would take Node's ESM loader.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startTracing } = require('./tracing') as { startTracing: typeof StartTracing };
   return startTracing(settings, role);
 }
