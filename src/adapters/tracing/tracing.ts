@@ -18,7 +18,7 @@ import type { TracingSettings } from '../../config';
  * The SDK's own workflow interceptors (inbound, outbound, internals), added to the worker's bundle
  * when tracing is on: no OpenTelemetry import in the engine, and no bundle change when it is off.
  */
-const WORKFLOW_INTERCEPTORS_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const WORKFLOW_INTERCEPTORS_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 function exporterFor({ tracesUrl, protocol }: TracingSettings): SpanExporter {
   return protocol === 'http/json' ? new OtlpJsonExporter({ url: tracesUrl }) : new OtlpProtobufExporter({ url: tracesUrl });
