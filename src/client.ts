@@ -64,8 +64,7 @@ export class RolloutClient {
     const tracing = tracingFor(config, 'client');
     try {
       const connection = await Connection.connect(config.temporal.options);
-      const interceptors = tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {};
-      return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace, ...interceptors }), config.TEMPORAL_TASK_QUEUE, tracing);
+      return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client }), config.TEMPORAL_TASK_QUEUE, tracing);
     } catch (error) {
       await tracing?.shutdown();
       throw error;

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 async function fleetBudget(config: Config, tracing: Tracing | undefined): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
   if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
   const connection = await Connection.connect(config.temporal.options);
-  const client = new Client({ connection, namespace: config.temporal.namespace, ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}) });
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client });
   const options = { fleet: config.TEMPORAL_TASK_QUEUE, taskQueue: config.TEMPORAL_TASK_QUEUE, limit: config.FLEET_BUDGET_LIMIT, leaseTtlMs: config.FLEET_BUDGET_LEASE_TTL_SECONDS * 1000 };
   return { budget: new TemporalFleetBudget(client, options), close: () => connection.close() };
 }

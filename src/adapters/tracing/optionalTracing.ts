@@ -1,4 +1,4 @@
-import type { WorkflowClientInterceptor } from '@temporalio/client';
+import type { ClientOptions } from '@temporalio/client';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { tracingSettings, type Config } from '../../config';
@@ -9,7 +9,8 @@ export type TracingRole = 'worker' | 'client';
 
 /** What a process adds to its client and worker while it exports traces. */
 export interface Tracing {
-  clientInterceptors(): WorkflowClientInterceptor[];
+  /** Spread into a `Client`'s options: its workflow calls start spans and carry them in their headers. */
+  client: Pick<ClientOptions, 'interceptors'>;
   worker: {
     activity: ActivityInterceptorsFactory[];
     workflowModules: string[];

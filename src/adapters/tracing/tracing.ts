@@ -35,7 +35,7 @@ export function startTracing(settings: TracingSettings, role: TracingRole): Trac
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
   return {
-    clientInterceptors: () => [new OpenTelemetryWorkflowClientInterceptor()],
+    client: { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } },
     worker: {
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
       workflowModules: [WORKFLOW_INTERCEPTORS_MODULE],
