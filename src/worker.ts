@@ -55,8 +55,8 @@ async function main(): Promise<void> {
   const endpoints = loadWorkerEndpoints();
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
-  const tracing = tracingFor(config, 'worker');
   const ledger = await openLedger(ledgerLocation(config));
+  const tracing = tracingFor(config, 'worker');
   try {
     await runWorker(config, endpoints, ledger, logger, tracing);
   } finally {
