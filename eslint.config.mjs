@@ -8,6 +8,12 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
 /** Layers outside the engine: the engine imports none of them (imports run rig → cli → adapters → engine). */
 const outsideEngine = ['**/adapters/**', '**/cli/**', '**/client', '**/client/**', '**/config', '**/logger', '**/worker', '**/rig/**', '**/bench/**', '**/test/**'];
 
+/** Tracing is wired outside the engine: the worker adds the SDK's workflow interceptors module to its bundle. */
+const noTracingInEngine = {
+  group: ['@opentelemetry/*', '@temporalio/interceptors-opentelemetry', '@temporalio/interceptors-opentelemetry/*'],
+  message: 'The engine knows nothing of tracing: it is wired in src/adapters/tracing, src/client.ts and src/worker.ts.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'demo-output/**', 'bench/results/**', 'bin/**'] },
   ...tseslint.configs.recommended,
@@ -26,7 +32,7 @@ export default tseslint.config(
   {
     files: ['src/engine/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: outsideEngine, message: 'The engine imports nothing outside src/engine: put the type in src/engine/model or a port in src/engine/ports.' }] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: outsideEngine, message: 'The engine imports nothing outside src/engine: put the type in src/engine/model or a port in src/engine/ports.' }, noTracingInEngine] }],
     },
   },
   {
@@ -39,6 +45,7 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code is replay-safe: no Node built-ins (do I/O in an activity).' })),
           patterns: [
             { group: outsideEngine, message: 'The engine imports nothing outside src/engine.' },
+            noTracingInEngine,
             { group: ['pino', 'pino-*', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'Not in workflow code: log with `log` from @temporalio/workflow; call activities through proxyActivities.' },
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only, through proxyActivities.' },
           ],

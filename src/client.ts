@@ -27,6 +27,7 @@ import type { rolloutWorkflow } from './engine/workflows/rollout';
 import { RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
 import { planMarkdown } from './client/planSummary';
 import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './client/rolloutQuery';
+import { tracingFor, type Tracing } from './adapters/tracing/optionalTracing';
 
 /** One row of `rollout list`, from the visibility store. */
 export interface RolloutListing {
@@ -54,11 +55,20 @@ export class RolloutClient {
   constructor(
     readonly client: Client,
     private readonly taskQueue: string,
+    /** Ended by `close`: the spans of this client's calls are exported by then. */
+    private readonly tracing?: Tracing,
   ) {}
 
+  /** Traces every call to Temporal when the `OTEL_*` variables turn tracing on (see the README's *Tracing*). */
   static async connect(config: Config): Promise<RolloutClient> {
-    const connection = await Connection.connect(config.temporal.options);
-    return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace }), config.TEMPORAL_TASK_QUEUE);
+    const tracing = tracingFor(config, 'client');
+    try {
+      const connection = await Connection.connect(config.temporal.options);
+      return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client }), config.TEMPORAL_TASK_QUEUE, tracing);
+    } catch (error) {
+      await tracing?.shutdown();
+      throw error;
+    }
   }
 
   /**
@@ -178,6 +188,7 @@ export class RolloutClient {
 
   async close(): Promise<void> {
     await this.client.connection.close();
+    await this.tracing?.shutdown();
   }
 
   private async send<M extends OperatorMessage>(message: M, rolloutId: string, request: RequestOf<M>): Promise<OperatorAck> {

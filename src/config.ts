@@ -8,8 +8,38 @@ import { parseOrThrow } from './engine/model/validation';
 import { TrustedKeys } from './adapters/artifacts/verify';
 import { defaultDataDir, type LedgerLocation } from './adapters/ledger/ledgerDatabase';
 
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'write an http(s) URL, e.g. http://127.0.0.1:4318' });
+const OtlpProtocol = z.enum(['http/protobuf', 'http/json'], { error: 'write http/protobuf or http/json: traces go over OTLP/HTTP (no gRPC exporter is installed)' });
+
+/** `key=value,key=value` with URL-encoded values, as the OpenTelemetry specification writes resource attributes. */
+const KeyValueList = z
+  .string()
+  .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'write key=value pairs separated by commas, e.g. deployment.environment=prod,service.namespace=fleet')
+  .transform((list) => Object.fromEntries(list.split(',').map((pair) => pair.split('=').map((part) => decodeURIComponent(part.trim())) as [string, string])));
+
+/**
+ * The standard OpenTelemetry variables that decide whether and where this process exports traces.
+ * Tracing is off unless one of them asks for it; the OpenTelemetry SDK itself reads the ones that
+ * tune an export already on (`OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, `_COMPRESSION`, `OTEL_BSP_*`).
+ */
+const OpenTelemetryVariables = {
+  OTEL_SDK_DISABLED: z.stringbool({ error: 'write true or false' }).optional(),
+  /** `otlp` exports traces (to localhost:4318 when no endpoint is set); `none` keeps them off whatever else is set. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'write otlp or none: traces export over OTLP only' }).optional(),
+  /** The collector's base URL, e.g. `http://127.0.0.1:4318`: traces go to `<endpoint>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: HttpUrl.optional(),
+  /** The full URL traces go to, taken as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: HttpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OtlpProtocol.optional(),
+  /** Default: `fleet-rollout-worker` for the worker, `fleet-rollout-client` for the CLI and the client module. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_RESOURCE_ATTRIBUTES: KeyValueList.optional(),
+};
+
 /** The project's own settings, read once from the environment at start. */
 export const Environment = z.object({
+  ...OpenTelemetryVariables,
   TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
   FLEET_URL: z.url().optional(),
@@ -58,6 +88,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Where the worker's ledger lives: the shared server when `LEDGER_URL` is set, else PGlite's data directory. */
 export const ledgerLocation = (config: Config): LedgerLocation =>
   config.LEDGER_URL ? { url: config.LEDGER_URL } : { dataDir: defaultDataDir(config.FLEET_ROLLOUT_DATA) };
+
+/** Where and how this process exports its spans; absent when tracing is off. */
+export interface TracingSettings {
+  tracesUrl: string;
+  protocol: z.infer<typeof OtlpProtocol>;
+  serviceName?: string;
+  resourceAttributes: Record<string, string>;
+}
+
+/** The OpenTelemetry specification's default collector address for OTLP/HTTP. */
+const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
+
+/** On when an OTLP exporter or endpoint is named, unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. */
+export function tracingSettings(config: Config): TracingSettings | undefined {
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const traces = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const asked = config.OTEL_TRACES_EXPORTER === 'otlp' || (config.OTEL_TRACES_EXPORTER === undefined && (endpoint ?? traces) !== undefined);
+  if (!asked || config.OTEL_SDK_DISABLED) return undefined;
+  return {
+    tracesUrl: traces ?? new URL('v1/traces', `${(endpoint ?? DEFAULT_OTLP_ENDPOINT).replace(/\/*$/, '')}/`).href,
+    protocol: config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
+    resourceAttributes: config.OTEL_RESOURCE_ATTRIBUTES ?? {},
+  };
+}
 
 /** Reads `TEMPORAL_CONFIG_FILE` (default ~/.config/temporalio/temporal.toml), its `TEMPORAL_PROFILE`, then the `TEMPORAL_*` overrides. */
 export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): TemporalConnection {

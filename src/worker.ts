@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
+import { ledgerLocation, loadConfig, loadTrustedKeys, tracingSettings, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
 import { loadWorkerEndpoints, type WorkerEndpoints } from './adapters/workerEndpoints';
 import type { Ledger } from './engine/ports/ledger';
@@ -16,11 +16,14 @@ import { telemetryOptions } from './adapters/metrics/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
 import type { FleetBudget } from './engine/ports/fleetBudget';
+import { tracingFor, type Tracing } from './adapters/tracing/optionalTracing';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Spans for workflows (bundled interceptors, exported through a sink) and activities; absent: none. */
+  tracing?: Tracing;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
  * it hears every answer the service gives and is shared by every batch of every rollout the worker
  * drives there.
  */
-export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
+export function createRolloutWorker({ connection, namespace, taskQueue, tracing, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   const admission = dependencies.admission ?? (dependencies.fleet instanceof HttpFleet ? dependencies.fleet.admission : undefined);
   return Worker.create({
     connection,
@@ -37,7 +40,8 @@ export function createRolloutWorker({ connection, namespace, taskQueue, ...depen
     taskQueue,
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
     activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
-    interceptors: { activity: activityInterceptors },
+    interceptors: { activity: [...(tracing?.worker.activity ?? []), ...activityInterceptors], workflowModules: tracing?.worker.workflowModules ?? [] },
+    ...(tracing ? { sinks: tracing.worker.sinks } : {}),
   });
 }
 
@@ -52,10 +56,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: new PinoTemporalLogger(logger), telemetryOptions: telemetryOptions(endpoints.METRICS_ADDRESS) });
   const ledger = await openLedger(ledgerLocation(config));
+  const tracing = tracingFor(config, 'worker');
   try {
-    await runWorker(config, endpoints, ledger, logger);
+    await runWorker(config, endpoints, ledger, logger, tracing);
   } finally {
     await ledger.close();
+    await tracing?.shutdown();
   }
 }
 
@@ -63,10 +69,10 @@ async function main(): Promise<void> {
  * The fleet budget when `FLEET_BUDGET_LIMIT` is set: the fleet is the task queue, one worker pool per
  * fleet. The worker's adaptive limit for the service goes with its requests.
  */
-async function fleetBudget(config: Config, fleet: HttpFleet): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
+async function fleetBudget(config: Config, fleet: HttpFleet, tracing: Tracing | undefined): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
   if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
   const connection = await Connection.connect(config.temporal.options);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client });
   const options = {
     fleet: config.TEMPORAL_TASK_QUEUE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -77,10 +83,10 @@ async function fleetBudget(config: Config, fleet: HttpFleet): Promise<{ budget?:
   return { budget: new TemporalFleetBudget(client, options), close: () => connection.close() };
 }
 
-async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger): Promise<void> {
+async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger, tracing: Tracing | undefined): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.options);
   const fleet = new HttpFleet({ baseUrl: requireFleetUrl(config) });
-  const { budget, close: closeBudget } = await fleetBudget(config, fleet);
+  const { budget, close: closeBudget } = await fleetBudget(config, fleet, tracing);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
@@ -92,8 +98,9 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
       ...(budget ? { budget } : {}),
+      ...(tracing ? { tracing } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url, tracesUrl: tracingSettings(config)?.tracesUrl }, 'worker started');
     await worker.run();
   } finally {
     await deviceApi?.close();
