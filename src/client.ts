@@ -11,6 +11,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from './config';
+import { rolloutDataConverter } from './adapters/codec/dataConverter';
 import { FailureType } from './engine/model/failures';
 import { fleetBudgetWorkflowId, handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
 import type { BudgetView } from './engine/model/budget';
@@ -58,7 +59,7 @@ export class RolloutClient {
 
   static async connect(config: Config): Promise<RolloutClient> {
     const connection = await Connection.connect(config.temporal.options);
-    return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace }), config.TEMPORAL_TASK_QUEUE);
+    return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace, dataConverter: rolloutDataConverter(config) }), config.TEMPORAL_TASK_QUEUE);
   }
 
   /**

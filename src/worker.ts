@@ -16,11 +16,15 @@ import { telemetryOptions } from './adapters/metrics/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
 import type { FleetBudget } from './engine/ports/fleetBudget';
+import type { DataConverter } from '@temporalio/common';
+import { rolloutDataConverter } from './adapters/codec/dataConverter';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Encrypts payloads when the environment has a codec key (`rolloutDataConverter`). */
+  dataConverter?: DataConverter;
 }
 
 /** The worker that runs rollouts: workflows from `src/engine/workflows`, activities wired to the given fleet and ledger. */
@@ -28,12 +32,13 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
  * The adaptive limit lives with the fleet client, one per service in this process: it hears every
  * answer the service gives and is shared by every batch of every rollout the worker drives there.
  */
-export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
+export function createRolloutWorker({ connection, namespace, taskQueue, dataConverter, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   const admission = dependencies.admission ?? (dependencies.fleet instanceof HttpFleet ? dependencies.fleet.admission : undefined);
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    ...(dataConverter ? { dataConverter } : {}),
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
     activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
     interceptors: { activity: [countOperationsInFlight] },
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
 async function fleetBudget(config: Config): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
   if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
   const connection = await Connection.connect(config.temporal.options);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: rolloutDataConverter(config) });
   const options = { fleet: config.TEMPORAL_TASK_QUEUE, taskQueue: config.TEMPORAL_TASK_QUEUE, limit: config.FLEET_BUDGET_LIMIT, leaseTtlMs: config.FLEET_BUDGET_LEASE_TTL_SECONDS * 1000 };
   return { budget: new TemporalFleetBudget(client, options), close: () => connection.close() };
 }
@@ -76,6 +81,7 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      dataConverter: rolloutDataConverter(config),
       fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
