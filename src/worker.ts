@@ -16,8 +16,9 @@ import { telemetryOptions } from './adapters/metrics/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
 import type { FleetBudget } from './engine/ports/fleetBudget';
-import type { DataConverter } from '@temporalio/common';
-import { rolloutDataConverter } from './adapters/codec/dataConverter';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { payloadCodec, rolloutDataConverter } from './adapters/codec/dataConverter';
+import { serveCodec } from './adapters/codec/codecServer';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -43,6 +44,12 @@ export function createRolloutWorker({ connection, namespace, taskQueue, dataConv
     activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
     interceptors: { activity: [countOperationsInFlight] },
   });
+}
+
+function requireCodec(config: Config): PayloadCodec {
+  const codec = payloadCodec(config);
+  if (!codec) throw new Error('CODEC_ADDRESS is set but FLEET_ROLLOUT_CODEC_KEY is not: set the key the codec server decrypts with, or unset CODEC_ADDRESS');
+  return codec;
 }
 
 export function requireFleetUrl(config: Config): string {
@@ -76,6 +83,7 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
   const connection = await NativeConnection.connect(config.temporal.options);
   const { budget, close: closeBudget } = await fleetBudget(config);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
+  const codec = endpoints.CODEC_ADDRESS && (await serveCodec(requireCodec(config), endpoints.CODEC_CORS_ORIGINS, endpoints.CODEC_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
@@ -88,10 +96,11 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
       ...(budget ? { budget } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url, codec: codec?.url }, 'worker started');
     await worker.run();
   } finally {
     await deviceApi?.close();
+    await codec?.close();
     await closeBudget();
     await connection.close();
   }
