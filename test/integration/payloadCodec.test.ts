@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
 import { planFor } from '../helpers/fixtures';
-import { exitOf, freePort, repoRoot, spawnTs, waitFor } from '../helpers/processes';
+import { exitOf, freePort, runRolloutCli, spawnTs, waitFor } from '../helpers/processes';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const UI_ORIGIN = 'http://localhost:8233';
@@ -76,12 +76,6 @@ describe('the payload codec on a dev server (worker process, client, CLI, codec 
     await served?.close();
   });
 
-  const cli = (extraEnv: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [path.join(repoRoot, 'bin/rollout.js'), ...args], { env: { ...process.env, ...extraEnv } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-    });
   const decode = (payloads: Payload[], origin = UI_ORIGIN): Promise<Response> =>
     fetch(`${codecUrl}/decode`, {
       method: 'POST',
@@ -94,7 +88,7 @@ describe('the payload codec on a dev server (worker process, client, CLI, codec 
     const client = await RolloutClient.connect(loadConfig({ ...process.env, ...env }));
     try {
       await client.start({ plan, speedup: 600, startedBy: 'ci' });
-      // Device ids reach the history as targets stay in the ledger, through what operators write, e.g. a reason.
+      // Targets stay in the ledger; device ids reach the history in what operators write, such as a reason.
       await client.pause(plan.rolloutId, { by: 'alice', reason: `${devices[0]!.id} reboots in a loop` });
       await client.resume(plan.rolloutId, { by: 'alice', reason: 'a bad power supply, not the firmware' });
       assert.equal((await client.result(plan.rolloutId)).state, 'completed');
@@ -122,11 +116,11 @@ describe('the payload codec on a dev server (worker process, client, CLI, codec 
     const plainText = decoded.map((payload) => Buffer.from(payload.data, 'base64').toString()).join('\n');
     for (const secret of [plan.firmware.url, devices[0]!.id]) assert.ok(plainText.includes(secret), `${secret} decodes from the history`);
 
-    const status = await cli(env, 'status', plan.rolloutId, '--json');
+    const status = await runRolloutCli(env, 'status', plan.rolloutId, '--json');
     assert.equal(status.code, 0, status.stderr);
     assert.equal((JSON.parse(status.stdout) as RolloutStatus).state, 'completed');
     const { FLEET_ROLLOUT_CODEC_KEY: _key, ...keyless } = env;
-    const refused = await cli(keyless, 'status', plan.rolloutId);
+    const refused = await runRolloutCli(keyless, 'status', plan.rolloutId);
     assert.notEqual(refused.code, 0, 'the CLI without the key cannot read the status');
     assert.match(refused.stderr, /encoding/i);
   });
