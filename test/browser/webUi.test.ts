@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createActivities } from '../../src/engine/activities';
-import { loadConfig } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
+import { CodecEnvironment } from '../../src/adapters/codec/codecKeys';
+import { serveCodec, type ServedCodec } from '../../src/adapters/codec/codecServer';
+import { payloadCodec, rolloutDataConverter } from '../../src/adapters/codec/dataConverter';
+import { parseOrThrow } from '../../src/engine/model/validation';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import { RolloutClient } from '../../src/client';
@@ -32,16 +37,8 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      // CI installs Chromium, so there a missing browser is a failure; a developer machine may lack it.
-      if (process.env.CI) throw new Error(`no ${CHROMIUM}: .ci/run should have installed it`);
-      console.warn(`    skipped: no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
-      this.skip();
-    }
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const dir = path.join(repoRoot, 'test-artifacts');
-    server = await startDevServer({ config: { ...loadDevConfig(), dbFile: undefined }, port: await freePort(), uiPort: await freePort(), logFile: path.join(dir, 'web-ui-dev-server.log') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromiumOrSkip(this);
+    server = await startUiDevServer({ uiPort: await freePort() });
   });
 
   after(async () => {
@@ -54,16 +51,9 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
     const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
     // Batch gaps of 30 s of real time: the rollout runs for the whole test.
     const plan = planFor('web-ui', { stages: [{ name: 'canary', devices: 5 }, { name: 'wave', devices: 20 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
-    const connection = await NativeConnection.connect({ address: server.address });
     const client = await RolloutClient.connect(config);
     try {
-      const worker = await Worker.create({
-        connection,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
-      });
-      await worker.runUntil(async () => {
+      await withConfiguredWorker(config, fleet, async () => {
         await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
         await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
         const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -94,10 +84,91 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
       });
     } finally {
       await client.close();
-      await connection.close();
     }
   });
 });
+
+/**
+ * The Web UI of a dev server pointed at the worker's codec server: the UI's page posts the encrypted
+ * payloads to `/codec/decode` from its own origin, and shows what comes back.
+ */
+describe('the Web UI decoding an encrypted rollout through the codec server (dev server with UI, headless Chromium)', function () {
+  this.timeout(120_000);
+  const keyEnv = { FLEET_ROLLOUT_CODEC_KEY: `web-ui:${randomBytes(32).toString('base64')}` };
+  let server: RunningDevServer;
+  let codec: ServedCodec;
+  let browser: Browser;
+
+  before(async function () {
+    browser = await launchChromiumOrSkip(this);
+    const uiPort = await freePort();
+    codec = await serveCodec(payloadCodec(parseOrThrow(CodecEnvironment, keyEnv, 'environment'))!, [`http://127.0.0.1:${uiPort}`], { host: '127.0.0.1', port: 0 });
+    server = await startUiDevServer({ uiPort, uiCodecEndpoint: codec.url });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await codec?.close();
+  });
+
+  it("shows the encrypted rollout's input and current details in clear", async () => {
+    const config = loadConfig({ ...process.env, ...keyEnv, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('web-ui-codec') });
+    const fleet = new MemoryFleet({ devices: generateDevices({ count: 10 }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
+    const plan = planFor('web-ui-codec', { stages: [{ name: 'wave', devices: 10 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
+    const client = await RolloutClient.connect(config);
+    try {
+      await withConfiguredWorker(config, fleet, async () => {
+        await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
+        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+        await page.goto(`${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}`);
+        await page.getByText(plan.firmware.url).first().waitFor({ timeout: 15_000 });
+        await assertCurrentDetails(page, /RUNNING/);
+        await page.screenshot({ path: path.join(SCREENSHOTS, '7-decoded.png') });
+        await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
+        await client.result(plan.rolloutId);
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** Chromium for the test, or the test skipped where there is none and this is not CI. */
+async function launchChromiumOrSkip(context: Mocha.Context): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    // CI installs Chromium, so there a missing browser is a failure; a developer machine may lack it.
+    if (process.env.CI) throw new Error(`no ${CHROMIUM}: .ci/run should have installed it`);
+    console.warn(`    skipped: no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
+    context.skip();
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** An in-memory dev server with its Web UI on `uiPort`, for this file's tests alone. */
+async function startUiDevServer(overrides: { uiPort: number; uiCodecEndpoint?: string }): Promise<RunningDevServer> {
+  const logFile = path.join(repoRoot, 'test-artifacts', `web-ui-dev-server-${overrides.uiPort}.log`);
+  return startDevServer({ config: { ...loadDevConfig(), dbFile: undefined }, port: await freePort(), ...overrides, logFile });
+}
+
+/** A rollout worker on the config's server and task queue, with its data converter (the codec when the config has a key), while `body` runs. */
+async function withConfiguredWorker(config: Config, fleet: MemoryFleet, body: () => Promise<void>): Promise<void> {
+  const connection = await NativeConnection.connect(config.temporal.options);
+  try {
+    const worker = await Worker.create({
+      connection,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      dataConverter: rolloutDataConverter(config),
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
+    });
+    await worker.runUntil(body);
+  } finally {
+    await connection.close();
+  }
+}
 
 /** The UI's "Current Details" (User Metadata tab) render what `setCurrentDetails` last said, in a frame of their own. */
 async function assertCurrentDetails(page: Page, expected: RegExp): Promise<void> {
