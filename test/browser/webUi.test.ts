@@ -17,6 +17,7 @@ import { loadDevConfig, startDevServer, type RunningDevServer } from '../../rig/
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
+import type { PlanInput } from '../../src/engine/model/plan';
 import { testTrustedKeys } from '../helpers/artifacts';
 import { signatureVerifier } from '../../src/adapters/artifacts/verify';
 import { freePort, repoRoot, waitFor } from '../helpers/processes';
@@ -48,43 +49,30 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
 
   it('pauses a running rollout from the signal dialog, sees it paused, and resumes it the same way', async () => {
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('web-ui') });
-    const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
     // Batch gaps of 30 s of real time: the rollout runs for the whole test.
     const plan = planFor('web-ui', { stages: [{ name: 'canary', devices: 5 }, { name: 'wave', devices: 20 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
-    const client = await RolloutClient.connect(config);
-    try {
-      await withConfiguredWorker(config, fleet, async () => {
-        await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
-        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-        const workflowPage = `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}`;
+    await withRolloutInUi({ server, browser, config, plan, devices: 25 }, async ({ page, client, workflowPage }) => {
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /RUNNING/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '1-running.png') });
 
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /RUNNING/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '1-running.png') });
+      await sendSignal(page, operatorMessages.pause.name, { by: 'alice@ui', reason: 'crash reports from rev-b' }, '2-pause');
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'paused', 'the query to report paused');
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /PAUSED[\s\S]*Last operator action: pause by alice@ui — crash reports from rev-b \(signal\)/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '3-paused.png') });
+      await assertListedAs(page, `${server.uiUrl}/namespaces/${server.namespace}/workflows`, 'paused', rolloutWorkflowId(plan.rolloutId));
 
-        await sendSignal(page, operatorMessages.pause.name, { by: 'alice@ui', reason: 'crash reports from rev-b' }, '2-pause');
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'paused', 'the query to report paused');
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /PAUSED[\s\S]*Last operator action: pause by alice@ui — crash reports from rev-b \(signal\)/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '3-paused.png') });
-        await assertListedAs(page, `${server.uiUrl}/namespaces/${server.namespace}/workflows`, 'paused', rolloutWorkflowId(plan.rolloutId));
+      await page.goto(workflowPage);
+      await sendSignal(page, operatorMessages.resume.name, { by: 'alice@ui', reason: 'false alarm' }, '5-resume');
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the query to report running again');
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /RUNNING[\s\S]*Last operator action: resume by alice@ui — false alarm \(signal\)/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '6-resumed.png') });
 
-        await page.goto(workflowPage);
-        await sendSignal(page, operatorMessages.resume.name, { by: 'alice@ui', reason: 'false alarm' }, '5-resume');
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the query to report running again');
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /RUNNING[\s\S]*Last operator action: resume by alice@ui — false alarm \(signal\)/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '6-resumed.png') });
-
-        const audit = (await client.status(plan.rolloutId)).audit.map(({ action, by, via }) => [action, by, via]);
-        assert.deepEqual(audit, [['start', 'release-bot', 'start'], ['pause', 'alice@ui', 'signal'], ['resume', 'alice@ui', 'signal']]);
-        await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
-        await client.result(plan.rolloutId);
-      });
-    } finally {
-      await client.close();
-    }
+      const audit = (await client.status(plan.rolloutId)).audit.map(({ action, by, via }) => [action, by, via]);
+      assert.deepEqual(audit, [['start', 'release-bot', 'start'], ['pause', 'alice@ui', 'signal'], ['resume', 'alice@ui', 'signal']]);
+    });
   });
 });
 
@@ -114,24 +102,13 @@ describe('the Web UI decoding an encrypted rollout through the codec server (dev
 
   it("shows the encrypted rollout's input and current details in clear", async () => {
     const config = loadConfig({ ...process.env, ...keyEnv, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('web-ui-codec') });
-    const fleet = new MemoryFleet({ devices: generateDevices({ count: 10 }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
     const plan = planFor('web-ui-codec', { stages: [{ name: 'wave', devices: 10 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
-    const client = await RolloutClient.connect(config);
-    try {
-      await withConfiguredWorker(config, fleet, async () => {
-        await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
-        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-        await page.goto(`${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}`);
-        await page.getByText(plan.firmware.url).first().waitFor({ timeout: 15_000 });
-        await assertCurrentDetails(page, /RUNNING/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '7-decoded.png') });
-        await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
-        await client.result(plan.rolloutId);
-      });
-    } finally {
-      await client.close();
-    }
+    await withRolloutInUi({ server, browser, config, plan, devices: 10 }, async ({ page, workflowPage }) => {
+      await page.goto(workflowPage);
+      await page.getByText(plan.firmware.url).first().waitFor({ timeout: 15_000 });
+      await assertCurrentDetails(page, /RUNNING/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '7-decoded.png') });
+    });
   });
 });
 
@@ -153,9 +130,24 @@ async function startUiDevServer(overrides: { uiPort: number; uiCodecEndpoint?: s
   return startDevServer({ config: { ...loadDevConfig(), dbFile: undefined }, port: await freePort(), ...overrides, logFile });
 }
 
-/** A rollout worker on the config's server and task queue, with its data converter (the codec when the config has a key), while `body` runs. */
-async function withConfiguredWorker(config: Config, fleet: MemoryFleet, body: () => Promise<void>): Promise<void> {
+interface RolloutInUi {
+  page: Page;
+  client: RolloutClient;
+  /** The rollout's page in the Web UI. */
+  workflowPage: string;
+}
+
+/**
+ * `plan` running on a worker of its own (with the codec when the config has a key) on a fleet of
+ * `devices`, and a new browser page, while `body` operates it; the rollout is aborted after.
+ */
+async function withRolloutInUi(
+  { server, browser, config, plan, devices }: { server: RunningDevServer; browser: Browser; config: Config; plan: PlanInput & { rolloutId: string }; devices: number },
+  body: (rollout: RolloutInUi) => Promise<void>,
+): Promise<void> {
+  const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
   const connection = await NativeConnection.connect(config.temporal.options);
+  const client = await RolloutClient.connect(config);
   try {
     const worker = await Worker.create({
       connection,
@@ -164,8 +156,16 @@ async function withConfiguredWorker(config: Config, fleet: MemoryFleet, body: ()
       workflowBundle: await workflowBundle(),
       activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
     });
-    await worker.runUntil(body);
+    await worker.runUntil(async () => {
+      await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await body({ page, client, workflowPage: `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}` });
+      await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
+      await client.result(plan.rolloutId);
+    });
   } finally {
+    await client.close();
     await connection.close();
   }
 }
