@@ -11,6 +11,9 @@ import {
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from './config';
+import { rolloutDataConverter } from './adapters/codec/dataConverter';
+import { connectionIdentity } from './client/connectionIdentity';
+import type { ConnectionIdentity } from './engine/model/connectionIdentity';
 import { FailureType } from './engine/model/failures';
 import { fleetBudgetWorkflowId, handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
 import type { BudgetView } from './engine/model/budget';
@@ -21,7 +24,7 @@ import type { handOverWorkflow } from './engine/workflows/handOver';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
 import { resolveRollout, type RolloutInput, type RolloutReport } from './engine/model/rollout';
 import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from './engine/workflows/searchAttributes';
-import type { RolloutStatus } from './engine/model/status';
+import { actorOf, type RolloutStatus } from './engine/model/status';
 import { parseOrThrow } from './engine/model/validation';
 import type { rolloutWorkflow } from './engine/workflows/rollout';
 import { RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
@@ -48,23 +51,33 @@ export interface RolloutReportView {
   result?: RolloutReport;
 }
 
-type RequestOf<M extends OperatorMessage> = z.input<M['request']>;
+/** What the caller says; the identity comes from the connection alone. */
+type RequestOf<M extends OperatorMessage> = Omit<z.input<M['request']>, 'identity'>;
 
-/** Release tooling's handle on rollouts: start from a plan, read status, steer with acknowledged updates. */
+/**
+ * Release tooling's handle on rollouts: start from a plan, read status, steer with acknowledged
+ * updates. Every start and steering action carries `identity`, what the connection authenticated
+ * as, next to the operator's own `by`.
+ */
 export class RolloutClient {
+  private readonly stamp: { identity?: ConnectionIdentity };
+
   constructor(
     readonly client: Client,
     private readonly taskQueue: string,
-    /** Ended by `close`: the spans of this client's calls are exported by then. */
-    private readonly tracing?: Tracing,
-  ) {}
+    /** What the connection authenticated as, and the tracing `close` ends (its spans are exported by then). */
+    private readonly connected: { identity?: ConnectionIdentity; tracing?: Tracing } = {},
+  ) {
+    this.stamp = connected.identity ? { identity: connected.identity } : {};
+  }
 
   /** Traces every call to Temporal when the `OTEL_*` variables turn tracing on (see the README's *Tracing*). */
   static async connect(config: Config): Promise<RolloutClient> {
     const tracing = tracingFor(config, 'client');
     try {
       const connection = await Connection.connect(config.temporal.options);
-      return new RolloutClient(new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client }), config.TEMPORAL_TASK_QUEUE, tracing);
+      const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: rolloutDataConverter(config), ...tracing?.client });
+      return new RolloutClient(client, config.TEMPORAL_TASK_QUEUE, { identity: connectionIdentity(config.temporal.options), ...(tracing ? { tracing } : {}) });
     } catch (error) {
       await tracing?.shutdown();
       throw error;
@@ -77,8 +90,8 @@ export class RolloutClient {
    * (the ledger's claims, see *Many rollouts on one fleet* in the README).
    * The workflow gets the input with every default applied here, once, and applies none itself.
    */
-  async start(input: RolloutInput): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
-    const resolved = resolveRollout(input);
+  async start(input: Omit<RolloutInput, 'identity'>): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+    const resolved = resolveRollout({ ...input, ...this.stamp });
     const { rolloutId, firmware } = resolved.plan;
     try {
       return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
@@ -137,13 +150,13 @@ export class RolloutClient {
    * Moves the devices `from` holds (all, or `devices`) to the rollout `to`, or frees them without
    * `to`; `from` sends them no further command. Works whatever state `from` is in, terminated too.
    */
-  async handOver(request: HandOverRequest): Promise<HandOverResult> {
-    const parsed = parseOrThrow(HandOverRequest, request, 'hand-over request');
+  async handOver(request: Omit<HandOverRequest, 'identity'>): Promise<HandOverResult> {
+    const parsed = parseOrThrow(HandOverRequest, { ...request, ...this.stamp }, 'hand-over request');
     return this.client.workflow.execute<typeof handOverWorkflow>('handOverWorkflow' satisfies typeof handOverWorkflow.name, {
       taskQueue: this.taskQueue,
       workflowId: handOverWorkflowId(parsed.from, randomUUID()),
       args: [parsed],
-      staticSummary: `hand over devices of ${parsed.from} ${parsed.to === undefined ? 'to the next rollout' : `to ${parsed.to}`}: ${parsed.reason} (${parsed.by})`,
+      staticSummary: `hand over devices of ${parsed.from} ${parsed.to === undefined ? 'to the next rollout' : `to ${parsed.to}`}: ${parsed.reason} (${actorOf(parsed)})`,
     });
   }
 
@@ -188,14 +201,15 @@ export class RolloutClient {
 
   async close(): Promise<void> {
     await this.client.connection.close();
-    await this.tracing?.shutdown();
+    await this.connected.tracing?.shutdown();
   }
 
   private async send<M extends OperatorMessage>(message: M, rolloutId: string, request: RequestOf<M>): Promise<OperatorAck> {
-    parseOrThrow(message.request, request, `${message.name} request`);
+    const stamped = { ...request, ...this.stamp };
+    parseOrThrow(message.request, stamped, `${message.name} request`);
     const handle = this.handle(rolloutId);
     try {
-      return await handle.executeUpdate(message.update, { args: [request] });
+      return await handle.executeUpdate(message.update, { args: [stamped] });
     } catch (error) {
       throw await this.explainRefusal(error, rolloutId, message.name);
     }

@@ -7,6 +7,7 @@ import { TASK_QUEUE } from './engine/model/ids';
 import { parseOrThrow } from './engine/model/validation';
 import { TrustedKeys } from './adapters/artifacts/verify';
 import { defaultDataDir, type LedgerLocation } from './adapters/ledger/ledgerDatabase';
+import { CodecEnvironment } from './adapters/codec/codecKeys';
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'write an http(s) URL, e.g. http://127.0.0.1:4318' });
 const OtlpProtocol = z.enum(['http/protobuf', 'http/json'], { error: 'write http/protobuf or http/json: traces go over OTLP/HTTP (no gRPC exporter is installed)' });
@@ -59,6 +60,7 @@ export const Environment = z.object({
   /** A lease of the fleet budget not renewed for this long (a dead worker's) comes back to the budget. */
   FLEET_BUDGET_LEASE_TTL_SECONDS: z.coerce.number().positive('seconds above 0, e.g. 60').default(60),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  ...CodecEnvironment.shape,
 });
 
 /** Where Temporal is and how to reach it, resolved as the Temporal CLI does (profile file, then TEMPORAL_* variables). */

@@ -17,6 +17,9 @@ import { Client, Connection } from '@temporalio/client';
 import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
 import type { FleetBudget } from './engine/ports/fleetBudget';
 import { tracingFor, type Tracing } from './adapters/tracing/optionalTracing';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { payloadCodec, rolloutDataConverter } from './adapters/codec/dataConverter';
+import { serveCodec } from './adapters/codec/codecServer';
 
 export interface RolloutWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
@@ -24,6 +27,8 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
   taskQueue: string;
   /** Spans for workflows (bundled interceptors, exported through a sink) and activities; absent: none. */
   tracing?: Tracing;
+  /** Encrypts payloads when the environment has a codec key (`rolloutDataConverter`). */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -32,17 +37,24 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
  * it hears every answer the service gives and is shared by every batch of every rollout the worker
  * drives there.
  */
-export function createRolloutWorker({ connection, namespace, taskQueue, tracing, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
+export function createRolloutWorker({ connection, namespace, taskQueue, tracing, dataConverter, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   const admission = dependencies.admission ?? (dependencies.fleet instanceof HttpFleet ? dependencies.fleet.admission : undefined);
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    ...(dataConverter ? { dataConverter } : {}),
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
     activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
     interceptors: { activity: [...(tracing?.worker.activity ?? []), ...activityInterceptors], workflowModules: tracing?.worker.workflowModules ?? [] },
     ...(tracing ? { sinks: tracing.worker.sinks } : {}),
   });
+}
+
+function requireCodec(config: Config): PayloadCodec {
+  const codec = payloadCodec(config);
+  if (!codec) throw new Error('CODEC_ADDRESS is set but FLEET_ROLLOUT_CODEC_KEY is not: set the key the codec server decrypts with, or unset CODEC_ADDRESS');
+  return codec;
 }
 
 export function requireFleetUrl(config: Config): string {
@@ -72,7 +84,7 @@ async function main(): Promise<void> {
 async function fleetBudget(config: Config, fleet: HttpFleet, tracing: Tracing | undefined): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
   if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
   const connection = await Connection.connect(config.temporal.options);
-  const client = new Client({ connection, namespace: config.temporal.namespace, ...tracing?.client });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: rolloutDataConverter(config), ...tracing?.client });
   const options = {
     fleet: config.TEMPORAL_TASK_QUEUE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -88,11 +100,13 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
   const fleet = new HttpFleet({ baseUrl: requireFleetUrl(config) });
   const { budget, close: closeBudget } = await fleetBudget(config, fleet, tracing);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
+  const codec = endpoints.CODEC_ADDRESS && (await serveCodec(requireCodec(config), endpoints.CODEC_CORS_ORIGINS, endpoints.CODEC_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      dataConverter: rolloutDataConverter(config),
       fleet,
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
@@ -100,10 +114,14 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       ...(budget ? { budget } : {}),
       ...(tracing ? { tracing } : {}),
     });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url, tracesUrl: tracingSettings(config)?.tracesUrl }, 'worker started');
+    logger.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporal.options.address, metrics: endpoints.METRICS_ADDRESS, deviceApi: deviceApi?.url, codec: codec?.url, tracesUrl: tracingSettings(config)?.tracesUrl },
+      'worker started',
+    );
     await worker.run();
   } finally {
     await deviceApi?.close();
+    await codec?.close();
     await closeBudget();
     await connection.close();
   }

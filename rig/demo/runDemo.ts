@@ -19,6 +19,7 @@ import { serveSimulator } from '../simulator/serveSimulator';
 import { SimulatedFleet } from '../simulator/simulatedFleet';
 import { SimulatorClient } from '../simulator/simulatorClient';
 import { createRolloutWorker } from '../../src/worker';
+import { rolloutDataConverter } from '../../src/adapters/codec/dataConverter';
 import { FleetObserver } from './fleetObserver';
 import type { DemoOptions } from './options';
 
@@ -69,6 +70,7 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      dataConverter: rolloutDataConverter(config),
       fleet: fleetClient,
       ledger,
       artifacts: signatureVerifier(firmware.trustedKeys),

@@ -39,6 +39,8 @@ export const DevConfigSchema = z.strictObject({
   uiPort: portNumber.default(8233),
   dbFile: z.string({ error: 'must be a file path such as .temporal/dev.db (omit it for an in-memory server)' }).min(1).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('warn'),
+  /** The codec server the Web UI decodes payloads with: a worker's CODEC_ADDRESS, as http://127.0.0.1:8234/codec. */
+  uiCodecEndpoint: z.url({ protocol: /^https?$/, error: "must be the worker's codec endpoint, such as http://127.0.0.1:8234/codec" }).optional(),
   searchAttributes: z
     .record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'search attribute names must be identifiers such as RolloutState' }),
@@ -59,6 +61,7 @@ export interface DevServerOverrides {
   uiPort?: number;
   dbFile?: string;
   headless?: boolean;
+  uiCodecEndpoint?: string;
 }
 
 export function loadDevConfig(configPath = DEFAULT_CONFIG_PATH): DevConfig {
@@ -101,17 +104,19 @@ function effectiveSettings(config: DevConfig, overrides: DevServerOverrides) {
     port: overrides.port ?? config.port,
     uiPort: overrides.uiPort ?? config.uiPort,
     dbFile: overrides.dbFile ?? config.dbFile,
+    uiCodecEndpoint: overrides.uiCodecEndpoint ?? config.uiCodecEndpoint,
   };
 }
 
 /** Flags for `temporal server start-dev` (the subcommand itself not included). */
 export function startDevFlags(config: DevConfig, overrides: DevServerOverrides = {}): string[] {
-  const { port, uiPort, dbFile } = effectiveSettings(config, overrides);
+  const { port, uiPort, dbFile, uiCodecEndpoint } = effectiveSettings(config, overrides);
   return [
     ['--namespace', config.namespace],
     ['--ip', config.ip],
     ['--port', String(port)],
     overrides.headless ? ['--headless'] : ['--ui-port', String(uiPort)],
+    uiCodecEndpoint && !overrides.headless ? ['--ui-codec-endpoint', uiCodecEndpoint] : [],
     dbFile ? ['--db-filename', dbFile] : [],
     ['--log-level', config.logLevel],
     ...Object.entries(config.searchAttributes).map(([name, type]) => ['--search-attribute', `${name}=${type}`]),

@@ -1,6 +1,6 @@
 import type { OperatorAck } from '../engine/workflows/messages';
 import type { MissedReport } from '../engine/model/rollout';
-import type { AuditEntry, RolloutStatus } from '../engine/model/status';
+import { actorOf, type AuditEntry, type RolloutStatus } from '../engine/model/status';
 import type { HandOverResult } from '../engine/model/deviceClaims';
 import { budgetHeadline, type BudgetView } from '../engine/model/budget';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
@@ -24,7 +24,7 @@ const stageRows = ({ stages, catchUp }: RolloutStatus) =>
   [...stages, ...(catchUp ? [catchUp] : [])].map(({ name, devices, batchesDone, batches, state, counts, successRate }) => ({ stage: name, devices, batches: `${batchesDone}/${batches}`, state, ...counts, success: percent(successRate) }));
 
 const auditLine = (entry: AuditEntry) =>
-  `${entry.at}  ${entry.action} by ${entry.by} (${entry.via})${entry.reason ? `: ${entry.reason}` : ''}${entry.rejected ? `  REFUSED: ${entry.rejected}` : ''}`;
+  `${entry.at}  ${entry.action} by ${actorOf(entry)} (${entry.via})${entry.reason ? `: ${entry.reason}` : ''}${entry.rejected ? `  REFUSED: ${entry.rejected}` : ''}`;
 
 /** `stage pilot batch 2/4`, or undefined between stages. */
 export const rolloutPosition = ({ currentStage, currentBatch }: RolloutStatus): string | undefined =>

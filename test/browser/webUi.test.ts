@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createActivities } from '../../src/engine/activities';
-import { loadConfig } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
+import { CodecEnvironment } from '../../src/adapters/codec/codecKeys';
+import { serveCodec, type ServedCodec } from '../../src/adapters/codec/codecServer';
+import { payloadCodec, rolloutDataConverter } from '../../src/adapters/codec/dataConverter';
+import { parseOrThrow } from '../../src/engine/model/validation';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import { RolloutClient } from '../../src/client';
@@ -12,6 +17,7 @@ import { loadDevConfig, startDevServer, type RunningDevServer } from '../../rig/
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
+import type { PlanInput } from '../../src/engine/model/plan';
 import { testTrustedKeys } from '../helpers/artifacts';
 import { signatureVerifier } from '../../src/adapters/artifacts/verify';
 import { freePort, repoRoot, waitFor } from '../helpers/processes';
@@ -32,16 +38,8 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      // CI installs Chromium, so there a missing browser is a failure; a developer machine may lack it.
-      if (process.env.CI) throw new Error(`no ${CHROMIUM}: .ci/run should have installed it`);
-      console.warn(`    skipped: no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
-      this.skip();
-    }
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const dir = path.join(repoRoot, 'test-artifacts');
-    server = await startDevServer({ config: { ...loadDevConfig(), dbFile: undefined }, port: await freePort(), uiPort: await freePort(), logFile: path.join(dir, 'web-ui-dev-server.log') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromiumOrSkip(this);
+    server = await startUiDevServer({ uiPort: await freePort() });
   });
 
   after(async () => {
@@ -51,53 +49,126 @@ describe('an operator in the Temporal Web UI (dev server with UI, headless Chrom
 
   it('pauses a running rollout from the signal dialog, sees it paused, and resumes it the same way', async () => {
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('web-ui') });
-    const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
     // Batch gaps of 30 s of real time: the rollout runs for the whole test.
     const plan = planFor('web-ui', { stages: [{ name: 'canary', devices: 5 }, { name: 'wave', devices: 20 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
-    const connection = await NativeConnection.connect({ address: server.address });
-    const client = await RolloutClient.connect(config);
-    try {
-      const worker = await Worker.create({
-        connection,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
-      });
-      await worker.runUntil(async () => {
-        await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
-        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-        const workflowPage = `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}`;
+    await withRolloutInUi({ server, browser, config, plan, devices: 25 }, async ({ page, client, workflowPage }) => {
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /RUNNING/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '1-running.png') });
 
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /RUNNING/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '1-running.png') });
+      await sendSignal(page, operatorMessages.pause.name, { by: 'alice@ui', reason: 'crash reports from rev-b' }, '2-pause');
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'paused', 'the query to report paused');
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /PAUSED[\s\S]*Last operator action: pause by alice@ui — crash reports from rev-b \(signal\)/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '3-paused.png') });
+      await assertListedAs(page, `${server.uiUrl}/namespaces/${server.namespace}/workflows`, 'paused', rolloutWorkflowId(plan.rolloutId));
 
-        await sendSignal(page, operatorMessages.pause.name, { by: 'alice@ui', reason: 'crash reports from rev-b' }, '2-pause');
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'paused', 'the query to report paused');
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /PAUSED[\s\S]*Last operator action: pause by alice@ui — crash reports from rev-b \(signal\)/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '3-paused.png') });
-        await assertListedAs(page, `${server.uiUrl}/namespaces/${server.namespace}/workflows`, 'paused', rolloutWorkflowId(plan.rolloutId));
+      await page.goto(workflowPage);
+      await sendSignal(page, operatorMessages.resume.name, { by: 'alice@ui', reason: 'false alarm' }, '5-resume');
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the query to report running again');
+      await page.goto(workflowPage);
+      await assertCurrentDetails(page, /RUNNING[\s\S]*Last operator action: resume by alice@ui — false alarm \(signal\)/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '6-resumed.png') });
 
-        await page.goto(workflowPage);
-        await sendSignal(page, operatorMessages.resume.name, { by: 'alice@ui', reason: 'false alarm' }, '5-resume');
-        await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the query to report running again');
-        await page.goto(workflowPage);
-        await assertCurrentDetails(page, /RUNNING[\s\S]*Last operator action: resume by alice@ui — false alarm \(signal\)/);
-        await page.screenshot({ path: path.join(SCREENSHOTS, '6-resumed.png') });
-
-        const audit = (await client.status(plan.rolloutId)).audit.map(({ action, by, via }) => [action, by, via]);
-        assert.deepEqual(audit, [['start', 'release-bot', 'start'], ['pause', 'alice@ui', 'signal'], ['resume', 'alice@ui', 'signal']]);
-        await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
-        await client.result(plan.rolloutId);
-      });
-    } finally {
-      await client.close();
-      await connection.close();
-    }
+      const audit = (await client.status(plan.rolloutId)).audit.map(({ action, by, via }) => [action, by, via]);
+      assert.deepEqual(audit, [['start', 'release-bot', 'start'], ['pause', 'alice@ui', 'signal'], ['resume', 'alice@ui', 'signal']]);
+    });
   });
 });
+
+/**
+ * The Web UI of a dev server pointed at the worker's codec server: the UI's page posts the encrypted
+ * payloads to `/codec/decode` from its own origin, and shows what comes back.
+ */
+describe('the Web UI decoding an encrypted rollout through the codec server (dev server with UI, headless Chromium)', function () {
+  this.timeout(120_000);
+  const keyEnv = { FLEET_ROLLOUT_CODEC_KEY: `web-ui:${randomBytes(32).toString('base64')}` };
+  let server: RunningDevServer;
+  let codec: ServedCodec;
+  let browser: Browser;
+
+  before(async function () {
+    browser = await launchChromiumOrSkip(this);
+    const uiPort = await freePort();
+    codec = await serveCodec(payloadCodec(parseOrThrow(CodecEnvironment, keyEnv, 'environment'))!, [`http://127.0.0.1:${uiPort}`], { host: '127.0.0.1', port: 0 });
+    server = await startUiDevServer({ uiPort, uiCodecEndpoint: codec.url });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await codec?.close();
+  });
+
+  it("shows the encrypted rollout's input and current details in clear", async () => {
+    const config = loadConfig({ ...process.env, ...keyEnv, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('web-ui-codec') });
+    const plan = planFor('web-ui-codec', { stages: [{ name: 'wave', devices: 10 }], defaults: { batchSize: 5, batchGap: '30 minutes' } });
+    await withRolloutInUi({ server, browser, config, plan, devices: 10 }, async ({ page, workflowPage }) => {
+      await page.goto(workflowPage);
+      await page.getByText(plan.firmware.url).first().waitFor({ timeout: 15_000 });
+      await assertCurrentDetails(page, /RUNNING/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, '7-decoded.png') });
+    });
+  });
+});
+
+/** Chromium for the test, or the test skipped where there is none and this is not CI. */
+async function launchChromiumOrSkip(context: Mocha.Context): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    // CI installs Chromium, so there a missing browser is a failure; a developer machine may lack it.
+    if (process.env.CI) throw new Error(`no ${CHROMIUM}: .ci/run should have installed it`);
+    console.warn(`    skipped: no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
+    context.skip();
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** An in-memory dev server with its Web UI on `uiPort`, for this file's tests alone. */
+async function startUiDevServer(overrides: { uiPort: number; uiCodecEndpoint?: string }): Promise<RunningDevServer> {
+  const logFile = path.join(repoRoot, 'test-artifacts', `web-ui-dev-server-${overrides.uiPort}.log`);
+  return startDevServer({ config: { ...loadDevConfig(), dbFile: undefined }, port: await freePort(), ...overrides, logFile });
+}
+
+interface RolloutInUi {
+  page: Page;
+  client: RolloutClient;
+  /** The rollout's page in the Web UI. */
+  workflowPage: string;
+}
+
+/**
+ * `plan` running on a worker of its own (with the codec when the config has a key) on a fleet of
+ * `devices`, and a new browser page, while `body` operates it; the rollout is aborted after.
+ */
+async function withRolloutInUi(
+  { server, browser, config, plan, devices }: { server: RunningDevServer; browser: Browser; config: Config; plan: PlanInput & { rolloutId: string }; devices: number },
+  body: (rollout: RolloutInUi) => Promise<void>,
+): Promise<void> {
+  const fleet = new MemoryFleet({ devices: generateDevices({ count: devices }), phases: { queued: 20, downloading: 100, downloaded: 20, installing: 50, rebooting: 50 } });
+  const connection = await NativeConnection.connect(config.temporal.options);
+  const client = await RolloutClient.connect(config);
+  try {
+    const worker = await Worker.create({
+      connection,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      dataConverter: rolloutDataConverter(config),
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ fleet, ledger: await temporaryLedger(), artifacts: signatureVerifier(testTrustedKeys) }),
+    });
+    await worker.runUntil(async () => {
+      await client.start({ plan, speedup: 60, startedBy: 'release-bot' });
+      await waitFor(async () => (await client.status(plan.rolloutId)).state === 'running', 'the rollout to run');
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await body({ page, client, workflowPage: `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(rolloutWorkflowId(plan.rolloutId))}` });
+      await client.abort(plan.rolloutId, { by: 'test', reason: 'end of test' });
+      await client.result(plan.rolloutId);
+    });
+  } finally {
+    await client.close();
+    await connection.close();
+  }
+}
 
 /** The UI's "Current Details" (User Metadata tab) render what `setCurrentDetails` last said, in a frame of their own. */
 async function assertCurrentDetails(page: Page, expected: RegExp): Promise<void> {

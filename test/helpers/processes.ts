@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,3 +36,17 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 export function exitOf(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The `rollout` CLI in a process of its own, with `env` over this process's environment. */
+export const runRolloutCli = (env: Record<string, string>, ...args: string[]): Promise<CliRun> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'bin/rollout.js'), ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });

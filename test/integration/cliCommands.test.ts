@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,14 +17,8 @@ import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { RolloutMetric } from '../../src/engine/model/metricNames';
 import { firmware, planFor } from '../helpers/fixtures';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
-import { exitOf, freePort, repoRoot, spawnTs, waitFor } from '../helpers/processes';
+import { exitOf, freePort, runRolloutCli, spawnTs, waitFor, type CliRun } from '../helpers/processes';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * The `rollout` CLI as a release script runs it: one process per command against a real worker
@@ -64,12 +58,7 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
     await served?.close();
   });
 
-  const rollout = (...args: string[]): Promise<CliRun> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [path.join(repoRoot, 'bin/rollout.js'), ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-    });
+  const rollout = (...args: string[]): Promise<CliRun> => runRolloutCli(env, ...args);
   const json = <T>(run: CliRun, code: number = ExitCode.ok): T => {
     assert.equal(run.code, code, `exit ${run.code}, stderr: ${run.stderr}`);
     return JSON.parse(run.stdout) as T;

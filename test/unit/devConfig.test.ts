@@ -68,6 +68,15 @@ describe('startDevFlags', () => {
     assert.deepEqual(flags.slice(0, 9), ['--namespace', 'default', '--ip', '127.0.0.1', '--port', '17233', '--headless', '--db-filename', '/tmp/x.db']);
   });
 
+  it("points the Web UI at a codec server from the config or an override, and refuses an endpoint that is no URL", () => {
+    const endpoint = 'http://127.0.0.1:8234/codec';
+    const flagAfter = (flags: string[]) => flags[flags.indexOf('--ui-codec-endpoint') + 1];
+    assert.equal(flagAfter(startDevFlags(parse({ uiCodecEndpoint: endpoint }))), endpoint);
+    assert.equal(flagAfter(startDevFlags(config, { uiCodecEndpoint: endpoint })), endpoint);
+    assert.ok(!startDevFlags(config).includes('--ui-codec-endpoint'));
+    assert.throws(() => parse({ uiCodecEndpoint: '127.0.0.1:8234' }), /uiCodecEndpoint: must be the worker's codec endpoint/);
+  });
+
   it('leaves out --db-filename for an in-memory server', () => {
     assert.ok(!startDevFlags(parse({})).includes('--db-filename'));
   });

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Ledger } from '../../engine/ports/ledger';
 import { DeviceFilter, findDevice, listDevices } from './deviceDetail';
-import type { HostPort } from '../workerEndpoints';
+import { listenAt, type HostPort } from '../workerEndpoints';
 
 /** Paths of the worker's device API; `rollout devices` builds its requests from them. */
 export const deviceApiPaths = {
@@ -36,8 +36,5 @@ export interface ServedDeviceApi {
 
 export async function serveDeviceApi(ledger: Ledger, address: HostPort): Promise<ServedDeviceApi> {
   const app = createDeviceApi(ledger);
-  await app.listen(address);
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : address.port;
-  return { url: `http://${address.host}:${port}`, close: () => app.close() };
+  return { url: await listenAt(app, address), close: () => app.close() };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConnectionIdentity } from './connectionIdentity';
 
 /**
  * One rollout per device at a time: a rollout claims its targets in the ledger when it snapshots
@@ -41,6 +42,8 @@ export const HandOverRequest = z
     /** Absent: every device `from` holds. */
     devices: z.array(z.string().min(1)).min(1, 'list at least one device, or leave `devices` out to hand over all').optional(),
     by: z.string().min(1, 'say who hands the devices over'),
+    /** Who the client's connection authenticated as, stamped by `RolloutClient`. */
+    identity: ConnectionIdentity.optional(),
     reason: z.string().min(1, 'say why the devices are handed over'),
   })
   .strict()

@@ -5,6 +5,7 @@ import { DEFAULT_RESUMABLE_FROM_ROUND } from './preflight';
 import { withoutDefaults } from './resolved';
 import { parseOrThrow } from './validation';
 import { DeviceCounts, FinalState } from './status';
+import { ConnectionIdentity } from './connectionIdentity';
 
 /** What starts a rollout: the plan, who started it, and how fast to play plan time (1 = real time). */
 export const RolloutInput = z
@@ -12,6 +13,8 @@ export const RolloutInput = z
     plan: Plan,
     speedup: z.number().min(1).max(1_000_000).default(1),
     startedBy: z.string().trim().min(1).default('unknown'),
+    /** Who the starting client's connection authenticated as, stamped by `RolloutClient`. */
+    identity: ConnectionIdentity.optional(),
   })
   .strict();
 export type RolloutInput = z.input<typeof RolloutInput>;

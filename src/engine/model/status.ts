@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CohortSelector } from './cohorts';
 import { ClaimedElsewhere } from './deviceClaims';
+import { ConnectionIdentity } from './connectionIdentity';
 
 /** Where one device ended up in a batch; `quarantined`: it failed too many updates and goes to support. */
 export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded', 'quarantined']);
@@ -81,7 +82,10 @@ export type RollbackScope = z.infer<typeof RollbackScope>;
 export const AuditEntry = z.object({
   at: z.string(),
   action: z.string(),
+  /** Who the operator said they are (`--by`). */
   by: z.string(),
+  /** Who their connection authenticated as, when it did. */
+  identity: ConnectionIdentity.optional(),
   reason: z.string().optional(),
   /** How the request arrived; `start` for the entry that opens the trail. */
   via: z.enum(['start', 'signal', 'update']),
@@ -93,6 +97,9 @@ export const AuditEntry = z.object({
   scope: RollbackScope.optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** `alice`, or `alice [mtls CN=alice,O=ops]` when the connection authenticated. */
+export const actorOf = ({ by, identity }: Pick<AuditEntry, 'by' | 'identity'>): string => (identity ? `${by} [${identity.source} ${identity.name}]` : by);
 
 /** What the workflow did at a gate and why. */
 export const Decision = z.object({

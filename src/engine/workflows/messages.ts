@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { ConnectionIdentity } from '../model/connectionIdentity';
 import { AuditEntry, Decision, DeviceCounts, RollbackScope, RolloutState, type RolloutStatus } from '../model/status';
 
 /**
@@ -16,18 +17,22 @@ const reason = z.string({ error: SAY_WHY }).trim().min(1, SAY_WHY);
 /** What the Web UI sends when the operator typed nothing, or something else than an object. */
 const notAnObject = (issue: { code: string }) => (issue.code === 'invalid_type' ? 'send one JSON object, e.g. {"by": "alice@ops", "reason": "why"}' : undefined);
 
-export const PauseRequest = z.object({ by, reason }, { error: notAnObject }).strict();
-export const ResumeRequest = z.object({ by, reason: reason.optional() }, { error: notAnObject }).strict();
+/** Stamped by the client from its connection (`RolloutClient`); the Web UI's signals go without. */
+const identity = ConnectionIdentity.optional();
+
+export const PauseRequest = z.object({ by, identity, reason }, { error: notAnObject }).strict();
+export const ResumeRequest = z.object({ by, identity, reason: reason.optional() }, { error: notAnObject }).strict();
 export const ApproveRequest = z
   .object({
     by,
+    identity,
     reason: reason.optional(),
     /** The stage the operator means to approve; refused when another one waits. */
     stage: z.string().min(1).optional(),
   }, { error: notAnObject })
   .strict();
-export const RollbackRequest = z.object({ by, reason, scope: RollbackScope.default('all') }, { error: notAnObject }).strict();
-export const AbortRequest = z.object({ by, reason }, { error: notAnObject }).strict();
+export const RollbackRequest = z.object({ by, identity, reason, scope: RollbackScope.default('all') }, { error: notAnObject }).strict();
+export const AbortRequest = z.object({ by, identity, reason }, { error: notAnObject }).strict();
 
 /** An update's answer: what the rollout recorded, and its state afterwards. */
 export const OperatorAck = z.object({ accepted: AuditEntry, state: RolloutState });

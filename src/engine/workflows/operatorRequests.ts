@@ -4,6 +4,7 @@ import { operatorMessages, type OperatorAck, type OperatorActionName, type Opera
 import { FailureType } from '../model/failures';
 import { isFinished, recordAudit, type AuditEntry, type RollbackScope, type RolloutState, type RolloutStatus } from '../model/status';
 import { fieldPath } from '../model/validation';
+import type { ConnectionIdentity } from '../model/connectionIdentity';
 import { nowIso } from './workflowTime';
 
 /** What decides whether an operator's request can take effect now. */
@@ -21,7 +22,7 @@ interface RequestTarget {
   scope?: RollbackScope | undefined;
 }
 
-export type Verdict<Request> = { request: Request } | { rejected: string; by: string };
+export type Verdict<Request> = { request: Request } | ({ rejected: string } & Pick<AuditEntry, 'by' | 'identity'>);
 
 /**
  * Judges a request without changing anything, so the same verdict serves an update's validator
@@ -35,7 +36,7 @@ export function judgeRequest<M extends OperatorMessage>(message: M, raw: unknown
   }
   const request = parsed.data as z.infer<M['request']>;
   const refusal = refusalFor(message.name, facts, request as RequestTarget);
-  return refusal ? { rejected: refusal, by: request.by } : { request };
+  return refusal ? { rejected: refusal, ...actor(request) } : { request };
 }
 
 /** Why `action` cannot take effect in the rollout's current state; undefined when it can. */
@@ -64,9 +65,13 @@ function claimedOperator(raw: unknown): string {
   return typeof by === 'string' && by.trim() ? by.trim() : 'unknown';
 }
 
+/** Who sent a request, as the audit trail keeps it: an identity only when the connection had one. */
+const actor = ({ by, identity }: { by: string; identity?: ConnectionIdentity | undefined }): Pick<AuditEntry, 'by' | 'identity'> => ({ by, ...(identity ? { identity } : {}) });
+
 /** A request that passed the judge, as the rollout acts on it. */
 export interface AcceptedRequest {
   by: string;
+  identity?: ConnectionIdentity | undefined;
   reason?: string | undefined;
   scope?: RollbackScope;
 }
@@ -104,7 +109,8 @@ export class OperatorRequests {
   private async onSignal(message: OperatorMessage, raw: unknown): Promise<void> {
     const verdict = judgeRequest(message, raw, this.desk.facts());
     if ('rejected' in verdict) {
-      recordAudit(this.status, { at: nowIso(), action: message.name, by: verdict.by, via: 'signal', rejected: verdict.rejected });
+      const { rejected, ...who } = verdict;
+      recordAudit(this.status, { at: nowIso(), action: message.name, ...who, via: 'signal', rejected });
       this.desk.refused();
       return;
     }
@@ -124,7 +130,7 @@ export class OperatorRequests {
   }
 
   private async accept(action: OperatorActionName, request: AcceptedRequest, via: AuditEntry['via']): Promise<AuditEntry> {
-    const entry: AuditEntry = { at: nowIso(), action, by: request.by, via, ...(request.reason ? { reason: request.reason } : {}) };
+    const entry: AuditEntry = { at: nowIso(), action, ...actor(request), via, ...(request.reason ? { reason: request.reason } : {}) };
     recordAudit(this.status, entry);
     await this.desk.perform(action, request, entry);
     return entry;

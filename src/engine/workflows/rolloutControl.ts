@@ -49,7 +49,7 @@ export class RolloutControl {
       stages: plan.stages.map((stage) => ({ name: stage.name, devices: 0, batches: 0, batchesDone: 0, state: 'pending', counts: emptyCounts() })),
       decisions: [],
       decisionCount: 0,
-      audit: [{ at: nowIso(), action: 'start', by: input.startedBy, via: 'start' }],
+      audit: [{ at: nowIso(), action: 'start', by: input.startedBy, ...(input.identity ? { identity: input.identity } : {}), via: 'start' }],
       auditCount: 1,
     };
     this.states = new RolloutStates(this.status);

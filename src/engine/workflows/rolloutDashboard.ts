@@ -1,4 +1,4 @@
-import type { AuditEntry, CatchUpStatus, Decision, PendingDecision, RolloutStatus, StageStatus } from '../model/status';
+import { actorOf, type AuditEntry, type CatchUpStatus, type Decision, type PendingDecision, type RolloutStatus, type StageStatus } from '../model/status';
 
 /**
  * The markdown the Web UI shows as the rollout's "Current Details": what it waits for, the last
@@ -56,5 +56,5 @@ function lastOperatorLine(entry: AuditEntry | undefined, count: number): string 
   if (!entry || entry.via === 'start') return undefined;
   const why = entry.reason ? ` — ${entry.reason}` : '';
   const refused = entry.rejected ? ` · **refused**: ${entry.rejected}` : '';
-  return `**Last operator action:** ${entry.action} by ${entry.by}${why} (${entry.via})${refused} · audit trail of ${count}`;
+  return `**Last operator action:** ${entry.action} by ${actorOf(entry)}${why} (${entry.via})${refused} · audit trail of ${count}`;
 }

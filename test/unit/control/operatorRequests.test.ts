@@ -21,6 +21,14 @@ describe('judging operator requests', () => {
     }
   });
 
+  it("keeps the connection's identity with an accepted request and with a refusal, and refuses an identity without a name", () => {
+    const identity = { source: 'api-key', name: 'release-bot@ci' } as const;
+    assert.deepEqual(judgeRequest(operatorMessages.pause, { by: 'alice', identity, reason: 'crash reports' }, running), { request: { by: 'alice', identity, reason: 'crash reports' } });
+    const refused = judgeRequest(operatorMessages.pause, { by: 'alice', identity, reason: 'again' }, facts('paused'));
+    assert.deepEqual(refused, { rejected: 'the rollout is already paused', by: 'alice', identity });
+    assert.match(refusal(judgeRequest(operatorMessages.pause, { by: 'alice', identity: { source: 'mtls', name: ' ' }, reason: 'x' }, running)) ?? '', /identity\.name: name the certificate subject/);
+  });
+
   it('refuses what the Web UI sends when the operator types nothing or a typo', () => {
     const empty = judgeRequest(operatorMessages.resume, undefined, facts('paused'));
     assert.match(refusal(empty) ?? '', /send one JSON object/);
