@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
+import { fleetRateLimit, ledgerLocation, loadConfig, loadTrustedKeys, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
 import { loadWorkerEndpoints, type WorkerEndpoints } from './adapters/workerEndpoints';
 import type { Ledger } from './engine/ports/ledger';
@@ -76,7 +76,7 @@ async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Led
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
+      fleet: new HttpFleet({ baseUrl: requireFleetUrl(config), rateLimit: fleetRateLimit(config) }),
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),
