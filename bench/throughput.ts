@@ -18,6 +18,7 @@ const ThroughputOptions = z.object({
   requestsPerSecond: z.coerce.number().positive(),
   batchSize: z.coerce.number().int().min(1),
   maxConcurrent: z.coerce.number().int().min(1),
+  targetLoadPercent: z.coerce.number().gt(0).max(100),
   limitMinutes: z.coerce.number().positive(),
 });
 type ThroughputOptions = z.infer<typeof ThroughputOptions>;
@@ -76,6 +77,7 @@ async function measure(options: ThroughputOptions, devices: number): Promise<Thr
         firmware: campaign.firmware.firmware,
         batchSize: options.batchSize,
         maxConcurrent: options.maxConcurrent,
+        targetLoadPercent: options.targetLoadPercent,
         batchGap: '0 seconds',
         monitorWindow: '10 minutes',
         stagePercents: [1, 100],
@@ -126,7 +128,7 @@ function renderThroughput(runs: ThroughputRun[], options: ThroughputOptions): st
     '',
     `AWS IoT Jobs: a job's rollout rate \`maximumPerMinute\` is at most ${AWS_IOT_JOBS_PER_MINUTE.toLocaleString('en')} things per minute (${AWS_IOT_JOBS_DOC}).`,
     `Wall time runs from the start request to the rollout's end and includes the canary's monitoring window (10 minutes of plan time) and the workflow's own waits.`,
-    `${machineLine()} · speed-up ${options.speedup}, simulation step ${options.stepMs} ms, FLEET_REQUESTS_PER_SECOND=${options.requestsPerSecond}, batches of ${options.batchSize}, maxConcurrent ${options.maxConcurrent} · \`npm run bench:throughput -- ${process.argv.slice(2).join(' ')}\``,
+    `${machineLine()} · speed-up ${options.speedup}, simulation step ${options.stepMs} ms, FLEET_REQUESTS_PER_SECOND=${options.requestsPerSecond}, batches of ${options.batchSize}, maxConcurrent ${options.maxConcurrent}, targetLoadPercent ${options.targetLoadPercent} · \`npm run bench:throughput -- ${process.argv.slice(2).join(' ')}\``,
     '',
   ].join('\n');
 }
@@ -135,11 +137,12 @@ if (require.main === module) {
   const program = new Command('bench:throughput')
     .description('device updates per minute on a dev server with its database file, the worker as a process, HttpFleet against the simulator')
     .option('--devices <list>', 'comma-separated fleet sizes', '10000,100000')
-    .option('--speedup <factor>', 'plan time per real time, for the workflow and the simulator', '3600')
-    .option('--step-ms <ms>', "the simulator's plan milliseconds per step", '10000')
+    .option('--speedup <factor>', 'plan time per real time, for the workflow and the simulator', '1200')
+    .option('--step-ms <ms>', "the simulator's plan milliseconds per step (every step visits every gateway)", '60000')
     .option('--requests-per-second <n>', "the worker's FLEET_REQUESTS_PER_SECOND", '200')
     .option('--batch-size <n>', 'devices per batch', '1000')
     .option('--max-concurrent <n>', 'operations in flight per rollout, at most', '200')
+    .option('--target-load-percent <p>', "the management service's load the adaptive limit keeps under", '90')
     .option('--limit-minutes <m>', 'wall time after which a run is measured as it stands', '9')
     .action((raw: Record<string, unknown>) => main(ThroughputOptions.parse(raw)));
   program.parseAsync(process.argv).catch((error: unknown) => {
