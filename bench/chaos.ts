@@ -62,8 +62,8 @@ async function main(options: ChaosOptions): Promise<void> {
     rssSampleMs: 1000,
   });
   const rolloutId = `chaos-${options.devices}-${Date.now()}`;
-  const log = (message: string) => console.error(`[${((performance.now() - startedAt) / 1000).toFixed(0)} s] ${message}`);
   const startedAt = performance.now();
+  const log = (message: string) => console.error(`[${((performance.now() - startedAt) / 1000).toFixed(0)} s] ${message}`);
   try {
     await campaign.startWorker();
     await campaign.startRollout(
@@ -138,7 +138,8 @@ function renderChaos({ options, done, state, counts, verdict, histories, wallMs,
     ['lost devices', examples(verdict.lost)],
     ['devices whose account contradicts the simulator', examples(verdict.mismatches)],
     ['count mismatches', verdict.countMismatches.length === 0 ? '0' : verdict.countMismatches.map((line) => `**${line}**`).join('; ')],
-    ['workflow tasks failed / timed out', `${histories.workflowTasksFailed} / ${histories.workflowTasksTimedOut} of ${histories.workflowTasksCompleted} completed (${histories.runs} runs of ${histories.workflows} workflows)`],
+    ['workflow tasks failed', histories.workflowTasksFailed === 0 ? '0' : `**${histories.workflowTasksFailed}**`],
+    ['workflow tasks redone / timed out', `${histories.workflowTasksRedone} redone (new events during the task) / ${histories.workflowTasksTimedOut} timed out (killed worker) of ${histories.workflowTasksCompleted} completed; ${histories.runs} runs of ${histories.workflows} workflows`],
     ['worker RSS', `peak ${mib(campaign.sampler.peakRssBytes)}, ${samples.length} samples; ${rssTimeline(samples, 60_000)}`],
   ];
   return [
