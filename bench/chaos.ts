@@ -85,7 +85,8 @@ async function main(options: ChaosOptions): Promise<void> {
     if (!status) throw new Error('the rollout never answered a status query');
     const verdict = await campaign.verdict(rolloutId, status);
     const histories = await historyTotals(await campaign.temporalClient, campaign.taskQueue);
-    const markdown = renderChaos({ options, done, state: status.state, counts: status.devices, verdict, histories, wallMs, campaign });
+    const state = status.pendingDecision ? `${status.state}: ${status.pendingDecision.reason}` : status.state;
+    const markdown = renderChaos({ options, done, state, counts: status.devices, verdict, histories, wallMs, campaign });
     const file = path.join(__dirname, 'results', `chaos-${options.devices}-${new Date().toISOString().slice(0, 16).replace(/:/g, '')}.md`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, markdown);

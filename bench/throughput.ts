@@ -88,7 +88,7 @@ async function measure(options: ThroughputOptions, devices: number): Promise<Thr
     campaign.sampler.sample();
     return {
       devices,
-      state: status?.state ?? 'unknown',
+      state: status?.pendingDecision ? `${status.state}: ${status.pendingDecision.reason}` : (status?.state ?? 'unknown'),
       succeeded: status?.devices.succeeded ?? 0,
       wallMs,
       histories: await historyTotals(await campaign.temporalClient, campaign.taskQueue),
