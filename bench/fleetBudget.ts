@@ -6,7 +6,7 @@ import { signatureVerifier } from '../src/adapters/artifacts/verify';
 import { TemporalFleetBudget } from '../src/adapters/budget/temporalBudget';
 import { HttpFleet } from '../src/adapters/fleet/httpFleet';
 import { RolloutClient } from '../src/client';
-import { Priority, type BudgetView } from '../src/engine/model/budget';
+import { budgetHeadline, Priority, type BudgetView } from '../src/engine/model/budget';
 import { fleetBudgetWorkflowId } from '../src/engine/model/ids';
 import type { PlanInput } from '../src/engine/model/plan';
 import { isFinished } from '../src/engine/model/status';
@@ -21,6 +21,8 @@ import { startBenchTemporal } from './beforeAfter';
 import type { BenchTemporal } from './stagedRollout';
 
 const SAMPLE_MS = 200;
+/** A progress line on stderr every this many samples. */
+const PROGRESS_EVERY = 25;
 const HOUR = 3_600_000;
 
 const BenchOptions = z.object({
@@ -89,6 +91,8 @@ function plan(name: string, take: { devices: number } | { percent: number }, pri
     stages: [{ name: 'all', ...take, monitorWindow: '30 minutes' }],
     // Groups of 5 devices: a group leases its devices' operations whole, so groups are kept well under the fleet limit.
     defaults: { batchSize: 50, maxConcurrent: 30, queueDepthLimit: 5, batchGap: '5 minutes' },
+    // What the stages missed is re-checked for 12 hours, not the default week: the run measures the stages.
+    catchUp: { rolloutWindow: '12 hours' },
   };
 }
 
@@ -102,6 +106,7 @@ async function sampleUntilBothFinish(
   while (run.rollouts.length < plans.length) {
     const [{ management, clock }, view] = await Promise.all([sim.metrics(), client.budgetIfRunning()]);
     if (view) record(run, view);
+    if (run.samples % PROGRESS_EVERY === 0 && view) console.error(`plan ${(clock.planTimeMs / HOUR).toFixed(1)} h: ${management.operationsInFlight} in flight at the service; budget ${budgetHeadline(view)}`);
     run.peakInFlight = Math.max(run.peakInFlight, management.peakOperationsInFlight);
     run.peakCpuPercent = Math.max(run.peakCpuPercent, management.peakCpuPercent);
     for (const { rolloutId, priority = 'normal' } of plans) {

@@ -11,7 +11,7 @@ import { signatureVerifier } from './adapters/artifacts/verify';
 import type { Logger } from 'pino';
 import { WebhookNotifier } from './adapters/notifier/webhookNotifier';
 import { createLogger, PinoTemporalLogger } from './logger';
-import { countOperationsInFlight } from './adapters/metrics/operationsInFlight';
+import { activityInterceptors } from './adapters/activityInterceptors';
 import { telemetryOptions } from './adapters/metrics/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalFleetBudget } from './adapters/budget/temporalBudget';
@@ -37,7 +37,7 @@ export function createRolloutWorker({ connection, namespace, taskQueue, ...depen
     taskQueue,
     workflowsPath: path.join(__dirname, 'engine', 'workflows'),
     activities: createActivities({ notifier: new WebhookNotifier(), ...dependencies, ...(admission ? { admission } : {}) }),
-    interceptors: { activity: [countOperationsInFlight] },
+    interceptors: { activity: activityInterceptors },
   });
 }
 

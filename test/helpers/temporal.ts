@@ -8,6 +8,7 @@ import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/engine/workflows/searchAttr
 import { ensureTemporalCli, ensureTestServer } from '../../rig/devenv/temporalBinaries';
 import { testTrustedKeys } from './artifacts';
 import { signatureVerifier } from '../../src/adapters/artifacts/verify';
+import { activityInterceptors } from '../../src/adapters/activityInterceptors';
 
 /**
  * One time-skipping server, one dev server and one workflow bundle per test run, each started the
@@ -76,13 +77,18 @@ export async function withWorker<T>(
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue('worker');
-  const { artifacts = signatureVerifier(testTrustedKeys), ...dependencies } = typeof dependenciesOrMaker === 'function' ? dependenciesOrMaker(taskQueue) : dependenciesOrMaker;
+  return runWorker(env, typeof dependenciesOrMaker === 'function' ? dependenciesOrMaker(taskQueue) : dependenciesOrMaker, taskQueue, body);
+}
+
+/** A worker on `taskQueue`, running only while `body` runs: several in turn on one task queue play a worker that stops and another that takes over. */
+export async function runWorker<T>(env: TestWorkflowEnvironment, { artifacts = signatureVerifier(testTrustedKeys), ...dependencies }: WorkerDependencies, taskQueue: string, body: (taskQueue: string) => Promise<T>): Promise<T> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ ...dependencies, artifacts }),
+    interceptors: { activity: activityInterceptors },
   });
   return worker.runUntil(body(taskQueue));
 }

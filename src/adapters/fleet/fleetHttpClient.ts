@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { ServiceSample } from '../../engine/model/concurrencyLimit';
 import { ErrorResponse, SERVICE_LOAD_HEADER, describeIssue, type Route } from './contract';
 import { FleetRequestFailed, FleetRequestRejected, FleetResponseInvalid } from './fleetHttpErrors';
-import { RetryPolicy, backoffDelayMs, parseRetryAfterMs } from './retryPolicy';
-import { TokenBucket } from './tokenBucket';
+import { RetryPolicy, TRANSIENT_STATUSES, backoffDelayMs, parseRetryAfterMs, servicePauseMs } from './retryPolicy';
+import { serviceBucket, TokenBucket } from './tokenBucket';
 
 export const FleetHttpClientOptions = z.object({
   /** Origin of the service, optionally with a path prefix (e.g. behind a gateway). */
@@ -37,13 +37,14 @@ type Attempt =
   | { kind: 'response'; status: number; retryAfter: string | null; loadPercent: number | undefined; text: string }
   | { kind: 'transportError'; error: unknown };
 
-/** Network errors and timeouts are transient too; every other status is final. */
-const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
  * Sends one contract request: rate-limited, each attempt under a timeout, transient failures
- * retried with backoff and Retry-After, the answer validated against the contract. POSTs are
- * retried like GETs because every command carries an idempotency key the fleet dedupes by.
+ * retried with backoff, the answer validated against the contract. POSTs are retried like GETs
+ * because every command carries an idempotency key the fleet dedupes by. The rate limit is the
+ * service's, shared by every client of it in this process: a Retry-After (or a 429 without one)
+ * pauses every caller's requests; a Retry-After longer than the retry cap ends this call with
+ * `retryAfterMs` on its error, for the activity's retry to wait that long (see `retryAfter.ts`).
  */
 export class FleetHttpClient {
   private readonly bucket: TokenBucket;
@@ -58,7 +59,7 @@ export class FleetHttpClient {
     private readonly requestStarted: () => (sample: ServiceSample) => void = () => () => undefined,
   ) {
     const { requestsPerSecond, burst } = options.rateLimit;
-    this.bucket = new TokenBucket(requestsPerSecond, burst ?? Math.max(1, Math.floor(requestsPerSecond)));
+    this.bucket = serviceBucket(options.baseUrl, () => new TokenBucket(requestsPerSecond, burst ?? Math.max(1, Math.floor(requestsPerSecond))));
   }
 
   async send<S extends z.ZodType>(request: FleetHttpRequest, responseSchema: S): Promise<z.output<S>> {
@@ -70,6 +71,8 @@ export class FleetHttpClient {
       const result = await this.attempt(request);
       answered(sampleOf(result, performance.now() - startedAt));
       if (result.kind === 'response' && result.status < 300) return parseResponse(responseSchema, result.text, label);
+      const pauseMs = result.kind === 'response' ? servicePauseMs(result, backoffDelayMs(this.options.retry, attempt)) : undefined;
+      if (pauseMs !== undefined) this.bucket.pauseUntil(performance.now() + pauseMs);
       const delayMs = this.retryDelayMs(result, attempt);
       if (delayMs === undefined) throw failureOf(result, label);
       this.logger.warn({ request: label, attempt, delayMs, ...describeAttempt(result) }, 'fleet request failed, retrying');
@@ -94,17 +97,16 @@ export class FleetHttpClient {
     }
   }
 
-  /** Undefined when the failure is final. */
+  /** Undefined when the failure is final. A Retry-After within the cap is waited for by the service's bucket, paused until then. */
   private retryDelayMs(result: Attempt, attempt: number): number | undefined {
     if (result.kind === 'response' && !TRANSIENT_STATUSES.has(result.status)) return undefined;
     if (attempt >= this.options.retry.attempts) return undefined;
-    const backoffMs = backoffDelayMs(this.options.retry, attempt);
     const retryAfterMs = result.kind === 'response' ? parseRetryAfterMs(result.retryAfter) : undefined;
-    if (retryAfterMs === undefined) return backoffMs;
-    if (retryAfterMs > this.options.retry.maxDelayMs) return undefined;
-    return Math.max(backoffMs, retryAfterMs);
+    if (retryAfterMs !== undefined && retryAfterMs > this.options.retry.maxDelayMs) return undefined;
+    return backoffDelayMs(this.options.retry, attempt);
   }
 }
+
 
 function sampleOf(result: Attempt, latencyMs: number): ServiceSample {
   if (result.kind === 'transportError') return { latencyMs, overloaded: true };

@@ -9,6 +9,9 @@ export const RetryPolicy = z.object({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
+/** Network errors and timeouts are transient too; every other status is final. */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
 /**
  * Exponential backoff with "equal jitter": half of each step is fixed, so retries never bunch at
  * zero, and half is random, so clients that failed together do not retry together.
@@ -25,4 +28,16 @@ export function parseRetryAfterMs(header: string | null, now = Date.now()): numb
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * How long every caller of the service holds its requests after an answer: a transient failure's
+ * Retry-After, or a 429's backoff when it names none; undefined for other answers, whose backoff is
+ * the caller's own.
+ */
+export function servicePauseMs({ status, retryAfter }: { status: number; retryAfter: string | null }, backoffMs: number, now = Date.now()): number | undefined {
+  if (!TRANSIENT_STATUSES.has(status)) return undefined;
+  const retryAfterMs = parseRetryAfterMs(retryAfter, now);
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  return status === 429 ? backoffMs : undefined;
 }

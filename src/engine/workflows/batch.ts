@@ -1,9 +1,8 @@
-import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { batchProgressSignal } from './engineMessages';
 import type { DeviceCounts, DeviceOutcome } from '../model/status';
-import { emptyCounts } from '../model/status';
-import { settleBatch } from '../model/gates';
+import { BatchOutcomes } from '../model/batchOutcomes';
 import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../model/historyBudget';
 import { scaled, scaledTimeout } from '../model/planMath';
 import type { BatchInput, BatchResult } from './batchInput';
@@ -12,7 +11,10 @@ import { withdrawnOutcome } from '../model/deviceAttempts';
 import { nowMs } from './workflowTime';
 import { BATCH_BOOKKEEPING } from './activityOptions';
 
-const { preflightBatch, recordOutcomes, countReachedMilestone } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
+const { preflightBatch, recordOutcomes, countReachedMilestone, outcomesAtTimeout } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
+
+/** At its timeout a batch reads the fleet's current answer for the devices it has not heard end before the gate judges it. */
+const OUTCOMES_AT_TIMEOUT_PATCH = 'batch-timeout-fresh-outcomes';
 
 /**
  * Updates one batch: preflight, then every ready device with per-device retries, then records
@@ -33,14 +35,14 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
     ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
   ];
-  progress.ended(notUpdated);
+  progress.ended.updatingDevices([...ready, ...readyInWindow.flatMap((group) => group.deviceIds)]);
+  progress.devicesEnded(notUpdated);
   const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
-  const updated = await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.ended(outcomes));
+  await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.devicesEnded(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
-  const outcomes: DeviceOutcome[] = [...updated, ...notUpdated];
-  await recordOutcomes({ rolloutId, outcomes });
+  await recordOutcomes({ rolloutId, outcomes: progress.ended.outcomes });
   await progress.flushed();
   return { counts: progress.counts };
 }
@@ -69,7 +71,9 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
 /**
  * The gate is judged at the batch timeout on the counts of that moment, which only the batch knows
  * exactly. Devices waiting for their maintenance window are not late: the timeout does not pass
- * while any wait, and counts again from the latest opening that ended a wait.
+ * while any wait, and counts again from the latest opening that ended a wait. A device whose update
+ * the fleet reports succeeded counts as succeeded however late its attempt reports: the batch asks
+ * the fleet about the devices it has not heard end before it reports the timeout.
  */
 async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: WindowWaits): Promise<void> {
   const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);
@@ -78,7 +82,9 @@ async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, pro
     if (updatesEnded()) return;
     const from = waits.lastOpenedAt;
     const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastOpenedAt !== from;
-    if (!(await condition(interrupted, Math.max(1, from + timeoutMs - nowMs())))) return progress.timedOut();
+    if (await condition(interrupted, Math.max(1, from + timeoutMs - nowMs()))) continue;
+    if (patched(OUTCOMES_AT_TIMEOUT_PATCH)) progress.heard(await outcomesAtTimeout({ rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard() }));
+    return progress.timedOut();
   }
 }
 
@@ -87,7 +93,8 @@ async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, pro
  * milestone is reached, at the timeout, and whenever another tenth of the batch's devices has ended.
  */
 class BatchProgressReporter {
-  counts: DeviceCounts;
+  /** The batch's devices by outcome, each counted once. */
+  readonly ended: BatchOutcomes;
   private reachedMilestone = 0;
   private pastTimeout = false;
   private readonly reportEvery: number;
@@ -98,7 +105,7 @@ class BatchProgressReporter {
     private readonly batchIndex: number,
     private readonly devices: number,
   ) {
-    this.counts = emptyCounts(devices);
+    this.ended = new BatchOutcomes(devices);
     this.reportEvery = Math.ceil(devices / PROGRESS_REPORTS_PER_BATCH);
   }
 
@@ -108,14 +115,24 @@ class BatchProgressReporter {
     this.send();
   }
 
-  ended(outcomes: readonly DeviceOutcome[]): void {
+  get counts(): DeviceCounts {
+    return this.ended.counts;
+  }
+
+  /** Devices ended: reported to the stage whenever another tenth of the batch has. */
+  devicesEnded(outcomes: readonly DeviceOutcome[]): void {
     const before = this.devices - this.counts.pending;
-    for (const outcome of outcomes) this.counts = settleBatch(this.counts, { ...emptyCounts(), [outcome.state]: 1 });
+    this.heard(outcomes);
     const ended = this.devices - this.counts.pending;
-    this.reachedMilestone = Math.max(this.reachedMilestone, ended);
     // The last devices need no report: the batch's result follows.
     const crossedStep = Math.floor(ended / this.reportEvery) > Math.floor(before / this.reportEvery);
     if (crossedStep && ended < this.devices) this.send();
+  }
+
+  /** Devices ended, counted without a report of their own (one follows). */
+  heard(outcomes: readonly DeviceOutcome[]): void {
+    this.ended.heard(outcomes);
+    this.reachedMilestone = Math.max(this.reachedMilestone, this.devices - this.counts.pending);
   }
 
   timedOut(): void {

@@ -42,14 +42,14 @@ export class WindowWaits {
  * Each attempt of a group is one activity; the devices whose attempt failed or timed out are tried
  * again together after the plan's backoff (a durable timer), up to its maximum attempts. A group
  * whose devices have a maintenance window starts each attempt only while the window is open.
- * `ended` hears each group's final outcomes as soon as it has them.
+ * `ended` hears each group's final outcomes as soon as it has them: the batch keeps them.
  */
 export async function updateInGroups(
   input: BatchInput,
   { ready, readyInWindow }: Pick<PreflightBatchResult, 'ready' | 'readyInWindow'>,
   waits: WindowWaits,
   ended: (outcomes: DeviceOutcome[]) => void,
-): Promise<DeviceOutcome[]> {
+): Promise<void> {
   const groupSize = updateGroupSize(input.stage);
   const lanes = new Lanes(Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize)));
   // Devices with a window go first: their time is limited, the others' is not.
@@ -57,17 +57,15 @@ export async function updateInGroups(
     ...readyInWindow.flatMap(({ window, deviceIds }) => chunks(deviceIds, groupSize).map((ids) => ({ deviceIds: ids, window: windowAt(input, window) }))),
     ...chunks(ready, groupSize).map((deviceIds) => ({ deviceIds })),
   ];
-  const outcomes = await Promise.all(
+  await Promise.all(
     groups.map(async (group) => {
       await lanes.acquire();
       const groupOutcomes = await updateGroup(input, group, lanes, waits);
       // Not released when cancelled: the whole batch is going then.
       lanes.release();
       ended(groupOutcomes);
-      return groupOutcomes;
     }),
   );
-  return outcomes.flat();
 }
 
 /** Update attempts bounded by `updateTimeouts` (request < heartbeat < attempt), not the 5 s heartbeat floor before it. */
