@@ -44,6 +44,14 @@ export const Environment = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
   /** The device-management service the worker drives, e.g. the simulator's `http://127.0.0.1:8080`. */
   FLEET_URL: z.url().optional(),
+  /**
+   * Requests per second this worker sends the device-management service, every rollout together
+   * (each request names up to 100 devices). The default suits a modest service; raise it for a big
+   * fleet on a service that takes it, since it caps device updates per minute.
+   */
+  FLEET_REQUESTS_PER_SECOND: z.coerce.number().positive('requests per second above 0, e.g. 20').default(20),
+  /** Requests the worker may send at once before the rate applies; absent: one second's worth. */
+  FLEET_REQUEST_BURST: z.coerce.number().int('a whole number of requests, e.g. 20').min(1, 'at least 1 request').optional(),
   /** The device-management server's API version, checked against a plan's compatibility matrix. */
   FLEET_API_VERSION: z.string().optional(),
   /** A PostgreSQL server every worker shares, e.g. `postgres://fleet:secret@db.internal:5432/fleet`; absent: the embedded PGlite ledger. */
@@ -129,6 +137,12 @@ export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): Te
     namespace: namespace ?? DEFAULT_NAMESPACE,
   };
 }
+
+/** HttpFleet's pacing from `FLEET_REQUESTS_PER_SECOND` and `FLEET_REQUEST_BURST`. */
+export const fleetRateLimit = (config: Config): { requestsPerSecond: number; burst?: number } => ({
+  requestsPerSecond: config.FLEET_REQUESTS_PER_SECOND,
+  ...(config.FLEET_REQUEST_BURST === undefined ? {} : { burst: config.FLEET_REQUEST_BURST }),
+});
 
 export function loadTrustedKeys(config: Config): TrustedKeys {
   const file = config.FIRMWARE_TRUSTED_KEYS_FILE;

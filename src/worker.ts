@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './engine/activities';
-import { ledgerLocation, loadConfig, loadTrustedKeys, tracingSettings, type Config } from './config';
+import { fleetRateLimit, ledgerLocation, loadConfig, loadTrustedKeys, tracingSettings, type Config } from './config';
 import { serveDeviceApi } from './adapters/deviceApi/deviceApi';
 import { loadWorkerEndpoints, type WorkerEndpoints } from './adapters/workerEndpoints';
 import type { Ledger } from './engine/ports/ledger';
@@ -97,7 +97,7 @@ async function fleetBudget(config: Config, fleet: HttpFleet, tracing: Tracing | 
 
 async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger, tracing: Tracing | undefined): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.options);
-  const fleet = new HttpFleet({ baseUrl: requireFleetUrl(config) });
+  const fleet = new HttpFleet({ baseUrl: requireFleetUrl(config), rateLimit: fleetRateLimit(config) });
   const { budget, close: closeBudget } = await fleetBudget(config, fleet, tracing);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   const codec = endpoints.CODEC_ADDRESS && (await serveCodec(requireCodec(config), endpoints.CODEC_CORS_ORIGINS, endpoints.CODEC_ADDRESS));

@@ -143,6 +143,8 @@ export interface RunningDevServer {
   /** Resolves with the exit code when the server process ends, for whatever reason. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
+  /** Sends the server `signal` (SIGKILL: a crash) and waits for it to exit, however long that takes. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -166,6 +168,11 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     process.removeListener('exit', killOnExit);
     await stopProcess(child, exited);
   };
+  const kill = async (signal: NodeJS.Signals) => {
+    process.removeListener('exit', killOnExit);
+    child.kill(signal);
+    await exited;
+  };
 
   const address = `${config.ip}:${port}`;
   try {
@@ -176,7 +183,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     throw err;
   }
   const uiUrl = options.headless ? undefined : `http://${config.ip}:${uiPort}`;
-  return { address, uiUrl, namespace: config.namespace, logFile, exited, stop };
+  return { address, uiUrl, namespace: config.namespace, logFile, exited, stop, kill };
 }
 
 function spawnToLog(command: string, args: string[], logFile: string): ChildProcess {

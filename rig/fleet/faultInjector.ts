@@ -7,7 +7,8 @@ export type Fault =
   /** Holds the request, then serves it as usual even if the client gave up: a slow server, not a lost one. */
   | { kind: 'hang'; ms: number };
 
-const CODE_BY_STATUS = { 429: ErrorCode.Overloaded, 500: ErrorCode.Internal, 502: ErrorCode.Unavailable, 503: ErrorCode.Unavailable, 504: ErrorCode.Unavailable };
+/** The contract's error code for each status a fault answers with. */
+export const CODE_BY_STATUS = { 429: ErrorCode.Overloaded, 500: ErrorCode.Internal, 502: ErrorCode.Unavailable, 503: ErrorCode.Unavailable, 504: ErrorCode.Unavailable };
 
 /** Transport faults for tests: "the next N requests to route R meet fault F". */
 export class FaultInjector {

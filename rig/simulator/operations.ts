@@ -30,6 +30,12 @@ export interface CommandLogEntry {
   duplicate: boolean;
   atMs: number;
   resumableDownload?: boolean;
+  /**
+   * For a command that created an operation: the state the device's previous operation of this kind
+   * and correlation id was in at that moment. Anything but failed or rolled back means the device
+   * was commanded again while its last command was still running or had succeeded.
+   */
+  previousState?: OperationState;
 }
 
 export type NewOperation = Pick<SimOperation, 'deviceId' | 'kind' | 'idempotencyKey' | 'correlationId' | 'targetVersion' | 'sizeBytes' | 'resumableDownload'>;
@@ -46,6 +52,7 @@ export class OperationStore {
   /** The existing operation for a repeated key (logged as a duplicate), or a new queued one. */
   command(command: NewOperation, atMs: number): { operation: SimOperation; duplicate: boolean } {
     const existing = this.byKey.get(command.idempotencyKey);
+    const previous = existing ? undefined : this.latest.get(latestKey(command.kind, command.correlationId, command.deviceId));
     this.commandLog.push({
       kind: command.kind,
       deviceId: command.deviceId,
@@ -53,6 +60,7 @@ export class OperationStore {
       duplicate: !!existing,
       atMs,
       ...(command.resumableDownload ? { resumableDownload: true } : {}),
+      ...(previous ? { previousState: previous.state } : {}),
     });
     if (existing) return { operation: existing, duplicate: true };
     const operation: SimOperation = { ...command, operationId: `op-${this.all.length + 1}`, state: 'queued', createdAtMs: atMs, bytesDone: 0 };

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { API_BASE_PATH, ErrorCode, SERVICE_LOAD_HEADER, describeIssue, errorBody } from '../../src/adapters/fleet/contract';
-import { OperationKind } from '../../src/engine/ports/fleetProvider';
+import { OperationKind, OperationState } from '../../src/engine/ports/fleetProvider';
 import type { SimMetrics } from './metrics';
 import { DeviceReport, type FleetOutcome } from './outcome';
 import { ResetRequest, type SimulatedFleet } from './simulatedFleet';
@@ -20,7 +20,7 @@ export const OutcomeQuery = z.object({ targetVersion: z.string().min(1) });
 
 export const CommandsResponse = z.object({
   commands: z.array(
-    z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number(), resumableDownload: z.boolean().optional() }),
+    z.object({ kind: OperationKind, deviceId: z.string(), idempotencyKey: z.string(), duplicate: z.boolean(), atMs: z.number(), resumableDownload: z.boolean().optional(), previousState: OperationState.optional() }),
   ),
 });
 export type CommandsResponse = z.infer<typeof CommandsResponse>;
