@@ -1,8 +1,8 @@
-import { Context } from '@temporalio/activity';
 import { UNRESPONSIVE_IDS_KEPT, crashExposure, type FleetSample, type StageHealth } from '../model/health/observation';
 import type { Health } from '../ports/fleetProvider';
 import type { ActivityDependencies } from './dependencies';
 import { chunks } from '../model/chunks';
+import { whileHeartbeating } from './polling';
 
 const HEALTH_CHUNK = 100;
 
@@ -20,14 +20,13 @@ const WHOLE_STAGE = Number.MAX_SAFE_INTEGER;
 export function createHealthActivities({ fleet, ledger }: ActivityDependencies) {
   /** Health of the stage's updated devices, read through its stable sample: rates and counts are of the sample. */
   async function checkStageHealth({ rolloutId, stage, firmwareVersion, observedDevices = WHOLE_STAGE }: StageHealthInput): Promise<StageHealth> {
-    const updated = await ledger.observedStageDevices(rolloutId, stage, 'succeeded', observedDevices);
-    const reports: Health[] = [];
-    for (const ids of chunks(updated, HEALTH_CHUNK)) {
-      reports.push(...(await fleet.health(ids)));
-      // A large stage takes many fleet calls; the heartbeat keeps a slow but live poll from timing out.
-      Context.current().heartbeat(reports.length);
-    }
-    return summarize(reports, firmwareVersion);
+    // Heartbeats while it reads, so that a poll whose worker died is tried again within the heartbeat timeout, not the poll's whole timeout.
+    return whileHeartbeating(async () => {
+      const updated = await ledger.observedStageDevices(rolloutId, stage, 'succeeded', observedDevices);
+      const reports: Health[] = [];
+      for (const ids of chunks(updated, HEALTH_CHUNK)) reports.push(...(await fleet.health(ids)));
+      return summarize(reports, firmwareVersion);
+    });
   }
 
   /** Health of up to `limit` targets before any update: the sample for the fleet's own baseline. */

@@ -17,8 +17,11 @@ export const ROLLOUT_STEPS = { ...FLEET_WIDE, retry: { ...retry, nonRetryableErr
 /** Rolling back the devices of one stage's batches, or reading the crash counters of the rollout's observed devices: heartbeats per page of devices. */
 export const BATCH_ROLLBACK = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry } as const satisfies ActivityOptions;
 
-/** One health poll of a stage's devices. */
-export const HEALTH_CHECK = { startToCloseTimeout: '10 minutes', retry } as const satisfies ActivityOptions;
+/**
+ * One health poll of a stage's devices. It heartbeats while it runs: a poll whose worker died is
+ * tried again after the heartbeat timeout, where the 10 minutes alone held the stage that long.
+ */
+export const HEALTH_CHECK = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '15 seconds', retry } as const satisfies ActivityOptions;
 
 /** A batch's short ledger and fleet reads and writes (preflight, outcomes, milestones). */
 export const BATCH_BOOKKEEPING = { startToCloseTimeout: '1 minute', retry } as const satisfies ActivityOptions;
