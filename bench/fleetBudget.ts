@@ -9,7 +9,7 @@ import { RolloutClient } from '../src/client';
 import { budgetHeadline, Priority, type BudgetView } from '../src/engine/model/budget';
 import { fleetBudgetWorkflowId } from '../src/engine/model/ids';
 import type { PlanInput } from '../src/engine/model/plan';
-import { isFinished } from '../src/engine/model/status';
+import { isFinished, type RolloutState } from '../src/engine/model/status';
 import { createRolloutWorker } from '../src/worker';
 import { serveSignedFirmware, type SignedFirmware } from '../rig/artifacts/signedFirmware';
 import { RealtimeClock } from '../rig/simulator/clock';
@@ -46,7 +46,7 @@ interface BudgetRun {
   sharedSamples: number;
   samples: number;
   /** Plan hours until each rollout finished, and how many devices it updated. */
-  rollouts: { rolloutId: string; priority: Priority; finishedAtHours: number; succeeded: number }[];
+  rollouts: { rolloutId: string; priority: Priority; finishedAtHours: number; succeeded: number; state: RolloutState }[];
 }
 
 /**
@@ -112,7 +112,9 @@ async function sampleUntilBothFinish(
     for (const { rolloutId, priority = 'normal' } of plans) {
       if (run.rollouts.some((done) => done.rolloutId === rolloutId)) continue;
       const status = await client.status(rolloutId);
-      if (isFinished(status.state)) run.rollouts.push({ rolloutId, priority, finishedAtHours: clock.planTimeMs / HOUR, succeeded: status.devices.succeeded });
+      // A rollout held for an operator would wait for ever: the bench plays none, so it ends there.
+      const held = status.state === 'paused' && status.pendingDecision !== undefined;
+      if (isFinished(status.state) || held) run.rollouts.push({ rolloutId, priority, finishedAtHours: clock.planTimeMs / HOUR, succeeded: status.devices.succeeded, state: status.state });
     }
     await sleep(SAMPLE_MS);
   }
@@ -131,13 +133,13 @@ function record(run: BudgetRun, view: BudgetView): void {
 function table(runs: BudgetRun[]): string {
   const rows = runs.map((run) => {
     const [first, second] = run.rollouts;
-    const finished = (rollout: BudgetRun['rollouts'][number] | undefined) => (rollout ? `${rollout.finishedAtHours.toFixed(1)} h (${rollout.succeeded} updated, ${rollout.priority})` : '—');
+    const finished = (rollout: BudgetRun['rollouts'][number] | undefined) => (rollout ? `${rollout.state} at ${rollout.finishedAtHours.toFixed(1)} h (${rollout.succeeded} updated, ${rollout.priority})` : '—');
     const service = run.serviceLimits ? `${run.serviceLimits[0]}–${run.serviceLimits[1]}` : 'none reported';
     const shared = `${((100 * run.sharedSamples) / Math.max(1, run.samples)).toFixed(0)} %`;
     return `| ${run.fleetLimit} | ${service} | ${run.peakLeased} | ${run.peakInFlight} | ${run.peakCpuPercent.toFixed(0)} % | ${shared} | ${finished(first)} | ${finished(second)} |`;
   });
   return [
-    '| fleet limit | adaptive limit heard | peak leased | peak in flight at the service | peak mgmt CPU | samples with both leasing | first rollout done | second rollout done |',
+    '| fleet limit | adaptive limit heard | peak leased | peak in flight at the service | peak mgmt CPU | samples with both leasing | first rollout | second rollout |',
     '|---:|---:|---:|---:|---:|---:|---|---|',
     ...rows,
   ].join('\n');

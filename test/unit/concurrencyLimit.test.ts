@@ -30,6 +30,15 @@ describe('adaptive concurrency limit', () => {
     assert.equal(nextLimit(state, { latencyMs: 1, overloaded: false, loadPercent: 60 }, 0, TARGET).limit, 1, 'someone else loads it: one at a time');
   });
 
+  it('charges an operation what it cost when last measured, once none is in flight: an idle moment is no reason to start over at 3', () => {
+    let state = initialLimit(TARGET);
+    state = nextLimit(state, { latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(19) }, 19, TARGET);
+    assert.equal(state.limit, 19);
+    state = nextLimit(state, { latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(0) }, 0, TARGET);
+    assert.equal(state.limit, 15, '10 % idle, then 2.33 % for each operation as measured at 19 (the base counted in): 15 fit under 45 %');
+    assert.equal(nextLimit(initialLimit(TARGET), { latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(0) }, 0, TARGET).limit, 3, 'never measured: the whole load is charged to one operation');
+  });
+
   it('keeps under the ceiling and the target the plan sets', () => {
     const state = initialLimit(TARGET);
     assert.equal(nextLimit(state, { latencyMs: 1, overloaded: false, loadPercent: 10 }, 0, { targetLoadPercent: 100, ceiling: 30 }).limit, 9);

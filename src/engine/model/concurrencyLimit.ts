@@ -41,6 +41,11 @@ export interface ConcurrencyLimitState {
   minLatencyMs: number;
   /** Cut since the operations in flight were last under the limit: further signals of the same overload are ignored. */
   backingOff: boolean;
+  /**
+   * The load per operation, as last measured with operations in flight. A load answered while none
+   * was in flight says nothing about an operation's cost, only about the service's own base load.
+   */
+  perOperationPercent?: number;
 }
 
 export const initialLimit = (target: LimitTarget): ConcurrencyLimitState => ({ limit: Math.max(LIMIT_DEFAULTS.minLimit, Math.min(target.ceiling, 1)), minLatencyMs: Infinity, backingOff: false });
@@ -52,20 +57,26 @@ export function nextLimit(state: ConcurrencyLimitState, sample: ServiceSample, i
   const within = (limit: number) => Math.max(LIMIT_DEFAULTS.minLimit, Math.min(target.ceiling, Math.floor(limit)));
   if (sample.overloaded) {
     if (backingOff) return { ...state, minLatencyMs, backingOff };
-    return { limit: within(state.limit * LIMIT_DEFAULTS.backoffRatio), minLatencyMs, backingOff: true };
+    return { ...state, limit: within(state.limit * LIMIT_DEFAULTS.backoffRatio), minLatencyMs, backingOff: true };
   }
-  if (sample.loadPercent !== undefined) return { limit: within(underTarget(sample.loadPercent, inFlight, target.targetLoadPercent)), minLatencyMs, backingOff };
+  if (sample.loadPercent !== undefined) {
+    const perOperationPercent = inFlight > 0 ? sample.loadPercent / inFlight : state.perOperationPercent;
+    const limit = within(underTarget(sample.loadPercent, inFlight, target.targetLoadPercent, perOperationPercent));
+    return { ...state, limit, minLatencyMs, backingOff, ...(perOperationPercent === undefined ? {} : { perOperationPercent }) };
+  }
   if (sample.latencyMs > LIMIT_DEFAULTS.latencyTolerance * minLatencyMs && sample.latencyMs - minLatencyMs > LIMIT_DEFAULTS.latencySlackMs) {
     if (backingOff) return { ...state, minLatencyMs, backingOff };
-    return { limit: within(state.limit * LIMIT_DEFAULTS.latencyBackoffRatio), minLatencyMs, backingOff: true };
+    return { ...state, limit: within(state.limit * LIMIT_DEFAULTS.latencyBackoffRatio), minLatencyMs, backingOff: true };
   }
   const grown = 2 * inFlight >= state.limit ? state.limit + 1 : state.limit;
-  return { limit: within(grown), minLatencyMs, backingOff };
+  return { ...state, limit: within(grown), minLatencyMs, backingOff };
 }
 
-/** The operations in flight that fit under the target, each charged the load per operation now. */
-function underTarget(loadPercent: number, inFlight: number, targetLoadPercent: number): number {
-  const perOperation = loadPercent / Math.max(1, inFlight);
+/**
+ * The operations in flight that fit under the target, each charged the load per operation now (the
+ * base load counted too, so the charge errs high), or, with none in flight, as last measured.
+ */
+function underTarget(loadPercent: number, inFlight: number, targetLoadPercent: number, perOperation = loadPercent / Math.max(1, inFlight)): number {
   if (perOperation <= 0) return Infinity;
   const headroom = targetLoadPercent - loadPercent;
   return inFlight + (headroom >= 0 ? Math.floor(headroom / perOperation) : -Math.ceil(-headroom / perOperation));
