@@ -10,6 +10,7 @@ import { createCatchUpActivities } from './catchUp';
 import { createEvidenceActivities } from './evidence';
 import { createNotifyActivities } from './notify';
 import { createClaimActivities } from './claims';
+import { createKillSwitchActivities } from './killSwitch';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -24,6 +25,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createEvidenceActivities(dependencies),
     ...createNotifyActivities(dependencies),
     ...createClaimActivities(dependencies),
+    ...createKillSwitchActivities(dependencies),
   };
 }
 
