@@ -8,7 +8,7 @@ import {
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from './config';
 import { FailureType } from './engine/model/failures';
@@ -164,6 +164,16 @@ export class RolloutClient {
   /** The fleet budget of this client's fleet (its task queue): the limit and each rollout's leased and waiting operations. */
   budget(): Promise<BudgetView> {
     return this.budgetHandle().query(budgetQuery);
+  }
+
+  /** The fleet budget, or undefined when no budget runs for this fleet (its workers have no `FLEET_BUDGET_LIMIT`). */
+  async budgetIfRunning(): Promise<BudgetView | undefined> {
+    try {
+      return await this.budget();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   /** Changes the fleet-wide limit of operations in flight; rollouts already holding more keep their leases until they end. */

@@ -23,10 +23,11 @@ export interface RolloutWorkerOptions extends ActivityDependencies {
   taskQueue: string;
 }
 
-/** The worker that runs rollouts: workflows from `src/engine/workflows`, activities wired to the given fleet and ledger. */
 /**
- * The adaptive limit lives with the fleet client, one per service in this process: it hears every
- * answer the service gives and is shared by every batch of every rollout the worker drives there.
+ * The worker that runs rollouts: workflows from `src/engine/workflows`, activities wired to the given
+ * fleet and ledger. The adaptive limit lives with the fleet client, one per service in this process:
+ * it hears every answer the service gives and is shared by every batch of every rollout the worker
+ * drives there.
  */
 export function createRolloutWorker({ connection, namespace, taskQueue, ...dependencies }: RolloutWorkerOptions): Promise<Worker> {
   const admission = dependencies.admission ?? (dependencies.fleet instanceof HttpFleet ? dependencies.fleet.admission : undefined);
@@ -58,25 +59,35 @@ async function main(): Promise<void> {
   }
 }
 
-/** The fleet budget when `FLEET_BUDGET_LIMIT` is set: the fleet is the task queue, one worker pool per fleet. */
-async function fleetBudget(config: Config): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
+/**
+ * The fleet budget when `FLEET_BUDGET_LIMIT` is set: the fleet is the task queue, one worker pool per
+ * fleet. The worker's adaptive limit for the service goes with its requests.
+ */
+async function fleetBudget(config: Config, fleet: HttpFleet): Promise<{ budget?: FleetBudget; close(): Promise<void> }> {
   if (config.FLEET_BUDGET_LIMIT === undefined) return { close: () => Promise.resolve() };
   const connection = await Connection.connect(config.temporal.options);
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const options = { fleet: config.TEMPORAL_TASK_QUEUE, taskQueue: config.TEMPORAL_TASK_QUEUE, limit: config.FLEET_BUDGET_LIMIT, leaseTtlMs: config.FLEET_BUDGET_LEASE_TTL_SECONDS * 1000 };
+  const options = {
+    fleet: config.TEMPORAL_TASK_QUEUE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    limit: config.FLEET_BUDGET_LIMIT,
+    leaseTtlMs: config.FLEET_BUDGET_LEASE_TTL_SECONDS * 1000,
+    admission: fleet.admission,
+  };
   return { budget: new TemporalFleetBudget(client, options), close: () => connection.close() };
 }
 
 async function runWorker(config: Config, endpoints: WorkerEndpoints, ledger: Ledger, logger: Logger): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.options);
-  const { budget, close: closeBudget } = await fleetBudget(config);
+  const fleet = new HttpFleet({ baseUrl: requireFleetUrl(config) });
+  const { budget, close: closeBudget } = await fleetBudget(config, fleet);
   const deviceApi = endpoints.DEVICE_API_ADDRESS && (await serveDeviceApi(ledger, endpoints.DEVICE_API_ADDRESS));
   try {
     const worker = await createRolloutWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      fleet: new HttpFleet({ baseUrl: requireFleetUrl(config) }),
+      fleet,
       ledger,
       artifacts: signatureVerifier(loadTrustedKeys(config)),
       ...(config.FLEET_API_VERSION ? { fleetApiVersion: config.FLEET_API_VERSION } : {}),

@@ -2,7 +2,7 @@ import type { OperatorAck } from '../engine/workflows/messages';
 import type { MissedReport } from '../engine/model/rollout';
 import type { AuditEntry, RolloutStatus } from '../engine/model/status';
 import type { HandOverResult } from '../engine/model/deviceClaims';
-import type { BudgetView } from '../engine/model/budget';
+import { budgetHeadline, type BudgetView } from '../engine/model/budget';
 import type { KillSwitchStatus } from '../engine/model/killSwitch';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../client';
@@ -31,7 +31,8 @@ const auditLine = (entry: AuditEntry) =>
 export const rolloutPosition = ({ currentStage, currentBatch }: RolloutStatus): string | undefined =>
   currentStage ? `stage ${currentStage}${currentBatch ? ` batch ${currentBatch.number}/${currentBatch.of}` : ''}` : undefined;
 
-export function formatStatus(status: RolloutStatus): string {
+/** A rollout's status; with the fleet budget when one runs, so the limit on its operations in flight shows. */
+export function formatStatus(status: RolloutStatus, budget?: BudgetView): string {
   const position = rolloutPosition(status);
   const where = position ? `  ${position}` : '';
   const pending = status.pendingDecision;
@@ -40,6 +41,7 @@ export function formatStatus(status: RolloutStatus): string {
     ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
     formatTable(stageRows(status)),
     ...claimedLines(status),
+    ...(budget ? [budgetLine(budget, status.rolloutId)] : []),
     ...status.decisions.slice(-1).map((decision) => `last decision: ${decision.stage} ${decision.gate} ${decision.action}: ${decision.reason}  (${status.decisionCount} in all)`),
     ...status.audit.slice(-1).map((entry) => `last action: ${auditLine(entry)}  (audit trail of ${status.auditCount})`),
   ].join('\n');
@@ -65,8 +67,12 @@ function claimedLines({ claimedElsewhere }: RolloutStatus): string[] {
   return [`excluded, held by other rollouts: ${claimedElsewhere.map(({ rolloutId, devices }) => `${rolloutId} (${devices} devices)`).join(', ')}`];
 }
 
-export const formatBudget = ({ fleet, limit, inFlight, rollouts }: BudgetView): string =>
-  [`fleet budget ${fleet}: ${inFlight} of ${limit} operations in flight`, formatTable(rollouts)].join('\n');
+function budgetLine(view: BudgetView, rolloutId: string): string {
+  const own = view.rollouts.find((row) => row.rolloutId === rolloutId);
+  return `fleet budget ${view.fleet}: ${budgetHeadline(view)}; this rollout ${own ? `leases ${own.leased}, waits for ${own.waiting}` : 'holds no lease now'}`;
+}
+
+export const formatBudget = (view: BudgetView): string => [`fleet budget ${view.fleet}: ${budgetHeadline(view)}`, formatTable(view.rollouts)].join('\n');
 
 export const formatHandOver = ({ from, to, devices }: HandOverResult): string =>
   `${devices.length} devices of ${from} ${to === undefined ? 'freed for the next rollout' : `handed over to ${to}`}${devices.length ? `: ${devices.slice(0, 20).join(', ')}${devices.length > 20 ? ', …' : ''}` : ''}`;

@@ -2,7 +2,7 @@ import type { PlanInput } from '../engine/model/plan';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config';
-import { RollbackScope, RolloutState } from '../engine/model/status';
+import { isFinished, RollbackScope, RolloutState } from '../engine/model/status';
 import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
@@ -164,8 +164,11 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
     .description("show a rollout's state, stages, counts, the decision it waits for and its last actions")
     .addOption(jsonOption())
     .action(async (rolloutId: string, options: JsonOptions) => {
-      const status = await withClient((client) => client.status(rolloutId));
-      print(status, options.json, () => formatStatus(status));
+      const { status, budget } = await withClient(async (client) => {
+        const current = await client.status(rolloutId);
+        return { status: current, budget: options.json || isFinished(current.state) ? undefined : await client.budgetIfRunning() };
+      });
+      print(status, options.json, () => formatStatus(status, budget));
     });
 
   program

@@ -80,4 +80,29 @@ describe('the fleet budget (dev server)', () => {
       assert.deepEqual(view.rollouts, []);
     });
   });
+
+  it("grants no more than the worker's adaptive limit for the service, under the fleet limit", async () => {
+    const env = await localEnv();
+    const fleetName = `fleet-${randomUUID()}`;
+    const ledger = await temporaryLedger();
+    const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: 1 }), phases: PHASES });
+    // The limit an adaptive admission would have reached: the budget only reads it.
+    const admission = { state: { limit: 3, inFlight: 0 }, tryAdmit: () => 0, release: () => undefined };
+    await withWorker(env, () => ({ fleet, ledger }), async (taskQueue) => {
+      const budget = new TemporalFleetBudget(env.client, { fleet: fleetName, taskQueue, limit: LIMIT, leaseTtlMs: 10_000, pollMs: 50, admission });
+      const handle = env.client.workflow.getHandle(fleetBudgetWorkflowId(fleetName));
+      const first = await budget.lease({ requestId: 'a/1', rolloutId: 'a', priority: 'normal', operations: 2 }, () => undefined);
+      let secondGranted = false;
+      const second = budget.lease({ requestId: 'b/1', rolloutId: 'b', priority: 'normal', operations: 2 }, () => undefined).then((lease) => {
+        secondGranted = true;
+        return lease;
+      });
+      await waitFor(async () => (await handle.query(budgetQuery)).rollouts.some((row) => row.rolloutId === 'b'), 'the second request to reach the budget');
+      const view = await handle.query(budgetQuery);
+      assert.deepEqual([view.limit, view.service, view.inFlight, secondGranted], [LIMIT, { limit: 3, workers: 1 }, 2, false], '2 + 2 fit the fleet limit of 6 but not the service limit of 3');
+      await first.release();
+      await (await second).release();
+      await handle.terminate('test over');
+    });
+  });
 });

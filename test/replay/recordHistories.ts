@@ -21,13 +21,15 @@ import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
 import { waitFor } from '../helpers/processes';
 import { historyToFile } from './historyFiles';
+import { manyRollouts } from './manyRolloutsScenario';
 import { localEnv, stopTestServers, timeSkippingEnv, withWorker } from '../helpers/temporal';
 
 const historiesDir = path.resolve(__dirname, '../histories');
 
 type Drive = (client: RolloutClient, rolloutId: string) => Promise<void>;
 
-interface Scenario {
+/** A rollout of its own plan on its own fleet: the recorder saves the workflows the plan runs. */
+interface RolloutScenario {
   name: string;
   env: () => Promise<TestWorkflowEnvironment>;
   devices: number;
@@ -39,6 +41,15 @@ interface Scenario {
   /** The fleet, when it is more than healthy gateways. */
   fleet?: (env: TestWorkflowEnvironment, devices: Device[]) => MemoryFleet;
 }
+
+/** Whatever `run` does; it returns the workflows to save. */
+interface RunScenario {
+  name: string;
+  env: () => Promise<TestWorkflowEnvironment>;
+  run: (env: TestWorkflowEnvironment) => Promise<string[]>;
+}
+
+type Scenario = RolloutScenario | RunScenario;
 
 /** Firmware 2.0.0 crashes 10× as often on rev-b: the health watch rolls rev-b back and the rest goes on. */
 const regressionOnRevB = (env: TestWorkflowEnvironment, devices: Device[]): MemoryFleet => {
@@ -77,11 +88,12 @@ const scenarios: Scenario[] = [
     speedup: 1,
     fleet: regressionOnRevB,
   },
+  { name: 'many-rollouts', env: localEnv, run: manyRollouts },
 ];
 
-async function record({ name, env: environment, devices, plan: planOf, speedup, drive, fleet: fleetOf }: Scenario): Promise<number> {
+/** Runs the scenario's plan; returns its workflows, and what to call its rollout's workflow in file names. */
+async function runRollout({ devices, plan: planOf, speedup, drive, fleet: fleetOf }: RolloutScenario, env: TestWorkflowEnvironment): Promise<{ workflowIds: string[]; rename: [string, string] }> {
   const plan = planOf();
-  const env = await environment();
   const gateways = generateDevices({ count: devices });
   const fleet = fleetOf ? fleetOf(env, gateways) : new MemoryFleet({ devices: gateways });
   const report = await withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue): Promise<RolloutReport> => {
@@ -90,14 +102,20 @@ async function record({ name, env: environment, devices, plan: planOf, speedup, 
     await drive?.(new RolloutClient(env.client, taskQueue), plan.rolloutId);
     return handle.result();
   });
-  const dir = path.join(historiesDir, name);
+  return { workflowIds: rolloutWorkflowIds(Plan.parse(plan), report), rename: [rolloutWorkflowId(plan.rolloutId), 'rollout'] };
+}
+
+async function record(scenario: Scenario): Promise<number> {
+  const env = await scenario.env();
+  const { workflowIds, rename } = 'run' in scenario ? { workflowIds: await scenario.run(env), rename: ['', ''] as [string, string] } : await runRollout(scenario, env);
+  const dir = path.join(historiesDir, scenario.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   let files = 0;
-  for (const workflowId of rolloutWorkflowIds(Plan.parse(plan), report)) {
+  for (const workflowId of workflowIds) {
     const runs = await fetchRuns(env.client, workflowId);
     runs.forEach((history, index) => {
-      const file = `${workflowId.replace(rolloutWorkflowId(plan.rolloutId), 'rollout').replace(/[^A-Za-z0-9.-]/g, '_')}.run${index + 1}.json`;
+      const file = `${workflowId.replace(...rename).replace(/[^A-Za-z0-9.-]/g, '_')}.run${index + 1}.json`;
       writeFileSync(path.join(dir, file), historyToFile(history));
       files += 1;
     });
@@ -105,10 +123,17 @@ async function record({ name, env: environment, devices, plan: planOf, speedup, 
   return files;
 }
 
+/**
+ * Records the scenarios named on the command line, or all of them. Recording one anew keeps the
+ * others as they were: histories of released workflow code are what replay must keep accepting.
+ */
 async function main(): Promise<void> {
+  const named = process.argv.slice(2);
+  const unknown = named.filter((name) => !scenarios.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) throw new Error(`no scenario ${unknown.join(', ')}: choose from ${scenarios.map((scenario) => scenario.name).join(', ')}`);
   await serveTestArtifacts();
   try {
-    for (const scenario of scenarios) console.log(`${scenario.name}: ${await record(scenario)} histories`);
+    for (const scenario of scenarios.filter(({ name }) => named.length === 0 || named.includes(name))) console.log(`${scenario.name}: ${await record(scenario)} histories`);
   } finally {
     await Promise.all([stopTestServers(), stopTestArtifacts()]);
   }

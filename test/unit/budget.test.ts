@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { answer, budgetView, inFlight, release, request, settle, type BudgetState, type LeaseRequest } from '../../src/engine/model/budget';
+import { answer, budgetHeadline, budgetView, effectiveLimit, inFlight, release, request, settle, type BudgetState, type LeaseRequest } from '../../src/engine/model/budget';
 
 const TTL = 60_000;
 const ask = (requestId: string, rolloutId: string, operations: number, priority: LeaseRequest['priority'] = 'normal'): LeaseRequest => ({ requestId, rolloutId, priority, operations });
@@ -65,6 +65,38 @@ describe('the fleet budget', () => {
         { rolloutId: 'a', priority: 'normal', leased: 3, waiting: 0 },
         { rolloutId: 'b', priority: 'normal', leased: 0, waiting: 9 },
       ],
+    });
+  });
+
+  describe("following the workers' adaptive limits", () => {
+    const reported = (worker: string, limit: number) => ({ serviceLimit: { worker, limit } });
+
+    it('grants no more than the limits the workers reported add up to, while under the fleet limit', () => {
+      let state = request(empty(10), { ...ask('a1', 'a', 2), ...reported('w1', 3) }, 0, TTL);
+      state = request(state, ask('b1', 'b', 2), 1, TTL);
+      assert.equal(effectiveLimit(state), 3);
+      assert.deepEqual(granted(state), ['a1'], 'b would take the service to 4 operations, over its 3');
+      state = request(state, { ...ask('a1', 'a', 2), ...reported('w2', 2) }, 2, TTL);
+      assert.equal(effectiveLimit(state), 5, 'two workers: 3 + 2');
+      assert.deepEqual(granted(state), ['a1', 'b1']);
+      assert.equal(effectiveLimit(request(state, { ...ask('a1', 'a', 2), ...reported('w1', 30) }, 3, TTL)), 10, 'never above the fleet limit');
+    });
+
+    it("keeps each worker's latest limit, and forgets a worker's that goes unrenewed", () => {
+      let state = request(empty(10), { ...ask('a1', 'a', 1), ...reported('w1', 4) }, 0, TTL);
+      state = request(state, { ...ask('a2', 'a', 1), ...reported('w1', 2) }, 10, TTL);
+      assert.equal(effectiveLimit(state), 2);
+      state = request(state, ask('b1', 'b', 1), TTL + 10, 2 * TTL);
+      assert.equal(effectiveLimit(state), 10, "w1's report expired with its time to live: the fleet limit again");
+      assert.equal(state.serviceLimits, undefined);
+    });
+
+    it('says which limit holds the budget back', () => {
+      const state = request(empty(10), { ...ask('a1', 'a', 2), ...reported('w1', 3) }, 0, TTL);
+      const view = budgetView('fleet-1', state);
+      assert.deepEqual(view.service, { limit: 3, workers: 1 });
+      assert.equal(budgetHeadline(view), "2 of 3 operations in flight: the service's adaptive limit (one worker), under the fleet limit of 10");
+      assert.equal(budgetHeadline(budgetView('fleet-1', empty(10))), '0 of 10 operations in flight');
     });
   });
 });

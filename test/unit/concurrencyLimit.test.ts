@@ -77,8 +77,31 @@ describe('adaptive admission at one service', () => {
     admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(3) });
     assert.equal(admission.state.limit, 5, 'the stricter 30 % target counts (45 % would allow 8)');
     admission.release(3);
-    assert.equal(admission.tryAdmit(9, TARGET), 5, 'nobody in flight: the target starts over, the limit stays');
-    assert.equal(admission.state.inFlight, 5);
+    assert.equal(admission.tryAdmit(9, TARGET), 2, 'nobody in flight: the target starts over; 3 permits wait for a load that saw them go');
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(2) });
+    assert.equal(admission.tryAdmit(9, TARGET), 4, '13.6 % at 2 in flight is 6.8 % each: 4 more fit under 45 %');
+    assert.deepEqual(admission.state, { limit: 6, inFlight: 6 });
+  });
+
+  it('takes released permits up again only once a reported load saw their operations gone', () => {
+    const admission = new AdaptiveAdmission();
+    admission.tryAdmit(1, TARGET);
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(1) });
+    for (let round = 0; round < 10; round++) {
+      admission.tryAdmit(30, TARGET);
+      admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(admission.state.inFlight) });
+    }
+    assert.deepEqual(admission.state, { limit: 19, inFlight: 19 }, '10 % + 19 × 1.8 % = 44.2 %');
+    // Two operations ended at the service; the worker polls them later. A load answer meanwhile sees 17 working, 19 held.
+    const poll = admission.requestStarted();
+    poll({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(17) });
+    assert.equal(admission.state.limit, 21, 'the load per permit looks lower than it is');
+    assert.equal(admission.tryAdmit(30, TARGET), 2);
+    admission.release(2);
+    assert.equal(admission.tryAdmit(30, TARGET), 0, 'not refilled: 19 working, and the limit of 21 came from a load that counted the 2 released');
+    admission.requestStarted()({ latencyMs: 1, overloaded: false, loadPercent: simulatedLoad(19) });
+    assert.equal(admission.state.limit, 19);
+    assert.equal(admission.tryAdmit(30, TARGET), 0, 'at the service: 19, 44.2 %, never 21');
   });
 
   it('sets an answer’s load against the operations in flight when its request went out, not those let in since', () => {

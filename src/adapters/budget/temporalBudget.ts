@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { LeaseAnswer, LeaseRequest } from '../../engine/model/budget';
 import { fleetBudgetWorkflowId } from '../../engine/model/ids';
 import type { FleetBudget, HeldLease } from '../../engine/ports/fleetBudget';
+import type { OperationAdmission } from '../../engine/ports/operationAdmission';
 import { leaseQuery, leaseUpdate, releaseSignal } from '../../engine/workflows/budgetMessages';
 import type { fleetBudgetWorkflow } from '../../engine/workflows/fleetBudget';
 
@@ -16,10 +18,15 @@ export interface TemporalFleetBudgetOptions {
   leaseTtlMs: number;
   /** How often a waiting request asks whether it was granted (a query: no history written). */
   pollMs?: number;
+  /** This worker's adaptive limit for the service, reported with every request so the budget grants no more than it. */
+  admission?: OperationAdmission;
 }
 
 /** The fleet budget as a Temporal workflow, started by the first request (update-with-start). */
 export class TemporalFleetBudget implements FleetBudget {
+  /** This worker process, among those reporting their adaptive limit to the budget. */
+  private readonly worker = randomUUID();
+
   constructor(
     private readonly client: Client,
     private readonly options: TemporalFleetBudgetOptions,
@@ -57,6 +64,12 @@ export class TemporalFleetBudget implements FleetBudget {
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `fleet budget of ${fleet}`,
     });
-    return this.client.workflow.executeUpdateWithStart(leaseUpdate, { args: [request], startWorkflowOperation });
+    return this.client.workflow.executeUpdateWithStart(leaseUpdate, { args: [{ ...request, ...this.serviceLimit() }], startWorkflowOperation });
+  }
+
+  /** The limit now; none before the first rollout set the admission a target. */
+  private serviceLimit(): Pick<LeaseRequest, 'serviceLimit'> {
+    const limit = this.options.admission?.state.limit ?? 0;
+    return limit > 0 ? { serviceLimit: { worker: this.worker, limit } } : {};
   }
 }

@@ -10,6 +10,9 @@ export class AdaptiveAdmission implements OperationAdmission {
   private inFlight = 0;
   private target: LimitTarget | undefined;
   private limitState: ConcurrencyLimitState | undefined;
+  /** Permits released so far, and how many of those the latest reported load had seen; none before the service reported any. */
+  private released = 0;
+  private releasedBeforeLoad: number | undefined;
 
   get state(): { limit: number; inFlight: number } {
     return { limit: this.limitState?.limit ?? 0, inFlight: this.inFlight };
@@ -21,13 +24,24 @@ export class AdaptiveAdmission implements OperationAdmission {
         ? target
         : { targetLoadPercent: Math.min(this.target.targetLoadPercent, target.targetLoadPercent), ceiling: Math.min(this.target.ceiling, target.ceiling) };
     this.limitState ??= initialLimit(this.target);
-    const admitted = Math.max(0, Math.min(wanted, this.limitState.limit - this.inFlight));
+    const admitted = Math.max(0, Math.min(wanted, this.limitState.limit - this.inFlight - this.releasedUnseen()));
     this.inFlight += admitted;
     return admitted;
   }
 
   release(count: number): void {
     this.inFlight = Math.max(0, this.inFlight - count);
+    this.released += count;
+  }
+
+  /**
+   * A permit is released when a poll finds its operation ended, which may be well after it ended at
+   * the service: until then the permit was counted in flight while adding no load, and a limit set
+   * from the load meanwhile is too high by as many permits. So released permits are taken up again
+   * only after a reported load that saw them gone. Without reported load there is nothing to correct.
+   */
+  private releasedUnseen(): number {
+    return this.releasedBeforeLoad === undefined ? 0 : this.released - this.releasedBeforeLoad;
   }
 
   /**
@@ -38,9 +52,11 @@ export class AdaptiveAdmission implements OperationAdmission {
    */
   requestStarted(): (sample: ServiceSample) => void {
     const inFlightThen = this.inFlight;
+    const releasedThen = this.released;
     return (sample) => {
       if (!this.target || !this.limitState) return;
       this.limitState = nextLimit(this.limitState, sample, inFlightThen, this.target);
+      if (sample.loadPercent !== undefined) this.releasedBeforeLoad = Math.max(this.releasedBeforeLoad ?? 0, releasedThen);
     };
   }
 }

@@ -1,5 +1,5 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import { answer, budgetView, LeaseRequest, release, request, settle, type BudgetState } from '../model/budget';
+import { answer, budgetHeadline, budgetView, LeaseRequest, release, request, settle, type BudgetState } from '../model/budget';
 import { FailureType } from '../model/failures';
 import { issueLine } from '../model/validation';
 import { budgetQuery, leaseQuery, leaseUpdate, releaseSignal, setLimitUpdate } from './budgetMessages';
@@ -63,7 +63,7 @@ export async function fleetBudgetWorkflow(input: FleetBudgetInput): Promise<neve
   while (workflowInfo().historyLength < EVENTS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
     if (changed) publish(input.fleet, state);
     changed = false;
-    const nextExpiry = Math.min(...[...state.leases, ...state.waiting].map((lease) => lease.expiresAtMs));
+    const nextExpiry = Math.min(...[...state.leases, ...state.waiting, ...(state.serviceLimits ?? [])].map((held) => held.expiresAtMs));
     if (Number.isFinite(nextExpiry)) await condition(() => changed, Math.max(1, nextExpiry - nowMs()));
     else await condition(() => changed);
     change(settle(state, nowMs()));
@@ -77,6 +77,6 @@ function publish(fleet: string, state: BudgetState): void {
   const view = budgetView(fleet, state);
   const rows = view.rollouts.map((row) => `| ${row.rolloutId} | ${row.priority} | ${row.leased} | ${row.waiting} |`);
   setCurrentDetails(
-    [`**Fleet budget ${fleet}**: ${view.inFlight} of ${view.limit} operations in flight`, '', '| rollout | priority | leased | waiting |', '|---|---|---|---|', ...rows].join('\n'),
+    [`**Fleet budget ${fleet}**: ${budgetHeadline(view)}`, '', '| rollout | priority | leased | waiting |', '|---|---|---|---|', ...rows].join('\n'),
   );
 }
