@@ -15,12 +15,15 @@ import { rolloutDataConverter } from './adapters/codec/dataConverter';
 import { connectionIdentity } from './client/connectionIdentity';
 import type { ConnectionIdentity } from './engine/model/connectionIdentity';
 import { FailureType } from './engine/model/failures';
-import { fleetBudgetWorkflowId, handOverWorkflowId, rolloutWorkflowId } from './engine/model/ids';
+import { fleetBudgetWorkflowId, handOverWorkflowId, killSwitchWorkflowId, rolloutWorkflowId } from './engine/model/ids';
 import type { BudgetView } from './engine/model/budget';
 import { budgetQuery, setLimitUpdate } from './engine/workflows/budgetMessages';
 import type { fleetBudgetWorkflow } from './engine/workflows/fleetBudget';
 import { HandOverRequest, type HandOverResult } from './engine/model/deviceClaims';
 import type { handOverWorkflow } from './engine/workflows/handOver';
+import { KillSwitchRequest, type KillSwitchStatus } from './engine/model/killSwitch';
+import { killSwitchQuery } from './engine/workflows/killSwitchMessages';
+import type { killSwitchWorkflow } from './engine/workflows/killSwitch';
 import { operatorMessages, statusQuery, type OperatorAck, type OperatorMessage } from './engine/workflows/messages';
 import { resolveRollout, type RolloutInput, type RolloutReport } from './engine/model/rollout';
 import { CurrentStageKey, FirmwareVersionKey, RolloutIdKey, RolloutStateKey } from './engine/workflows/searchAttributes';
@@ -158,6 +161,27 @@ export class RolloutClient {
       args: [parsed],
       staticSummary: `hand over devices of ${parsed.from} ${parsed.to === undefined ? 'to the next rollout' : `to ${parsed.to}`}: ${parsed.reason} (${actorOf(parsed)})`,
     });
+  }
+
+  /**
+   * Pulls the kill switch of `flag`: every device that has it on is switched off, with no stages or
+   * gates. Pulling it again while it runs joins the kill switch already running (one per flag).
+   */
+  async killSwitch(request: KillSwitchRequest): Promise<WorkflowHandle<typeof killSwitchWorkflow>> {
+    const parsed = parseOrThrow(KillSwitchRequest, request, 'kill switch request');
+    return this.client.workflow.start<typeof killSwitchWorkflow>('killSwitchWorkflow' satisfies typeof killSwitchWorkflow.name, {
+      taskQueue: this.taskQueue,
+      workflowId: killSwitchWorkflowId(parsed.flag),
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [parsed],
+      staticSummary: `kill switch: ${parsed.flag} off everywhere: ${parsed.reason} (${parsed.by})`,
+    });
+  }
+
+  /** Where the kill switch of `flag` stands, running or ended. */
+  killSwitchStatus(flag: string): Promise<KillSwitchStatus> {
+    return this.client.workflow.getHandle<typeof killSwitchWorkflow>(killSwitchWorkflowId(flag)).query(killSwitchQuery);
   }
 
   /** The fleet budget of this client's fleet (its task queue): the limit and each rollout's leased and waiting operations. */

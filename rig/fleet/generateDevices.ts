@@ -29,6 +29,7 @@ export function generateDevices({ count, seed = 1, firmwareVersion = '1.0.0', ba
       tags: [],
       batteryBacked: random() < batteryBackedShare,
     },
+    flags: {},
   }));
 }
 

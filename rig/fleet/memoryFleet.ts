@@ -1,5 +1,7 @@
 import type {
   Device,
+  FlagCommand,
+  FlagState,
   FleetProvider,
   Health,
   InventoryPage,
@@ -11,7 +13,7 @@ import type {
   UpdateCommand,
   Vitals,
 } from '../../src/engine/ports/fleetProvider';
-import { isTerminal, OperationsQuery as OperationsQuerySchema } from '../../src/engine/ports/fleetProvider';
+import { flagTarget, isTerminal, OperationsQuery as OperationsQuerySchema } from '../../src/engine/ports/fleetProvider';
 
 /** How long an operation stays in each non-terminal state, in milliseconds of fleet time. */
 export interface PhaseDurations {
@@ -40,6 +42,7 @@ interface StoredOperation extends Operation {
   startedAt: number;
   outcome: 'succeeded' | 'failed';
   applied: boolean;
+  flag?: { name: string; value: boolean };
 }
 
 interface DeviceRecord {
@@ -49,6 +52,9 @@ interface DeviceRecord {
   crashCount: number;
   /** Fleet time the device activated the firmware it runs. */
   firmwareSince: number;
+  /** Fleet time the device last changed its flags (or activated its firmware), and its crashes since. */
+  flagsSince: number;
+  flagCrashCount: number;
 }
 
 const HEALTHY_VITALS: DeviceRecord['vitals'] = {
@@ -83,7 +89,8 @@ export class MemoryFleet implements FleetProvider {
     const firmwareSince = now() - firmwareAgeMs;
     for (const device of devices) {
       const vitals = { ...HEALTHY_VITALS, batteryPercent: device.attributes.batteryBacked ? 90 : null };
-      this.records.set(device.id, { device: structuredClone(device), vitals, pendingFailures: { count: 0, errorCode: '' }, crashCount: 0, firmwareSince });
+      const record = { device: { ...structuredClone(device), flags: { ...device.flags } }, vitals, pendingFailures: { count: 0, errorCode: '' }, crashCount: 0, firmwareSince };
+      this.records.set(device.id, { ...record, flagsSince: firmwareSince, flagCrashCount: 0 });
     }
   }
 
@@ -111,6 +118,18 @@ export class MemoryFleet implements FleetProvider {
 
   async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
     return commands.map((command) => this.start('rollback', command, command.targetVersion));
+  }
+
+  /** A flag is applied once the operation's `queued` phase is over, online or not: the memory fleet does not model connections. */
+  async setFlags(commands: FlagCommand[]): Promise<Operation[]> {
+    return commands.map((command) => this.start('flag', command, flagTarget(command.flag, command.value), { name: command.flag, value: command.value }));
+  }
+
+  async flagStates(deviceIds: string[]): Promise<FlagState[]> {
+    return deviceIds.map((deviceId) => {
+      const { device, flagCrashCount, flagsSince } = this.settle(deviceId);
+      return { deviceId, online: device.online, flags: { ...device.flags }, crashCount: flagCrashCount, flagsUptimeSeconds: Math.max(0, this.now() - flagsSince) / 1000 };
+    });
   }
 
   async latestOperations(query: OperationsQuery): Promise<Operation[]> {
@@ -149,6 +168,11 @@ export class MemoryFleet implements FleetProvider {
     this.record(deviceId).crashCount = crashCount;
   }
 
+  /** Crashes the device reports since it last changed its flags. */
+  setFlagCrashCount(deviceId: string, crashCount: number): void {
+    this.record(deviceId).flagCrashCount = crashCount;
+  }
+
   setOnline(deviceId: string, online: boolean): void {
     this.record(deviceId).device.online = online;
   }
@@ -171,7 +195,7 @@ export class MemoryFleet implements FleetProvider {
     return counts;
   }
 
-  private start(kind: OperationKind, command: UpdateCommand | RollbackCommand, targetVersion: string): Operation {
+  private start(kind: OperationKind, command: UpdateCommand | RollbackCommand | FlagCommand, targetVersion: string, flag?: StoredOperation['flag']): Operation {
     const existing = this.operationsByKey.get(command.idempotencyKey);
     this.commandLog.push({ kind, deviceId: command.deviceId, idempotencyKey: command.idempotencyKey, duplicate: !!existing });
     if (existing) return { ...this.view(existing), duplicate: true };
@@ -191,6 +215,7 @@ export class MemoryFleet implements FleetProvider {
       outcome: failure ? 'failed' : 'succeeded',
       applied: false,
       ...(failure ? { errorCode: failure.errorCode } : {}),
+      ...(flag ? { flag } : {}),
     };
     this.operationsByKey.set(command.idempotencyKey, operation);
     this.unsettled.set(command.deviceId, [...(this.unsettled.get(command.deviceId) ?? []), operation]);
@@ -202,17 +227,33 @@ export class MemoryFleet implements FleetProvider {
     const state = this.stateAt(operation);
     if (state === 'succeeded' && !operation.applied) {
       operation.applied = true;
-      const record = this.record(operation.deviceId);
-      record.device.firmwareVersion = operation.targetVersion;
-      record.firmwareSince = operation.startedAt + PHASES.reduce((total, phase) => total + this.phases[phase], 0);
+      this.apply(operation);
     }
-    const { startedAt: _startedAt, outcome: _outcome, applied: _applied, ...visible } = operation;
+    const { startedAt: _startedAt, outcome: _outcome, applied: _applied, flag: _flag, ...visible } = operation;
     return { ...visible, state, duplicate: false };
+  }
+
+  private apply(operation: StoredOperation): void {
+    const record = this.record(operation.deviceId);
+    const appliedAt = operation.startedAt + this.phasesOf(operation).reduce((total, phase) => total + this.phases[phase], 0);
+    if (operation.flag) {
+      record.device.flags = { ...record.device.flags, [operation.flag.name]: operation.flag.value };
+    } else {
+      record.device.firmwareVersion = operation.targetVersion;
+      record.firmwareSince = appliedAt;
+    }
+    record.flagsSince = appliedAt;
+    record.flagCrashCount = 0;
+  }
+
+  /** A flag operation waits to be delivered and is then applied; firmware goes through every phase. */
+  private phasesOf(operation: StoredOperation): readonly (typeof PHASES)[number][] {
+    return operation.kind === 'flag' ? ['queued'] : PHASES;
   }
 
   private stateAt(operation: StoredOperation): OperationState {
     let elapsed = this.now() - operation.startedAt;
-    for (const phase of PHASES) {
+    for (const phase of this.phasesOf(operation)) {
       if (elapsed < this.phases[phase]) return phase;
       elapsed -= this.phases[phase];
     }

@@ -1,17 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteHandlerMethod } from 'fastify';
 import type { z } from 'zod';
-import type { FleetProvider } from '../../src/engine/ports/fleetProvider';
+import type { FleetProvider, Operation } from '../../src/engine/ports/fleetProvider';
 import { installAdmissionLimit, type AdmissionLimit } from './admissionLimit';
 import {
   DeviceIdsRequest,
   DeviceStatusParams,
   DeviceStatusQuery,
   ErrorCode,
-  FirmwareRequest,
+  ManagementRequest,
   InventoryQuery,
   ROUTES,
   describeIssue,
   errorBody,
+  type DeviceFlagsResponse,
   type DeviceHealthResponse,
   type OperationsResponse,
   type RouteName,
@@ -67,10 +68,13 @@ function registerRoutes(app: FastifyInstance, fleet: FleetProvider): void {
     return { health: await fleet.health(deviceIds) };
   });
 
+  serve('deviceFlags', async (request): Promise<DeviceFlagsResponse> => {
+    const { deviceIds } = parseInput(DeviceIdsRequest, request.body);
+    return { flags: await fleet.flagStates(deviceIds) };
+  });
+
   serve('requests', async (request, reply): Promise<OperationsResponse> => {
-    const body = parseInput(FirmwareRequest, request.body);
-    const operations =
-      body.action === 'firmware/update' ? await fleet.startUpdates(body.devices) : await fleet.startRollbacks(body.devices);
+    const operations = await startOperations(fleet, parseInput(ManagementRequest, request.body));
     reply.code(202);
     return { operations };
   });
@@ -80,6 +84,17 @@ function registerRoutes(app: FastifyInstance, fleet: FleetProvider): void {
     const { kind, deviceIds } = parseInput(DeviceStatusQuery, request.body);
     return { operations: await fleet.latestOperations({ correlationId, kind, deviceIds }) };
   });
+}
+
+function startOperations(fleet: FleetProvider, body: ManagementRequest): Promise<Operation[]> {
+  switch (body.action) {
+    case 'firmware/update':
+      return fleet.startUpdates(body.devices);
+    case 'firmware/rollback':
+      return fleet.startRollbacks(body.devices);
+    case 'device/flags':
+      return fleet.setFlags(body.devices);
+  }
 }
 
 class InvalidInput extends Error {

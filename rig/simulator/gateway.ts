@@ -1,4 +1,4 @@
-import type { Device, Health, Vitals } from '../../src/engine/ports/fleetProvider';
+import type { Device, DeviceFlags, FlagState, Health, Vitals } from '../../src/engine/ports/fleetProvider';
 import { consumptionPercentPerHour, nextBatteryPercent } from './battery';
 import type { GatewayModel } from './model';
 import { TIME } from './model';
@@ -34,6 +34,12 @@ export class Gateway {
   /** When the running image was activated: crashes and firmware uptime count from there. */
   firmwareSinceMs: number;
   crashCount: number;
+  /** Feature flags as the gateway applied them; its firmware treats an absent flag as off. */
+  flags: DeviceFlags = {};
+  /** When the gateway last changed its flags or activated its image, whichever is later. */
+  flagsSinceMs: number;
+  /** Crashes since `flagsSinceMs`. */
+  flagCrashCount: number;
   /** While set, the running image is on probation: a crash before this time rolls it back. */
   confirmUntilMs: number | undefined = undefined;
   lastDropAtMs: number | undefined = undefined;
@@ -56,6 +62,8 @@ export class Gateway {
     this.diskFreeMb = traits.diskFreeMb;
     this.firmwareSinceMs = -traits.firmwareAgeMs;
     this.crashCount = traits.crashesOnFirmware;
+    this.flagsSinceMs = this.firmwareSinceMs;
+    this.flagCrashCount = this.crashCount;
     this.offline = traits.offlineUntilMs === undefined ? undefined : { reason: 'absent', returnAtMs: traits.offlineUntilMs };
     this.ownDrops = new HazardClock(stream(seed, this.id, 'own-drop'));
     this.loadDrops = new HazardClock(stream(seed, this.id, 'load-drop'));
@@ -77,7 +85,25 @@ export class Gateway {
   }
 
   device(): Device {
-    return { ...structuredClone(this.traits.device), firmwareVersion: this.activeVersion, online: this.online };
+    return { ...structuredClone(this.traits.device), firmwareVersion: this.activeVersion, online: this.online, flags: { ...this.flags } };
+  }
+
+  flagState(now: number): FlagState {
+    return {
+      deviceId: this.id,
+      online: this.online,
+      flags: { ...this.flags },
+      crashCount: this.flagCrashCount,
+      flagsUptimeSeconds: Math.max(0, Math.round((now - this.flagsSinceMs) / 1000)),
+    };
+  }
+
+  /** The firmware reads its configuration again: crashes from now on count against the new flags. A value it already has changes nothing. */
+  applyFlag(flag: string, value: boolean, now: number): void {
+    if (this.flags[flag] === value) return;
+    this.flags = { ...this.flags, [flag]: value };
+    this.flagsSinceMs = now;
+    this.flagCrashCount = 0;
   }
 
   vitals(now: number, model: GatewayModel, unstableAfterDropMs: number): Vitals {
@@ -122,6 +148,7 @@ export class Gateway {
     if (this.dead || this.activity === 'rebooting') return false;
     if (!this.crashes.spend(crashesPerHour, dtMs)) return false;
     this.crashCount += 1;
+    this.flagCrashCount += 1;
     return true;
   }
 
@@ -182,6 +209,8 @@ export class Gateway {
   private activated(now: number): void {
     this.firmwareSinceMs = now;
     this.crashCount = 0;
+    this.flagsSinceMs = now;
+    this.flagCrashCount = 0;
   }
 }
 

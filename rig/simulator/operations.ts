@@ -19,6 +19,8 @@ export interface SimOperation {
   bytesDone: number;
   /** Set when the image travels over real HTTP rather than the simulated uplink. */
   transfer?: TransferState;
+  /** The flag a `flag` operation sets, and its value. */
+  flag?: { name: string; value: boolean };
   /** Chunked: a dropped connection pauses the download at its last whole chunk instead of wedging the agent. */
   resumableDownload?: boolean;
 }
@@ -38,13 +40,18 @@ export interface CommandLogEntry {
   previousState?: OperationState;
 }
 
-export type NewOperation = Pick<SimOperation, 'deviceId' | 'kind' | 'idempotencyKey' | 'correlationId' | 'targetVersion' | 'sizeBytes' | 'resumableDownload'>;
+export type NewOperation = Pick<SimOperation, 'deviceId' | 'kind' | 'idempotencyKey' | 'correlationId' | 'targetVersion' | 'sizeBytes' | 'resumableDownload' | 'flag'>;
 
 /** Operations by idempotency key and by (kind, correlation id, device), with the ones still in flight. */
 export class OperationStore {
   readonly commandLog: CommandLogEntry[] = [];
-  /** Operations not yet terminal, oldest first. */
+  /** Firmware operations not yet terminal, oldest first: what loads the service. */
   readonly inFlight = new Set<SimOperation>();
+  /**
+   * Flag operations not yet applied: desired configuration the service keeps until the device
+   * connects, a row in its store rather than an agent's operation, so they do not load its CPU.
+   */
+  readonly pendingFlags = new Set<SimOperation>();
   private readonly all: SimOperation[] = [];
   private readonly byKey = new Map<string, SimOperation>();
   private readonly latest = new Map<string, SimOperation>();
@@ -67,7 +74,7 @@ export class OperationStore {
     this.all.push(operation);
     this.byKey.set(operation.idempotencyKey, operation);
     this.latest.set(latestKey(operation.kind, operation.correlationId, operation.deviceId), operation);
-    this.inFlight.add(operation);
+    (operation.kind === 'flag' ? this.pendingFlags : this.inFlight).add(operation);
     return { operation, duplicate: false };
   }
 
@@ -79,7 +86,9 @@ export class OperationStore {
   transition(operation: SimOperation, state: OperationState, errorCode?: string): void {
     operation.state = state;
     if (errorCode) operation.errorCode = errorCode;
-    if (isTerminal(state)) this.inFlight.delete(operation);
+    if (!isTerminal(state)) return;
+    this.inFlight.delete(operation);
+    this.pendingFlags.delete(operation);
   }
 
   countByState(): Record<OperationState, number> {

@@ -36,6 +36,15 @@ export const FailureProfile = z.object({
       version: z.string().optional(),
     })
     .optional(),
+  /** A feature flag whose value makes the firmware crash more often, on one hardware revision or on all. */
+  badFlag: z
+    .object({
+      flag: z.string().min(1),
+      value: z.boolean().default(true),
+      hardwareRevision: z.string().optional(),
+      crashMultiplier: z.number().min(1),
+    })
+    .optional(),
   /** Chance that flashing an image fails outright (the gateway stays on its image). */
   installFailureProbability: z.number().min(0).max(1).default(0),
   /** Share of the fleet of each hardware revision; absent: rev-a, rev-b and rev-c equally likely. A fleet description, the same for every strategy. */
@@ -64,6 +73,8 @@ export const PROFILES = {
   'bad-firmware': { ...FIELD, badFirmware: { hardwareRevision: 'rev-b', crashMultiplier: 1000 } },
   /** The safety benchmark's realistic regression: 4× the crashes on rev-b (a third of the fleet unless hardwareMix says otherwise). */
   'regression-4x': { ...FIELD, badFirmware: { hardwareRevision: 'rev-b', crashMultiplier: 4 } },
+  /** A flag that, switched on, crashes rev-b gateways 1000× as often: for flag rollouts' health triggers. */
+  'bad-flag': { ...FIELD, badFlag: { flag: 'new_sensor_algorithm', hardwareRevision: 'rev-b', crashMultiplier: 1000 } },
   'flaky-links': { flakyLinks: { share: 0.2 } },
   'low-batteries': { lowBatteries: { share: 0.5 } },
   'offline-devices': { offlineDevices: { share: 0.1 } },

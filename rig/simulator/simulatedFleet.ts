@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
+  flagTarget,
   OperationsQuery as OperationsQuerySchema,
+  type FlagCommand,
+  type FlagState,
   type FleetProvider,
   type Health,
   type InventoryPage,
@@ -94,6 +97,17 @@ export class SimulatedFleet implements FleetProvider {
 
   async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
     return this.command(commands.map((command) => ({ ...command, kind: 'rollback', sizeBytes: 0 })));
+  }
+
+  async setFlags(commands: FlagCommand[]): Promise<Operation[]> {
+    return this.command(
+      commands.map(({ flag, value, ...command }) => ({ ...command, kind: 'flag', targetVersion: flagTarget(flag, value), sizeBytes: 0, flag: { name: flag, value } })),
+    );
+  }
+
+  async flagStates(deviceIds: string[]): Promise<FlagState[]> {
+    const world = this.now();
+    return this.gateways(deviceIds).map((device) => device.flagState(world.nowMs));
   }
 
   async latestOperations(query: OperationsQuery): Promise<Operation[]> {

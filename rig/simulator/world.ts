@@ -63,6 +63,7 @@ export class World {
     const context: AgentContext = { now: this.nowMs, seed: this.spec.seed, model: this.spec.model, profile: this.spec.profile, store: this.store };
     this.reconnect(load);
     this.advanceOperations(context);
+    this.deliverFlags(context);
     const { utilisationPercent, congestion } = this.moveBytes(context, dtMs);
     this.exposeGateways(context, load, congestion, dtMs);
     this.totals.recordStep(this.load(), this.store.inFlight.size, utilisationPercent, dtMs);
@@ -126,6 +127,18 @@ export class World {
     }
   }
 
+  /** Connected gateways read their desired flags at once; the service gives up on one offline past the operation timeout. */
+  private deliverFlags({ now, store }: AgentContext): void {
+    const timeoutMs = this.spec.model.management.operationTimeoutMs;
+    for (const operation of [...store.pendingFlags]) {
+      const gateway = this.gatewayOf(operation);
+      if (gateway.online && operation.flag) {
+        gateway.applyFlag(operation.flag.name, operation.flag.value, now);
+        store.transition(operation, 'succeeded');
+      } else if (now - operation.createdAtMs >= timeoutMs) store.transition(operation, 'failed', 'QUEUE_TIMEOUT');
+    }
+  }
+
   private startTransfer(operation: SimOperation, gateway: Gateway): void {
     const { transfer } = this.spec;
     if (!transfer) return;
@@ -184,6 +197,17 @@ export class World {
   }
 
   private crashesPerHour(gateway: Gateway): number {
+    return this.firmwareCrashesPerHour(gateway) * this.flagCrashMultiplier(gateway);
+  }
+
+  private flagCrashMultiplier(gateway: Gateway): number {
+    const bad = this.spec.profile.badFlag;
+    if (!bad || gateway.flags[bad.flag] !== bad.value) return 1;
+    const onRevision = bad.hardwareRevision === undefined || gateway.traits.device.attributes.hardwareRevision === bad.hardwareRevision;
+    return onRevision ? bad.crashMultiplier : 1;
+  }
+
+  private firmwareCrashesPerHour(gateway: Gateway): number {
     const base = this.spec.model.gateway.baseCrashesPerHour;
     const bad = this.spec.profile.badFirmware;
     if (!bad || gateway.traits.device.attributes.hardwareRevision !== bad.hardwareRevision) return base;

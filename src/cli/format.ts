@@ -3,6 +3,7 @@ import type { MissedReport } from '../engine/model/rollout';
 import { actorOf, type AuditEntry, type RolloutStatus } from '../engine/model/status';
 import type { HandOverResult } from '../engine/model/deviceClaims';
 import { budgetHeadline, type BudgetView } from '../engine/model/budget';
+import type { KillSwitchStatus } from '../engine/model/killSwitch';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../client';
 
@@ -75,6 +76,11 @@ export const formatBudget = (view: BudgetView): string => [`fleet budget ${view.
 
 export const formatHandOver = ({ from, to, devices }: HandOverResult): string =>
   `${devices.length} devices of ${from} ${to === undefined ? 'freed for the next rollout' : `handed over to ${to}`}${devices.length ? `: ${devices.slice(0, 20).join(', ')}${devices.length > 20 ? ', …' : ''}` : ''}`;
+
+export function formatKillSwitch({ flag, state, pass, lastFullPass, commanded }: KillSwitchStatus): string {
+  const last = lastFullPass ? `; last full pass: ${lastFullPass.on} devices still on (${lastFullPass.waiting} waiting for their device)` : '';
+  return `kill switch ${flag}: ${state.replaceAll('_', ' ')}, pass ${pass.number} (${pass.scanned} devices read so far), ${commanded} commands sent${last}`;
+}
 
 /** The status keeps only the latest entries: say so when it dropped some. */
 const latestOf = (kept: number, count: number): string => (count > kept ? ` the latest ${kept} of ${count}` : '');

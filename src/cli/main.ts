@@ -6,7 +6,7 @@ import { isFinished, RollbackScope, RolloutState } from '../engine/model/status'
 import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
-import { formatAck, formatBudget, formatDevice, formatDevicePage, formatHandOver, formatListing, formatReport, formatStatus, formatTable } from './format';
+import { formatAck, formatBudget, formatDevice, formatDevicePage, formatHandOver, formatKillSwitch, formatListing, formatReport, formatStatus, formatTable } from './format';
 import { loadPlanFile } from '../client/planFile';
 import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type RegressionForecast, type StageSummary } from '../client/planSummary';
 import { WINDOW_GRID_HOURS } from '../engine/model/health/power';
@@ -244,6 +244,22 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
       const devices = options.devices?.split(',').map((id) => id.trim());
       const result = await withClient((client) => client.handOver({ from, by: options.by, reason: options.reason, ...(options.to && { to: options.to }), ...(devices && { devices }) }));
       print(result, options.json, () => formatHandOver(result));
+    });
+
+  program
+    .command('kill-switch <flag>')
+    .description('switch a feature flag off on every device that has it on, now: no stages or gates, as fast as the fleet service allows (exit 6 with --wait if devices are still on when its window closes)')
+    .addOption(reasonOption(true))
+    .addOption(byOption())
+    .option('--wait', 'wait until every device reports the flag off (or the window closes)')
+    .addOption(jsonOption())
+    .action(async (flag: string, options: ReasonedOptions & { wait?: boolean }) => {
+      const status = await withClient(async (client) => {
+        const handle = await client.killSwitch({ flag, by: options.by, reason: options.reason });
+        return options.wait ? handle.result() : client.killSwitchStatus(flag);
+      });
+      print(status, options.json, () => formatKillSwitch(status));
+      if (options.wait && status.state !== 'off') setExitCode(ExitCode.notCompleted);
     });
 
   program

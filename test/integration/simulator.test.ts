@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { FleetRequestFailed, FleetRequestRejected } from '../../src/adapters/fleet/fleetHttpErrors';
-import { HttpFleet } from '../../src/adapters/fleet/httpFleet';
-import type { ServedFleet } from '../../rig/fleet/serveFleet';
+import type { HttpFleet } from '../../src/adapters/fleet/httpFleet';
 import type { FirmwareRef, OperationState, UpdateCommand } from '../../src/engine/ports/fleetProvider';
-import { ManualClock } from '../../rig/simulator/clock';
-import { serveSimulator } from '../../rig/simulator/serveSimulator';
-import { SimulatedFleet, type SimulatorOptions } from '../../rig/simulator/simulatedFleet';
-import { SimulatorClient } from '../../rig/simulator/simulatorClient';
+import type { SimulatorOptions } from '../../rig/simulator/simulatedFleet';
+import { startManualSimulator, type ManualSimulator } from '../helpers/manualSimulator';
 
 const MINUTE = 60_000;
 /** The simulator moves `sizeBytes`; it never checks the signature (the worker does, before any device). */
@@ -26,29 +23,13 @@ const updateCommand = (deviceId: string, correlationId = 'rollout-a', generation
   firmware: FIRMWARE,
 });
 
-interface Running {
-  fleet: SimulatedFleet;
-  clock: ManualClock;
-  http: HttpFleet;
-  sim: SimulatorClient;
-  served: ServedFleet;
-}
-
-/** A simulator on a manual clock behind real HTTP: plan time moves only when the test says so. */
-async function startSimulator(options: SimulatorOptions): Promise<Running> {
-  const clock = new ManualClock(1000);
-  const fleet = new SimulatedFleet(options, clock);
-  const served = await serveSimulator({ fleet });
-  const http = new HttpFleet({ baseUrl: served.url, retry: { attempts: 1 }, rateLimit: { requestsPerSecond: 1000 } });
-  return { fleet, clock, http, sim: new SimulatorClient(served.url), served };
-}
 
 async function allDeviceIds(http: HttpFleet): Promise<string[]> {
   return (await http.inventory({ limit: 1000 })).devices.map((device) => device.id);
 }
 
 /** Advances plan time in steps, recording every state the operation was seen in. */
-async function followOperation(running: Running, deviceId: string, correlationId: string, untilMs: number): Promise<OperationState[]> {
+async function followOperation(running: ManualSimulator, deviceId: string, correlationId: string, untilMs: number): Promise<OperationState[]> {
   const seen: OperationState[] = [];
   for (let elapsed = 0; elapsed <= untilMs; elapsed += 10_000) {
     const [operation] = await running.http.latestOperations({ correlationId, deviceIds: [deviceId] });
@@ -60,7 +41,7 @@ async function followOperation(running: Running, deviceId: string, correlationId
 
 /** Plays a scripted operator against the simulator and returns what the fleet looks like afterwards. */
 async function playStrategy(options: SimulatorOptions, batchSize: number) {
-  const running = await startSimulator(options);
+  const running = await startManualSimulator(options);
   try {
     const ids = await allDeviceIds(running.http);
     for (let start = 0; start < ids.length; start += batchSize) {
@@ -78,10 +59,10 @@ describe('simulated fleet over the fleet REST contract', function () {
   this.timeout(30_000);
 
   describe('every port method through HttpFleet', () => {
-    let running: Running;
+    let running: ManualSimulator;
 
     beforeEach(async () => {
-      running = await startSimulator({ devices: 30, seed: 11, profile: 'clean' });
+      running = await startManualSimulator({ devices: 30, seed: 11, profile: 'clean' });
     });
 
     afterEach(async () => {
@@ -182,7 +163,7 @@ describe('simulated fleet over the fleet REST contract', function () {
   });
 
   it('answers 429 with Retry-After once the management service is saturated', async () => {
-    const running = await startSimulator({ devices: 200, seed: 5, profile: 'clean' });
+    const running = await startManualSimulator({ devices: 200, seed: 5, profile: 'clean' });
     try {
       const ids = await allDeviceIds(running.http);
       await running.http.startUpdates(ids.map((id) => updateCommand(id)));
@@ -230,7 +211,7 @@ describe('simulated fleet over the fleet REST contract', function () {
   });
 
   it('serves the simulator routes: reset to plan time 0 with another seed', async () => {
-    const running = await startSimulator({ devices: 20, seed: 1, profile: 'clean' });
+    const running = await startManualSimulator({ devices: 20, seed: 1, profile: 'clean' });
     try {
       running.clock.advance(5 * MINUTE);
       const before = await running.sim.devices();

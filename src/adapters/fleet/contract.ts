@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId, Health, InventoryPage, Operation, OperationKind, RollbackCommand, UpdateCommand, Vitals } from '../../engine/ports/fleetProvider';
+import { DeviceId, FlagCommand, FlagState, Health, InventoryPage, Operation, OperationKind, RollbackCommand, UpdateCommand, Vitals } from '../../engine/ports/fleetProvider';
 
 /**
  * The REST contract of a fleet's device-management service, shared by server and client. It follows
@@ -24,6 +24,8 @@ export const ROUTES = {
   inventory: { method: 'GET', path: `${API_BASE_PATH}/devices` },
   vitals: { method: 'POST', path: `${API_BASE_PATH}/devices/vitals` },
   deviceHealth: { method: 'POST', path: `${API_BASE_PATH}/devices/health` },
+  /** Each device's feature flags as it applied them, and its crashes since it last changed them. */
+  deviceFlags: { method: 'POST', path: `${API_BASE_PATH}/devices/flags` },
   requests: { method: 'POST', path: `${API_BASE_PATH}/requests` },
   /**
    * Unlike Watson's server-assigned request id, the "request" here is the caller's correlation id,
@@ -56,12 +58,19 @@ export type VitalsResponse = z.infer<typeof VitalsResponse>;
 export const DeviceHealthResponse = z.object({ health: z.array(Health) });
 export type DeviceHealthResponse = z.infer<typeof DeviceHealthResponse>;
 
-/** Watson's request body, with each device carrying its own command (idempotency key, correlation id, target). */
-export const FirmwareRequest = z.discriminatedUnion('action', [
+export const DeviceFlagsResponse = z.object({ flags: z.array(FlagState) });
+export type DeviceFlagsResponse = z.infer<typeof DeviceFlagsResponse>;
+
+/**
+ * Watson's request body, with each device carrying its own command (idempotency key, correlation id,
+ * target). `device/flags` is Watson's `device/config` action narrowed to one feature flag per device.
+ */
+export const ManagementRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('firmware/update'), devices: z.array(UpdateCommand).min(1).max(MAX_DEVICES_PER_REQUEST) }),
   z.object({ action: z.literal('firmware/rollback'), devices: z.array(RollbackCommand).min(1).max(MAX_DEVICES_PER_REQUEST) }),
+  z.object({ action: z.literal('device/flags'), devices: z.array(FlagCommand).min(1).max(MAX_DEVICES_PER_REQUEST) }),
 ]);
-export type FirmwareRequest = z.infer<typeof FirmwareRequest>;
+export type ManagementRequest = z.infer<typeof ManagementRequest>;
 
 export const DeviceStatusParams = z.object({ correlationId: z.string().min(1) });
 export const DeviceStatusQuery = z.object({ kind: OperationKind.default('update'), deviceIds: DeviceIdBatch });

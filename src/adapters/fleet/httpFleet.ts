@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import type {
+  FlagCommand,
+  FlagState,
   FleetCall,
   FleetProvider,
   Health,
@@ -12,6 +14,7 @@ import type {
   Vitals,
 } from '../../engine/ports/fleetProvider';
 import {
+  DeviceFlagsResponse,
   DeviceHealthResponse,
   InventoryResponse,
   MAX_DEVICES_PER_REQUEST,
@@ -22,7 +25,7 @@ import {
   deviceStatusPath,
   type DeviceIdsRequest,
   type DeviceStatusQuery,
-  type FirmwareRequest,
+  type ManagementRequest,
 } from './contract';
 import { AdaptiveAdmission } from './adaptiveAdmission';
 import { FleetHttpClient, FleetHttpClientOptions } from './fleetHttpClient';
@@ -70,6 +73,17 @@ export class HttpFleet implements FleetProvider {
     });
   }
 
+  async flagStates(deviceIds: string[]): Promise<FlagState[]> {
+    return this.inBatches(deviceIds, async (batch) => {
+      const body: DeviceIdsRequest = { deviceIds: batch };
+      return (await this.client.send({ route: ROUTES.deviceFlags, body }, DeviceFlagsResponse)).flags;
+    });
+  }
+
+  async setFlags(commands: FlagCommand[], call: FleetCall = {}): Promise<Operation[]> {
+    return this.inBatches(commands, (devices) => this.request({ action: 'device/flags', devices }, call));
+  }
+
   async startUpdates(commands: UpdateCommand[], call: FleetCall = {}): Promise<Operation[]> {
     return this.inBatches(commands, (devices) => this.request({ action: 'firmware/update', devices }, call));
   }
@@ -86,7 +100,7 @@ export class HttpFleet implements FleetProvider {
     });
   }
 
-  private async request(body: FirmwareRequest, call: FleetCall = {}): Promise<Operation[]> {
+  private async request(body: ManagementRequest, call: FleetCall = {}): Promise<Operation[]> {
     return (await this.client.send({ route: ROUTES.requests, body, ...timeoutOf(call) }, OperationsResponse)).operations;
   }
 

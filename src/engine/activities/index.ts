@@ -11,6 +11,7 @@ import { createEvidenceActivities } from './evidence';
 import { createNotifyActivities } from './notify';
 import { createClaimActivities } from './claims';
 import { createOutcomesAtTimeoutActivities } from './outcomesAtTimeout';
+import { createKillSwitchActivities } from './killSwitch';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -26,6 +27,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createNotifyActivities(dependencies),
     ...createClaimActivities(dependencies),
     ...createOutcomesAtTimeoutActivities(dependencies),
+    ...createKillSwitchActivities(dependencies),
   };
 }
 

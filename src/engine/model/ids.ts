@@ -13,6 +13,8 @@ export const catchUpWorkflowId = (rolloutId: string): string => `rollout:${rollo
 /** The workflow delivering one rollout event, named by the event's id. */
 export const alertWorkflowId = (eventId: string): string => `alert:${eventId}`;
 export const catchUpRoundWorkflowId = (rolloutId: string, round: number): string => `rollout:${rolloutId}/stage:catch-up/round:${round}`;
+/** One kill switch per flag at a time: pulling it again while it runs joins the one running. */
+export const killSwitchWorkflowId = (flag: string): string => `kill-switch:${flag}`;
 /** The one budget workflow of a fleet. */
 export const fleetBudgetWorkflowId = (fleet: string): string => `fleet-budget:${fleet}`;
 /** One operator request to move the devices `from` holds; `requestId` tells two requests apart. */

@@ -17,11 +17,22 @@ export const DeviceAttributes = z.object({
 });
 export type DeviceAttributes = z.infer<typeof DeviceAttributes>;
 
+/** A feature flag's name, as firmware reads it from its configuration: the seed's `new_sensor_algorithm`. */
+export const FlagName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'use lower-case letters, digits and underscores, starting with a letter (at most 64), e.g. "new_sensor_algorithm"');
+
+/** A device's feature flags as it applied them; a flag it was never sent is absent (its firmware's default: off). */
+export const DeviceFlags = z.record(FlagName, z.boolean());
+export type DeviceFlags = z.infer<typeof DeviceFlags>;
+
 export const Device = z.object({
   id: DeviceId,
   firmwareVersion: z.string(),
   online: z.boolean(),
   attributes: DeviceAttributes,
+  /** Absent from fleets that predate flags: none set. */
+  flags: DeviceFlags.default({}),
 });
 export type Device = z.infer<typeof Device>;
 
@@ -74,7 +85,8 @@ export const TERMINAL_OPERATION_STATES: readonly OperationState[] = ['succeeded'
 
 export const isTerminal = (state: OperationState): boolean => TERMINAL_OPERATION_STATES.includes(state);
 
-export const OperationKind = z.enum(['update', 'rollback']);
+/** `flag`: a device-configuration change, one flag set to a value (see `FlagCommand`). */
+export const OperationKind = z.enum(['update', 'rollback', 'flag']);
 export type OperationKind = z.infer<typeof OperationKind>;
 
 export const UpdateCommand = z.object({
@@ -99,6 +111,24 @@ export const RollbackCommand = z.object({
   targetVersion: z.string(),
 });
 export type RollbackCommand = z.infer<typeof RollbackCommand>;
+
+/**
+ * Sets one flag on one device. The service keeps it as the device's desired configuration: a device
+ * online applies it at once, one offline when it reconnects, within the service's operation timeout
+ * (as a queued firmware command); after that the operation fails and the caller sends it again.
+ */
+export const FlagCommand = z.object({
+  deviceId: DeviceId,
+  /** Keyed as firmware commands are: a repeated key is answered with the operation it already made. */
+  idempotencyKey: z.string().min(1),
+  correlationId: z.string().min(1),
+  flag: FlagName,
+  value: z.boolean(),
+});
+export type FlagCommand = z.infer<typeof FlagCommand>;
+
+/** What a flag operation reports as its `targetVersion`: the flag and the value it sets. */
+export const flagTarget = (flag: string, value: boolean): string => `${flag}=${value}`;
 
 export const Operation = z.object({
   operationId: z.string(),
@@ -133,6 +163,21 @@ export const Health = z.object({
 });
 export type Health = z.infer<typeof Health>;
 
+/**
+ * A device's flags and its crashes since it last changed them: what a flag rollout's health
+ * evidence counts, as `Health` counts crashes since the firmware's activation.
+ */
+export const FlagState = z.object({
+  deviceId: DeviceId,
+  online: z.boolean(),
+  flags: DeviceFlags,
+  /** Crashes since the device last applied a flag change (or since its firmware's activation, if later). */
+  crashCount: z.number().int().nonnegative(),
+  /** How long the device has run with its current flags, reboots included. */
+  flagsUptimeSeconds: z.number().nonnegative(),
+});
+export type FlagState = z.infer<typeof FlagState>;
+
 export const OperationsQuery = z.object({
   correlationId: z.string(),
   deviceIds: z.array(DeviceId),
@@ -153,4 +198,7 @@ export interface FleetProvider {
   latestOperations(query: OperationsQuery, call?: FleetCall): Promise<Operation[]>;
   health(deviceIds: string[]): Promise<Health[]>;
   startRollbacks(commands: RollbackCommand[]): Promise<Operation[]>;
+  /** Operations of kind `flag`, one per command; follow them with `latestOperations` of that kind. */
+  setFlags(commands: FlagCommand[], call?: FleetCall): Promise<Operation[]>;
+  flagStates(deviceIds: string[]): Promise<FlagState[]>;
 }

@@ -6,3 +6,4 @@ export { healthWatchWorkflow } from './healthWatch';
 export { handOverWorkflow } from './handOver';
 export { fleetBudgetWorkflow } from './fleetBudget';
 export { alertDeliveryWorkflow } from './alertDelivery';
+export { killSwitchWorkflow } from './killSwitch';
