@@ -50,35 +50,40 @@ describe('the fleet budget (dev server)', () => {
     assert.ok(shared > 0, 'both rollouts had operations in flight at once');
   });
 
-  it("gives a dead rollout's lease back once it expires, and a waiting rollout then goes on", async () => {
-    const env = await localEnv();
-    const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: 6 }), phases: PHASES });
-    const fleetName = `fleet-${randomUUID()}`;
-    const ttlMs = 5_000;
-    const ledger = await temporaryLedger();
-    await withWorker(env, (taskQueue) => ({ fleet, ledger, budget: new TemporalFleetBudget(env.client, { fleet: fleetName, taskQueue, limit: LIMIT, leaseTtlMs: ttlMs }) }), async (taskQueue) => {
-      // A rollout whose worker died holding the whole budget: granted, never renewed, never released.
-      const budget = await env.client.workflow.start<typeof fleetBudgetWorkflow>('fleetBudgetWorkflow', {
-        workflowId: fleetBudgetWorkflowId(fleetName),
-        taskQueue,
-        args: [{ fleet: fleetName, limit: LIMIT, leaseTtlMs: ttlMs }],
-      });
-      const dead = await budget.executeUpdate(leaseUpdate, { args: [{ requestId: 'dead/1', rolloutId: 'dead', priority: 'high', operations: LIMIT }] });
-      assert.equal(dead.granted, true);
-      const grantedAt = Date.now();
-
-      const client = new RolloutClient(env.client, taskQueue);
+  it("gives a dead rollout's lease back once it expires, and the rollout that waited goes on, its wait not held against its batch timeout", async () => {
+    // Longer than the batch timeout (30 minutes at 600×: its 10-second real floor).
+    const ttlMs = 15_000;
+    await withDeadLease(ttlMs, async ({ client, fleet, grantedAt }) => {
       const rollout = plan('after-dead', { name: 'all', devices: 6 });
       await client.start({ plan: rollout, speedup: 600 });
       const report = await client.result(rollout.rolloutId);
-      assert.equal(report.stages[0]!.counts.succeeded, 6);
+      assert.deepEqual([report.state, report.stages[0]!.counts], ['completed', { pending: 0, succeeded: 6, failed: 0, deferred: 0, rolled_back: 0, excluded: 0 }]);
       const firstCommandAfterMs = fleet.commandTimes[0]! - grantedAt;
       console.log(`      first command ${firstCommandAfterMs} ms after the dead lease was granted (time to live ${ttlMs} ms)`);
       assert.ok(firstCommandAfterMs >= ttlMs - 500, `the rollout sent a command ${firstCommandAfterMs} ms after the dead lease, before it expired`);
-      const view = await budget.query(budgetQuery);
-      await budget.terminate('test over');
-      assert.deepEqual(view.rollouts, []);
     });
+  });
+
+  it('leases rollback operations from the budget too', async () => {
+    const ttlMs = 8_000;
+    const rollout = planFor('rollback-leased', {
+      stages: [
+        { name: 'canary', devices: 6, monitorWindow: '1 minute' },
+        { name: 'rest', percent: 100, advance: 'manual' },
+      ],
+      defaults: { batchSize: 10, maxConcurrent: 10, queueDepthLimit: 2, batchGap: '1 minute' },
+    });
+    await withDeadLease(ttlMs, async ({ client, fleet, holdBudget }) => {
+      await client.start({ plan: rollout, speedup: 600 });
+      await waitFor(async () => (await client.status(rollout.rolloutId)).state === 'awaiting_approval', 'the canary to pass');
+      const grantedAt = await holdBudget();
+      await client.rollback(rollout.rolloutId, { by: 'alice', reason: 'bad build' });
+      const report = await client.result(rollout.rolloutId);
+      assert.deepEqual([report.state, report.stages[0]!.counts.rolled_back], ['rolled_back', 6]);
+      const firstRollbackAfterMs = fleet.rollbackTimes[0]! - grantedAt;
+      console.log(`      first rollback command ${firstRollbackAfterMs} ms after the dead lease was granted (time to live ${ttlMs} ms)`);
+      assert.ok(firstRollbackAfterMs >= ttlMs - 500, `a rollback command went out ${firstRollbackAfterMs} ms after the dead lease, before it expired`);
+    }, { holdAtStart: false, devices: 12 });
   });
 
   it("grants no more than the worker's adaptive limit for the service, under the fleet limit", async () => {
@@ -106,3 +111,37 @@ describe('the fleet budget (dev server)', () => {
     });
   });
 });
+
+interface DeadLeaseContext {
+  client: RolloutClient;
+  fleet: InFlightRecordingFleet;
+  /** When the dead lease was granted (held from the start, unless told otherwise). */
+  grantedAt: number;
+  /** Grants a dead rollout the whole budget now: never renewed, never released. Returns when. */
+  holdBudget(): Promise<number>;
+}
+
+/** A worker on a fleet budget that a rollout whose worker died can hold whole; every lease has come back by the end. */
+async function withDeadLease(ttlMs: number, body: (context: DeadLeaseContext) => Promise<void>, { holdAtStart = true, devices = 6 } = {}): Promise<void> {
+  const env = await localEnv();
+  const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: devices }), phases: PHASES });
+  const fleetName = `fleet-${randomUUID()}`;
+  const ledger = await temporaryLedger();
+  await withWorker(env, (taskQueue) => ({ fleet, ledger, budget: new TemporalFleetBudget(env.client, { fleet: fleetName, taskQueue, limit: LIMIT, leaseTtlMs: ttlMs }) }), async (taskQueue) => {
+    const budget = await env.client.workflow.start<typeof fleetBudgetWorkflow>('fleetBudgetWorkflow', {
+      workflowId: fleetBudgetWorkflowId(fleetName),
+      taskQueue,
+      args: [{ fleet: fleetName, limit: LIMIT, leaseTtlMs: ttlMs }],
+    });
+    const holdBudget = async () => {
+      const dead = await budget.executeUpdate(leaseUpdate, { args: [{ requestId: 'dead/1', rolloutId: 'dead', priority: 'high', operations: LIMIT }] });
+      assert.equal(dead.granted, true);
+      return Date.now();
+    };
+    const grantedAt = holdAtStart ? await holdBudget() : Number.NaN;
+    await body({ client: new RolloutClient(env.client, taskQueue), fleet, grantedAt, holdBudget });
+    const view = await budget.query(budgetQuery);
+    await budget.terminate('test over');
+    assert.deepEqual(view.rollouts, [], 'every lease came back');
+  });
+}

@@ -32,9 +32,8 @@ export class TemporalFleetBudget implements FleetBudget {
     private readonly options: TemporalFleetBudgetOptions,
   ) {}
 
-  async lease(request: LeaseRequest, waiting: () => void): Promise<HeldLease> {
+  async granted(request: LeaseRequest, waiting: () => void): Promise<void> {
     const { leaseTtlMs, pollMs = 250 } = this.options;
-    const handle = this.client.workflow.getHandle<typeof fleetBudgetWorkflow>(fleetBudgetWorkflowId(this.options.fleet));
     let answer: LeaseAnswer | undefined = await this.ask(request);
     let askedAt = Date.now();
     while (!answer?.granted) {
@@ -44,15 +43,23 @@ export class TemporalFleetBudget implements FleetBudget {
       if (answer === undefined || Date.now() - askedAt >= leaseTtlMs / 3) {
         answer = await this.ask(request);
         askedAt = Date.now();
-      } else answer = await handle.query(leaseQuery, request.requestId);
+      } else answer = await this.handle().query(leaseQuery, request.requestId);
     }
-    const renewal = setInterval(() => void this.ask(request).catch(() => undefined), leaseTtlMs / 3);
+  }
+
+  async lease(request: LeaseRequest, waiting: () => void): Promise<HeldLease> {
+    await this.granted(request, waiting);
+    const renewal = setInterval(() => void this.ask(request).catch(() => undefined), this.options.leaseTtlMs / 3);
     return {
       release: async () => {
         clearInterval(renewal);
-        await handle.signal(releaseSignal, { requestId: request.requestId });
+        await this.handle().signal(releaseSignal, { requestId: request.requestId });
       },
     };
+  }
+
+  private handle() {
+    return this.client.workflow.getHandle<typeof fleetBudgetWorkflow>(fleetBudgetWorkflowId(this.options.fleet));
   }
 
   private ask(request: LeaseRequest): Promise<LeaseAnswer> {

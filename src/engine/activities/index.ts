@@ -12,6 +12,7 @@ import { createNotifyActivities } from './notify';
 import { createClaimActivities } from './claims';
 import { createOutcomesAtTimeoutActivities } from './outcomesAtTimeout';
 import { createKillSwitchActivities } from './killSwitch';
+import { createBudgetActivities } from './budget';
 
 /** Activities as a factory: `worker.ts` wires the real fleet and ledger, tests pass their own. */
 export function createActivities(dependencies: ActivityDependencies) {
@@ -28,6 +29,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createClaimActivities(dependencies),
     ...createOutcomesAtTimeoutActivities(dependencies),
     ...createKillSwitchActivities(dependencies),
+    ...createBudgetActivities(dependencies),
   };
 }
 

@@ -7,6 +7,8 @@ import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
 import { chunks } from '../model/chunks';
 import { pollUntil } from './polling';
+import { activityLeaseId, leaseFrom } from './budget';
+import type { Priority } from '../model/budget';
 
 export interface RollbackInput {
   rolloutId: string;
@@ -32,9 +34,12 @@ export interface RollbackResult {
 /** Targets a rollout-wide rollback reads at a time: its memory does not grow with the fleet. */
 const TARGET_PAGE = 5_000;
 
+/** Rollback operations lease from the fleet budget ahead of any rollout's updates: they return devices to what worked. */
+const ROLLBACK_PRIORITY: Priority = 'high';
+
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
 
-export function createRollbackActivities({ fleet, ledger }: ActivityDependencies) {
+export function createRollbackActivities({ fleet, ledger, budget }: ActivityDependencies) {
   /** Returns every device this rollout updated to the version it ran before. */
   async function rollbackRollout(input: RollbackInput): Promise<RollbackResult> {
     let result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
@@ -82,15 +87,21 @@ export function createRollbackActivities({ fleet, ledger }: ActivityDependencies
       const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
       result.failed += succeeded.length - updated.length;
       if (updated.length === 0) continue;
-      await fleet.startRollbacks(
-        updated.map((deviceId) => ({
-          deviceId,
-          idempotencyKey: rollbackKey(rolloutId, deviceId),
-          correlationId: rolloutId,
-          targetVersion: targets.get(deviceId)?.fromVersion ?? '',
-        })),
-      );
-      const rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
+      const lease = await leaseFrom({ budget }, { requestId: activityLeaseId(rolloutId, updated[0]), rolloutId, priority: ROLLBACK_PRIORITY, operations: updated.length });
+      let rollbacks: Operation[];
+      try {
+        await fleet.startRollbacks(
+          updated.map((deviceId) => ({
+            deviceId,
+            idempotencyKey: rollbackKey(rolloutId, deviceId),
+            correlationId: rolloutId,
+            targetVersion: targets.get(deviceId)?.fromVersion ?? '',
+          })),
+        );
+        rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
+      } finally {
+        await lease?.release();
+      }
       const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
       for (const { deviceId } of rolledBack) {

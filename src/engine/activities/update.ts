@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
@@ -14,6 +13,7 @@ import { AdmittedCommands } from './admittedCommands';
 import type { LimitTarget } from '../model/concurrencyLimit';
 import type { Priority } from '../model/budget';
 import type { HeldLease } from '../ports/fleetBudget';
+import { activityLeaseId, leaseFrom } from './budget';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -27,6 +27,8 @@ export interface PreflightBatchResult {
   deferred: { deviceId: string; reason: string }[];
   /** Taken out of the rollout by a cohort rollback before their turn. */
   withdrawn: string[];
+  /** This worker's updates lease from a fleet budget: the batch waits for each group's lease first. Absent from batches preflighted before it was reported. */
+  fleetBudget?: boolean;
 }
 
 export interface UpdateDevicesInput {
@@ -46,6 +48,8 @@ export interface UpdateDevicesInput {
   catchUpRound?: number | undefined;
   /** The rollout's place in the fleet budget's queue; absent: `normal`. */
   priority?: Priority | undefined;
+  /** The lease the batch waited for before this attempt (`awaitLease`); absent: the attempt asks for one of its own. */
+  leaseId?: string;
   /** One fleet request's bound, inside the heartbeat timeout (see `updateTimeouts`); absent from rollouts started before it. */
   requestTimeoutMs?: number;
   /** The rollout's target load and ceiling for the service's adaptive limit; absent in rollouts started before it existed. */
@@ -79,6 +83,7 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
       readyInWindow: [...readyInWindow].map(([window, deviceIds]) => ({ window, deviceIds })),
       deferred,
       withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id),
+      fleetBudget: budget !== undefined,
     };
   }
 
@@ -100,14 +105,11 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
 
   /**
    * With a fleet budget, waits for a lease of one operation per device of the group, as many as it
-   * can have in flight (commands it sends, or operations a try before it left going). Keyed by the
-   * activity, so a retry takes over the lease a dead try held, if it has not expired.
+   * can have in flight (commands it sends, or operations a try before it left going): the one the
+   * batch waited for (`leaseId`), or one of the activity's own.
    */
-  async function leaseOperations({ rolloutId, devices, priority = 'normal' }: UpdateDevicesInput): Promise<HeldLease | undefined> {
-    if (!budget) return undefined;
-    const { workflowExecution, activityId } = Context.current().info;
-    const requestId = `${workflowExecution?.workflowId ?? rolloutId}/${activityId}`;
-    return budget.lease({ requestId, rolloutId, priority, operations: devices.length }, () => Context.current().heartbeat());
+  function leaseOperations({ rolloutId, devices, priority = 'normal', leaseId }: UpdateDevicesInput): Promise<HeldLease | undefined> {
+    return leaseFrom({ budget }, { requestId: leaseId ?? activityLeaseId(rolloutId), rolloutId, priority, operations: devices.length });
   }
 
   async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {

@@ -7,6 +7,11 @@ export interface HeldLease {
 
 /** The fleet-wide budget of operations in flight that concurrent rollouts share. */
 export interface FleetBudget {
-  /** Waits until the budget grants `request`, calling `waiting` now and then meanwhile; renews the lease until it is released. */
+  /**
+   * Waits until the budget grants `request`, calling `waiting` now and then meanwhile, and returns
+   * without holding it: the grant lasts its time to live, for a `lease` of the same request to take over.
+   */
+  granted(request: LeaseRequest, waiting: () => void): Promise<void>;
+  /** Waits until the budget grants `request`, as `granted` does; renews the lease until it is released. */
   lease(request: LeaseRequest, waiting: () => void): Promise<HeldLease>;
 }

@@ -25,3 +25,9 @@ export const HEALTH_CHECK = { startToCloseTimeout: '10 minutes', heartbeatTimeou
 
 /** A batch's short ledger and fleet reads and writes (preflight, outcomes, milestones). */
 export const BATCH_BOOKKEEPING = { startToCloseTimeout: '1 minute', retry } as const satisfies ActivityOptions;
+
+/**
+ * A group's wait for its fleet-budget lease: as long as other rollouts hold the budget. It heartbeats
+ * while it waits, so a wait whose worker died is asked again (keeping its place) within seconds.
+ */
+export const BUDGET_WAIT = { startToCloseTimeout: '1 day', heartbeatTimeout: '30 seconds', retry } as const satisfies ActivityOptions;

@@ -6,7 +6,7 @@ import { BatchOutcomes } from '../model/batchOutcomes';
 import { MILESTONE_POLLS_PER_BATCH, PROGRESS_REPORTS_PER_BATCH } from '../model/historyBudget';
 import { scaled, scaledTimeout } from '../model/planMath';
 import type { BatchInput, BatchResult } from './batchInput';
-import { updateInGroups, WindowWaits } from './deviceUpdates';
+import { updateInGroups, ExcusedWaits } from './deviceUpdates';
 import { withdrawnOutcome } from '../model/deviceAttempts';
 import { nowMs } from './workflowTime';
 import { BATCH_BOOKKEEPING } from './activityOptions';
@@ -23,14 +23,14 @@ const OUTCOMES_AT_TIMEOUT_PATCH = 'batch-timeout-fresh-outcomes';
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage, catchUpRound } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
-  const waits = new WindowWaits();
+  const waits = new ExcusedWaits();
   let updatesEnded = false;
   const timeout = reportTimeout(input, () => updatesEnded, progress, waits);
   // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
   timeout.catch(() => undefined);
 
   // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
-  const { ready, readyInWindow = [], deferred, withdrawn } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
+  const { ready, readyInWindow = [], deferred, withdrawn, fleetBudget } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
   const notUpdated = [
     ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
     ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
@@ -39,7 +39,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   progress.devicesEnded(notUpdated);
   const milestone = watchMilestone(input, notUpdated.length, () => updatesEnded, progress);
   milestone.catch(() => undefined);
-  await updateInGroups(input, { ready, readyInWindow }, waits, (outcomes) => progress.devicesEnded(outcomes));
+  await updateInGroups(input, { ready, readyInWindow, fleetBudget }, waits, (outcomes) => progress.devicesEnded(outcomes));
   updatesEnded = true;
   await Promise.all([timeout, milestone]);
   await recordOutcomes({ rolloutId, outcomes: progress.ended.outcomes });
@@ -70,18 +70,18 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
 
 /**
  * The gate is judged at the batch timeout on the counts of that moment, which only the batch knows
- * exactly. Devices waiting for their maintenance window are not late: the timeout does not pass
- * while any wait, and counts again from the latest opening that ended a wait. A device whose update
+ * exactly. Devices waiting for their maintenance window or their turn at the fleet budget are not
+ * late: the timeout does not pass while any wait, and counts again from the latest end of a wait. A device whose update
  * the fleet reports succeeded counts as succeeded however late its attempt reports: the batch asks
  * the fleet about the devices it has not heard end before it reports the timeout.
  */
-async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: WindowWaits): Promise<void> {
+async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: ExcusedWaits): Promise<void> {
   const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);
   for (;;) {
     await condition(() => updatesEnded() || waits.waiting === 0);
     if (updatesEnded()) return;
-    const from = waits.lastOpenedAt;
-    const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastOpenedAt !== from;
+    const from = waits.lastEndedAt;
+    const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastEndedAt !== from;
     if (await condition(interrupted, Math.max(1, from + timeoutMs - nowMs()))) continue;
     if (patched(OUTCOMES_AT_TIMEOUT_PATCH)) progress.heard(await outcomesAtTimeout({ rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard() }));
     return progress.timedOut();

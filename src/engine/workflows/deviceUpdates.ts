@@ -1,4 +1,4 @@
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PreflightBatchResult } from '../activities/update';
 import { isRetryableEnd, withdrawnOutcome, type DeviceAttempt, type DeviceAttemptResult } from '../model/deviceAttempts';
@@ -12,6 +12,9 @@ import { legacyUpdateTimeouts, updateTimeouts } from '../model/updateTimeouts';
 import type { BatchInput } from './batchInput';
 import { Lanes } from './concurrency';
 import { nowMs } from './workflowTime';
+import { BUDGET_WAIT } from './activityOptions';
+
+const { awaitLease } = proxyActivities<Activities>(BUDGET_WAIT);
 import type { LimitTarget } from '../model/concurrencyLimit';
 
 /** Update attempts pass the rollout's target load and ceiling to the service's adaptive limit. */
@@ -22,10 +25,13 @@ interface UpdateGroup {
   window?: MaintenanceWindow;
 }
 
-/** How many of a batch's update groups wait for their maintenance window, and when the latest wait ended. */
-export class WindowWaits {
+/**
+ * How many of a batch's update groups wait for something the batch is not to blame for (their
+ * maintenance window, their turn at the fleet budget), and when the latest such wait ended.
+ */
+export class ExcusedWaits {
   waiting = 0;
-  lastOpenedAt = nowMs();
+  lastEndedAt = nowMs();
 
   began(): void {
     this.waiting += 1;
@@ -33,21 +39,25 @@ export class WindowWaits {
 
   ended(): void {
     this.waiting -= 1;
-    this.lastOpenedAt = nowMs();
+    this.lastEndedAt = nowMs();
   }
 }
+
+/** A batch whose worker leases from a fleet budget waits for each group's lease apart from its attempt. */
+const BUDGET_TURN_PATCH = 'budget-turn-excused';
 
 /**
  * Updates a batch's ready devices in groups, never more than `maxConcurrent` devices in flight.
  * Each attempt of a group is one activity; the devices whose attempt failed or timed out are tried
  * again together after the plan's backoff (a durable timer), up to its maximum attempts. A group
- * whose devices have a maintenance window starts each attempt only while the window is open.
- * `ended` hears each group's final outcomes as soon as it has them: the batch keeps them.
+ * whose devices have a maintenance window starts each attempt only while the window is open; with
+ * `fleetBudget`, each attempt first waits for its turn at the fleet budget. `ended` hears each
+ * group's final outcomes as soon as it has them: the batch keeps them.
  */
 export async function updateInGroups(
   input: BatchInput,
-  { ready, readyInWindow }: Pick<PreflightBatchResult, 'ready' | 'readyInWindow'>,
-  waits: WindowWaits,
+  { ready, readyInWindow, fleetBudget = false }: Pick<PreflightBatchResult, 'ready' | 'readyInWindow' | 'fleetBudget'>,
+  waits: ExcusedWaits,
   ended: (outcomes: DeviceOutcome[]) => void,
 ): Promise<void> {
   const groupSize = updateGroupSize(input.stage);
@@ -60,7 +70,7 @@ export async function updateInGroups(
   await Promise.all(
     groups.map(async (group) => {
       await lanes.acquire();
-      const groupOutcomes = await updateGroup(input, group, lanes, waits);
+      const groupOutcomes = await updateGroup(input, group, lanes, waits, fleetBudget && patched(BUDGET_TURN_PATCH));
       // Not released when cancelled: the whole batch is going then.
       lanes.release();
       ended(groupOutcomes);
@@ -77,14 +87,15 @@ function windowAt({ maintenanceWindows }: BatchInput, index: number): Maintenanc
   return cohortWindow.window;
 }
 
-async function updateGroup(input: BatchInput, { deviceIds, window }: UpdateGroup, lanes: Lanes, waits: WindowWaits): Promise<DeviceOutcome[]> {
+async function updateGroup(input: BatchInput, { deviceIds, window }: UpdateGroup, lanes: Lanes, waits: ExcusedWaits, waitsForBudget: boolean): Promise<DeviceOutcome[]> {
   const { retry, speedup } = input;
   const outcomes: DeviceOutcome[] = [];
   let pending: DeviceAttempt[] = deviceIds.map((deviceId) => ({ deviceId, failedGeneration: 0 }));
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) await sleep(scaled(retryBackoff(retry, attempt - 2), speedup), { summary: `retry ${attempt} of ${pending.length} devices` });
     const sendBeforeMs = window && (await untilOpen(window, lanes, waits));
-    const results = await attemptGroup(input, pending, sendBeforeMs);
+    const leaseId = waitsForBudget ? await budgetTurn(input, pending, attempt, waits) : undefined;
+    const results = await attemptGroup(input, pending, sendBeforeMs, leaseId);
     pending = [];
     for (const result of results) {
       if (isRetryableEnd(result.end) && attempt < retry.maximumAttempts) pending.push({ deviceId: result.deviceId, failedGeneration: result.generation });
@@ -99,7 +110,7 @@ async function updateGroup(input: BatchInput, { deviceIds, window }: UpdateGroup
  * group gives its lane to devices that may be updated now and waits for the next opening on a durable
  * timer; by the time a lane is free again, the window may have closed once more.
  */
-async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: WindowWaits): Promise<number> {
+async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: ExcusedWaits): Promise<number> {
   for (;;) {
     const now = nowMs();
     const open = openSpanAt(now, window);
@@ -114,10 +125,25 @@ async function untilOpen(window: MaintenanceWindow, lanes: Lanes, waits: WindowW
 }
 
 /**
+ * Waits, holding the group's lane, until the fleet budget grants the attempt's lease; the attempt
+ * takes the lease over. Time spent behind other rollouts is not the batch's: it is an excused wait.
+ */
+async function budgetTurn({ rolloutId, priority }: BatchInput, devices: DeviceAttempt[], attempt: number, waits: ExcusedWaits): Promise<string> {
+  const leaseId = `${workflowInfo().workflowId}/${devices[0]?.deviceId}/${attempt}`;
+  waits.began();
+  try {
+    await awaitLease({ leaseId, rolloutId, priority, operations: devices.length });
+  } finally {
+    waits.ended();
+  }
+  return leaseId;
+}
+
+/**
  * One attempt of a group. An activity that failed for good (Temporal's retries of it, for a dead
  * worker or an unreachable fleet, are spent) ends the attempt of all its devices as `rejected`.
  */
-async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined): Promise<DeviceAttemptResult[]> {
+async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined, leaseId: string | undefined): Promise<DeviceAttemptResult[]> {
   const { stage, speedup, retry } = input;
   const timeouts = patched(UPDATE_TIMEOUTS_PATCH) ? updateTimeouts(stage, speedup) : legacyUpdateTimeouts(stage, speedup);
   const { maxPollIntervalMs, operationTimeoutMs } = timeouts;
@@ -139,6 +165,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
       catchUpRound: input.catchUpRound,
       priority: input.priority,
       ...(sendBeforeMs === undefined ? {} : { sendBeforeMs }),
+      ...(leaseId === undefined ? {} : { leaseId }),
       ...(timeouts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: timeouts.requestTimeoutMs }),
       ...adaptiveLimit(stage),
     });
