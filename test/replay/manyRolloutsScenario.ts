@@ -56,7 +56,7 @@ export async function manyRollouts(env: TestWorkflowEnvironment): Promise<string
 }
 
 /** Every workflow that ran on `taskQueue`, once visibility has them all (it lags the server a little). */
-async function workflowsOn(env: TestWorkflowEnvironment, taskQueue: string): Promise<string[]> {
+export async function workflowsOn(env: TestWorkflowEnvironment, taskQueue: string): Promise<string[]> {
   const list = async () => {
     const ids: string[] = [];
     for await (const execution of env.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) ids.push(execution.workflowId);

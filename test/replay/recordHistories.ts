@@ -22,6 +22,7 @@ import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
 import { waitFor } from '../helpers/processes';
 import { historyToFile } from './historyFiles';
 import { manyRollouts } from './manyRolloutsScenario';
+import { budgetTurns } from './budgetTurnScenario';
 import { localEnv, stopTestServers, timeSkippingEnv, withWorker } from '../helpers/temporal';
 
 const historiesDir = path.resolve(__dirname, '../histories');
@@ -65,6 +66,17 @@ const pauseThenResume: Drive = async (client, rolloutId) => {
   await client.resume(rolloutId, { by: 'bob', reason: 'false alarm' });
 };
 
+/** The kill switch over 25 gateways with the flag on, 10 to a page and 2 pages a run: it continues as new once. */
+async function killSwitch(env: TestWorkflowEnvironment): Promise<string[]> {
+  const flag = 'new_sensor_algorithm';
+  const fleet = new MemoryFleet({ devices: generateDevices({ count: 25 }).map((device) => ({ ...device, flags: { [flag]: true } })) });
+  return withWorker(env, { fleet, ledger: await temporaryLedger() }, async (taskQueue) => {
+    const handle = await new RolloutClient(env.client, taskQueue).killSwitch({ flag, by: 'recorder', reason: 'crashes on rev-b', recheckInterval: '1 second', pageSize: 10, pagesPerRun: 2 });
+    await handle.result();
+    return [handle.workflowId];
+  });
+}
+
 const scenarios: Scenario[] = [
   { name: 'seed-plan', env: timeSkippingEnv, devices: 200, plan: () => planFor('seed'), speedup: 1 },
   {
@@ -89,6 +101,8 @@ const scenarios: Scenario[] = [
     fleet: regressionOnRevB,
   },
   { name: 'many-rollouts', env: localEnv, run: manyRollouts },
+  { name: 'kill-switch', env: localEnv, run: killSwitch },
+  { name: 'budget-turns', env: localEnv, run: budgetTurns },
 ];
 
 /** Runs the scenario's plan; returns its workflows, and what to call its rollout's workflow in file names. */
