@@ -1,11 +1,12 @@
 import type { PlanInput } from '../../src/engine/model/plan';
+import type { AnyPlanInput } from '../../src/engine/model/planKind';
 import { MAX_BATCH_SIZE, MAX_BATCHES_PER_RUN, MAX_STAGES } from '../../src/engine/model/historyBudget';
-import { planFor } from './fixtures';
+import { flagPlanFor, planFor } from './fixtures';
 
 /** One plan that cannot run: what is wrong with it, the field its refusal must name and the fix it must state. */
-export interface BadPlan {
+export interface BadPlan<P extends AnyPlanInput = PlanInput> {
   name: string;
-  plan: PlanInput;
+  plan: P;
   path: string;
   fix: RegExp;
 }
@@ -147,4 +148,32 @@ export const BAD_PLANS: BadPlan[] = [
   // the rollout id
   ...['', 'has space', '-leading-dash', 'x'.repeat(101)].map((rolloutId) => at('rolloutId', rolloutId, /use letters, digits, "\.", "_" and "-" \(at most 100\), e\.g\./)),
   at('colour', 'red', /unknown field "colour": remove or respell it; allowed here: rolloutId, firmware, stages/, '(top level)'),
+];
+
+/** A valid flag plan with `changes` written at their paths. */
+function flagPlanWith(changes: Record<string, unknown>): AnyPlanInput {
+  const plan: Record<string, unknown> = { ...flagPlanFor('bad-flag-plan'), stages: SEED_STAGES() };
+  for (const [path, value] of Object.entries(changes)) setAt(plan, path, value);
+  return plan as unknown as AnyPlanInput;
+}
+
+const flagAt = (path: string, value: unknown, fix: RegExp, reported = path): BadPlan<AnyPlanInput> => ({
+  name: `flag plan: ${path} = ${JSON.stringify(value)}`,
+  plan: flagPlanWith({ [path]: value }),
+  path: reported,
+  fix,
+});
+
+/** Flag plans that cannot run: the flag itself, the firmware-only fields a flag plan has not, and the checks it shares with firmware plans. */
+export const BAD_FLAG_PLANS: BadPlan<AnyPlanInput>[] = [
+  ...['New-Sensor', '1st_flag', '', 'x'.repeat(65)].map((name) => flagAt('flag.name', name, /use lower-case letters, digits and underscores, starting with a letter/)),
+  ...['yes', 1, null].map((value) => flagAt('flag.value', value, /write true \(switch the behaviour on\) or false/)),
+  flagAt('flag', undefined, /missing: add it/),
+  flagAt('flag.to', true, /unknown field "to": remove or respell it; allowed here: name, value/, 'flag'),
+  ...['firmware', 'preflight', 'versionPolicy'].map((field) => flagAt(field, {}, new RegExp(`unknown field "${field}": remove or respell it; allowed here: kind, rolloutId, flag, stages`), '(top level)')),
+  flagAt('stages[1].rollbackThreshold', 0.85, /at most 0\.8/),
+  flagAt('stages[1].name', 'canary', /stage name "canary" is used twice/),
+  flagAt('catchUp.recheckInterval', '1 second', /make recheckInterval at least \d+ minutes/),
+  flagAt('rolloutId', 'has space', /use letters, digits, "\.", "_" and "-"/),
+  { name: 'a firmware plan of an unknown kind', plan: planWith({ kind: 'flg' }), path: 'kind', fix: /write "firmware" \(the default\) or "flag"/ },
 ];

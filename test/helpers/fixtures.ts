@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PlanInput } from '../../src/engine/model/plan';
+import type { FlagPlanInput } from '../../src/engine/model/flagPlan';
 import type { FirmwareRef } from '../../src/engine/ports/fleetProvider';
 import { openLedger, type SqlLedger } from '../../src/adapters/ledger/sqlLedger';
 import { signedFirmware } from './artifacts';
@@ -18,6 +19,14 @@ export const uniqueRolloutId = (name: string): string => `${name}-${randomUUID()
 export const planFor = (name: string, overrides: Partial<PlanInput> = {}): PlanInput => ({
   rolloutId: uniqueRolloutId(name),
   firmware: firmware(),
+  ...overrides,
+});
+
+/** A flag plan switching the seed's `new_sensor_algorithm` on. */
+export const flagPlanFor = (name: string, overrides: Partial<FlagPlanInput> = {}): FlagPlanInput => ({
+  kind: 'flag',
+  rolloutId: uniqueRolloutId(name),
+  flag: { name: 'new_sensor_algorithm', value: true },
   ...overrides,
 });
 

@@ -9,7 +9,9 @@ import { RolloutClient } from '../../src/client';
 import { ExitCode } from '../../src/cli/main';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { InvalidInputError } from '../../src/engine/model/validation';
-import { BAD_PLANS, type BadPlan } from '../helpers/badPlans';
+import type { AnyPlanInput } from '../../src/engine/model/planKind';
+import { BAD_FLAG_PLANS, BAD_PLANS, type BadPlan } from '../helpers/badPlans';
+import { flagPlanFor } from '../helpers/fixtures';
 import { repoRoot } from '../helpers/processes';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -44,9 +46,22 @@ describe('plans that cannot run, started on a dev server', () => {
       await assert.rejects(env.client.workflow.getHandle(rolloutWorkflowId(bad.plan.rolloutId)).describe(), WorkflowNotFoundError);
     }
   });
+
+  it('make `rollout start` of a flag plan exit 2 naming the field, bad or not, and start nothing', async () => {
+    const env = await localEnv();
+    const workdir = mkdtempSync(path.join(tmpdir(), 'bad-flag-plans-'));
+    const valid: BadPlan<AnyPlanInput> = { name: 'a valid flag plan, which this version cannot run', plan: flagPlanFor('flag-plan'), path: 'kind', fix: /checks flag plans but cannot run or forecast them yet/ };
+    for (const bad of [valid, ...BAD_FLAG_PLANS.filter((plan) => plan.plan.kind === 'flag').slice(0, 3)]) {
+      const result = await startFromCli(bad, workdir, { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('bad-flag-plans-cli') });
+      assert.equal(result.code, ExitCode.invalidInput, `${bad.name}: ${result.stderr}`);
+      assert.ok(result.stderr.includes(`${bad.path}: `), `${bad.name}: ${result.stderr}`);
+      assert.match(result.stderr, bad.fix);
+      await assert.rejects(env.client.workflow.getHandle(rolloutWorkflowId(bad.plan.rolloutId)).describe(), WorkflowNotFoundError);
+    }
+  });
 });
 
-async function startFromCli(bad: BadPlan, workdir: string, env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+async function startFromCli(bad: BadPlan<AnyPlanInput>, workdir: string, env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   const file = path.join(workdir, `${bad.plan.rolloutId}.json`);
   writeFileSync(file, JSON.stringify(bad.plan));
   return promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/rollout.js'), 'start', file], { env: { ...process.env, ...env } }).then(

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Plan } from '../../src/engine/model/plan';
 import { InvalidInputError, parseOrThrow } from '../../src/engine/model/validation';
-import { loadPlanFile } from '../../src/client/planFile';
-import { BAD_PLANS } from '../helpers/badPlans';
+import { readPlanFile } from '../../src/client/planFile';
+import { planSchemaFor } from '../../src/engine/model/planKind';
+import { BAD_FLAG_PLANS, BAD_PLANS } from '../helpers/badPlans';
 import { repoRoot } from '../helpers/processes';
 
 describe('plans that cannot run', () => {
@@ -13,10 +13,10 @@ describe('plans that cannot run', () => {
     assert.equal(new Set(BAD_PLANS.map((bad) => bad.name)).size, BAD_PLANS.length);
   });
 
-  for (const bad of BAD_PLANS) {
+  for (const bad of [...BAD_PLANS, ...BAD_FLAG_PLANS]) {
     it(`refuses ${bad.name} at ${bad.path}, saying what would be valid`, () => {
       assert.throws(
-        () => parseOrThrow(Plan, bad.plan, 'plan'),
+        () => parseOrThrow(planSchemaFor(bad.plan), bad.plan, 'plan'),
         (error: unknown) => {
           assert.ok(error instanceof InvalidInputError);
           assert.deepEqual(error.issues.map((issue) => issue.path), [bad.path], error.message);
@@ -27,9 +27,10 @@ describe('plans that cannot run', () => {
     });
   }
 
-  it('leaves every plan in plans/ valid', async () => {
+  it('leaves every plan in plans/ valid, of either kind', async () => {
     const files = readdirSync(path.join(repoRoot, 'plans')).filter((file) => file.endsWith('.yml'));
-    assert.ok(files.length >= 4);
-    for (const file of files) await loadPlanFile(path.join(repoRoot, 'plans', file));
+    assert.ok(files.length >= 5);
+    const kinds = await Promise.all(files.map(async (file) => (await readPlanFile(path.join(repoRoot, 'plans', file))).kind ?? 'firmware'));
+    assert.deepEqual([...new Set(kinds)].sort(), ['firmware', 'flag']);
   });
 });

@@ -218,37 +218,15 @@ export const Plan = z
     notifications: Notifications.prefault({}),
     /** The rollout's place in the fleet budget's queue (a hotfix `high`); absent: `normal`, also for rollouts started before priorities. */
     priority: Priority.optional(),
+    /** What the plan rolls out; absent, as in every plan before flag plans: firmware. */
+    kind: z.literal('firmware', { error: 'write "firmware" (the default) or "flag" (a flag plan, which has a flag instead of a firmware)' }).optional(),
   })
   .strict()
   .superRefine((plan, ctx) => {
-    const { rolloutWindow, recheckInterval } = plan.catchUp;
-    if (rolloutWindow / recheckInterval > MAX_CATCH_UP_ROUNDS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['catchUp', 'recheckInterval'],
-        message: `at most ${MAX_CATCH_UP_ROUNDS} re-checks fit in the rollout window: make recheckInterval at least ${Math.ceil(rolloutWindow / MAX_CATCH_UP_ROUNDS / 60_000)} minutes`,
-      });
-    }
-    checkThresholdOrder(plan, ctx);
+    checkPlanBody(plan, ctx);
     for (const { path, message } of targetVersionIssues(plan.firmware.version, plan.versionPolicy)) {
       ctx.addIssue({ code: 'custom', path: ['versionPolicy', ...path], message });
     }
-    const seen = new Set<string>();
-    plan.stages.forEach((stage, index) => {
-      if (seen.has(stage.name)) {
-        ctx.addIssue({ code: 'custom', path: ['stages', index, 'name'], message: `stage name "${stage.name}" is used twice: give each stage its own name` });
-      }
-      seen.add(stage.name);
-      const { batchSize, maxConcurrent, queueDepthLimit } = resolveStage(plan, index);
-      const events = batchHistoryBound({ devices: batchSize, maxConcurrent, queueDepthLimit, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
-      if (events > HISTORY_EVENT_LIMIT) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stages', index, 'batchSize'],
-          message: `batches of ${batchSize} with maxConcurrent ${maxConcurrent} and ${plan.retry.maximumAttempts} attempts could record ${events} events in one batch's history, over Temporal's ${HISTORY_EVENT_LIMIT}: use smaller batches, a larger maxConcurrent or fewer attempts`,
-        });
-      }
-    });
   }, AFTER_FIELD_CHECKS);
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written in a plan file, before defaults. */
@@ -276,10 +254,42 @@ function checkThresholdOrder(plan: { defaults: StageSettings; stages: readonly S
   });
 }
 
+/** What every plan kind stages the same way: cohorts, stages, batches, retries and catch-up. */
+export type PlanBody = Pick<Plan, 'stages' | 'defaults' | 'retry' | 'catchUp' | 'maintenanceWindows'>;
+
+/** The checks across fields that every plan kind shares: catch-up rounds, thresholds, stage names, batch histories. */
+export function checkPlanBody(plan: PlanBody, ctx: z.RefinementCtx): void {
+  const { rolloutWindow, recheckInterval } = plan.catchUp;
+  if (rolloutWindow / recheckInterval > MAX_CATCH_UP_ROUNDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['catchUp', 'recheckInterval'],
+      message: `at most ${MAX_CATCH_UP_ROUNDS} re-checks fit in the rollout window: make recheckInterval at least ${Math.ceil(rolloutWindow / MAX_CATCH_UP_ROUNDS / 60_000)} minutes`,
+    });
+  }
+  checkThresholdOrder(plan, ctx);
+  const seen = new Set<string>();
+  plan.stages.forEach((stage, index) => {
+    if (seen.has(stage.name)) {
+      ctx.addIssue({ code: 'custom', path: ['stages', index, 'name'], message: `stage name "${stage.name}" is used twice: give each stage its own name` });
+    }
+    seen.add(stage.name);
+    const { batchSize, maxConcurrent, queueDepthLimit } = resolveStage(plan, index);
+    const events = batchHistoryBound({ devices: batchSize, maxConcurrent, queueDepthLimit, maximumAttempts: plan.retry.maximumAttempts, windowed: plan.maintenanceWindows.length > 0 });
+    if (events > HISTORY_EVENT_LIMIT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', index, 'batchSize'],
+        message: `batches of ${batchSize} with maxConcurrent ${maxConcurrent} and ${plan.retry.maximumAttempts} attempts could record ${events} events in one batch's history, over Temporal's ${HISTORY_EVENT_LIMIT}: use smaller batches, a larger maxConcurrent or fewer attempts`,
+      });
+    }
+  });
+}
+
 /** A stage with every setting resolved. */
 export type ResolvedStage = Omit<Stage, keyof StageSettings> & StageSettings;
 
-export function resolveStage(plan: Plan, index: number): ResolvedStage {
+export function resolveStage(plan: Pick<Plan, 'defaults' | 'stages'>, index: number): ResolvedStage {
   const stage = plan.stages[index];
   if (!stage) throw new RangeError(`plan has no stage ${index}`);
   const overrides = Object.fromEntries(Object.entries(stage).filter(([, value]) => value !== undefined));

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadPlanFile, readPlanFile } from '../../src/client/planFile';
+import { describeFlag, FlagPlan } from '../../src/engine/model/flagPlan';
+import { Plan } from '../../src/engine/model/plan';
+import { planSchemaFor } from '../../src/engine/model/planKind';
+import { resolveRollout } from '../../src/engine/model/rollout';
+import { InvalidInputError } from '../../src/engine/model/validation';
+import { flagPlanFor, planFor } from '../helpers/fixtures';
+import { repoRoot } from '../helpers/processes';
+
+describe('flag plans', () => {
+  it('take the firmware plan’s stage, batch and retry defaults and keep their flag', () => {
+    const flagPlan = FlagPlan.parse(flagPlanFor('flag', { flag: { name: 'new_sensor_algorithm', value: false } }));
+    const firmwarePlan = Plan.parse(planFor('firmware'));
+    assert.equal(flagPlan.kind, 'flag');
+    assert.deepEqual(flagPlan.flag, { name: 'new_sensor_algorithm', value: false });
+    for (const field of ['stages', 'defaults', 'retry', 'health', 'catchUp', 'maintenanceWindows', 'notifications'] as const) {
+      assert.deepEqual(flagPlan[field], firmwarePlan[field], field);
+    }
+    assert.equal(describeFlag(flagPlan.flag), 'flag new_sensor_algorithm = false');
+  });
+
+  it('are checked by the flag schema, every other plan by the firmware one', () => {
+    assert.equal(planSchemaFor(flagPlanFor('flag')), FlagPlan);
+    assert.equal(planSchemaFor(planFor('firmware')), Plan);
+    assert.equal(planSchemaFor({ ...planFor('firmware'), kind: 'firmware' }), Plan);
+    assert.equal(planSchemaFor('not a plan'), Plan);
+  });
+
+  it('leave a firmware plan without a kind as it was: no kind is added, so a resolved rollout does not change', () => {
+    const resolved = resolveRollout({ plan: planFor('firmware') });
+    assert.equal('kind' in resolved.plan, false);
+    assert.equal(resolveRollout({ plan: { ...planFor('firmware'), kind: 'firmware' } }).plan.kind, 'firmware');
+  });
+
+  it('are read from plans/, and refused where a rollout would run or be forecast, at `kind`', async () => {
+    const file = path.join(repoRoot, 'plans', 'flag-new-sensor.yml');
+    const plan = await readPlanFile(file);
+    assert.equal(plan.kind, 'flag');
+    await assert.rejects(loadPlanFile(file), (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.deepEqual(error.issues.map((issue) => issue.path), ['kind']);
+      assert.match(error.issues[0]!.message, /cannot run or forecast them yet/);
+      return true;
+    });
+  });
+
+  it('still let a firmware plan file through to what runs it', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'flag-plan-')), 'firmware.json');
+    const plan = planFor('firmware');
+    writeFileSync(file, JSON.stringify(plan));
+    assert.deepEqual(await loadPlanFile(file), plan);
+  });
+});
