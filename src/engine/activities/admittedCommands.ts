@@ -28,20 +28,24 @@ export class AdmittedCommands {
     return this.unsent.map((command) => command.deviceId);
   }
 
-  /** Frees the permits of operations that ended, then sends what the limit admits now. */
-  async step(latest: Map<string, Operation>): Promise<void> {
+  /**
+   * Frees the permits of operations that ended, then sends what the limit admits now. Returns
+   * whether it sent any: `latest` then knows nothing of their operations.
+   */
+  async step(latest: Map<string, Operation>): Promise<boolean> {
     for (const [deviceId, key] of this.held) {
       const operation = latest.get(deviceId);
       if (operation?.idempotencyKey === key && isTerminal(operation.state)) this.free(deviceId);
     }
-    if (this.unsent.length === 0) return;
+    if (this.unsent.length === 0) return false;
     const count = this.limit ? this.limit.admission.tryAdmit(this.unsent.length, this.limit.target) : this.unsent.length;
     this.reportLimit();
-    if (count === 0) return;
+    if (count === 0) return false;
     const batch = this.unsent.splice(0, count);
     if (this.limit) for (const command of batch) this.held.set(command.deviceId, command.idempotencyKey);
     Context.current().cancellationSignal.throwIfAborted();
     await this.send(batch);
+    return true;
   }
 
   /** Frees every permit still held: the attempt is over, whatever its operations do next. */

@@ -134,10 +134,10 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     try {
       await sending.step(latest);
       final = await pollUntil(
+        // Commands sent on this read have operations the read did not see: the attempt is not over.
         async () => {
           const operations = await latestByDevice();
-          await sending.step(operations);
-          return operations;
+          return (await sending.step(operations)) ? latestByDevice() : operations;
         },
         (operations) =>
           (sending.waiting.length === 0 && [...operations.values()].every((operation) => isTerminal(operation.state))) || Date.now() - startedAt >= operationTimeoutMs,
