@@ -37,6 +37,7 @@ const ChaosOptions = z.object({
   }),
   requestsPerSecond: z.coerce.number().positive(),
   batchSize: z.coerce.number().int().min(1),
+  batchTimeout: z.string().min(1),
   limitMinutes: z.coerce.number().positive(),
   ledgerUrl: z.string().optional(),
 });
@@ -67,7 +68,7 @@ async function main(options: ChaosOptions): Promise<void> {
   try {
     await campaign.startWorker();
     await campaign.startRollout(
-      campaignPlan({ rolloutId, firmware: campaign.firmware.firmware, batchSize: options.batchSize, maxConcurrent: options.batchSize, batchGap: '5 minutes', monitorWindow: '30 minutes', stagePercents: [1, 6, 31, 100] }),
+      campaignPlan({ rolloutId, firmware: campaign.firmware.firmware, batchSize: options.batchSize, maxConcurrent: options.batchSize, batchGap: '5 minutes', monitorWindow: '30 minutes', batchTimeout: options.batchTimeout, stagePercents: [1, 6, 31, 100] }),
     );
     const random = stream(options.seed, 'chaos-schedule');
     const done: ChaosEvent[] = [];
@@ -174,6 +175,10 @@ if (require.main === module) {
     .option('--up-seconds <range>', 'a fault strikes after this many seconds of calm, drawn from the range', '3-8')
     .option('--requests-per-second <n>', "the worker's FLEET_REQUESTS_PER_SECOND", '50')
     .option('--batch-size <n>', 'devices per batch (and in flight)', '50')
+    // The speed-up shrinks plan time, not a restart's real seconds: at 300x the default 30 minutes is
+    // 10 real seconds (its floor), shorter than one worker restart. 6 hours (72 s real) keeps an
+    // outage at a few percent of a batch's time, still far harsher than 5 s against 30 minutes.
+    .option('--batch-timeout <duration>', 'plan time a batch has before its gate judges it', '6 hours')
     .option('--limit-minutes <m>', 'wall time after which the run is judged as it stands', '9')
     .option('--ledger-url <url>', 'a PostgreSQL ledger for the worker (default: $LEDGER_TEST_URL, else PGlite)', process.env.LEDGER_TEST_URL)
     .action((raw: Record<string, unknown>) => main(ChaosOptions.parse(raw)));
