@@ -53,7 +53,8 @@ describe('the fleet budget (dev server)', () => {
   it("gives a dead rollout's lease back once it expires, and the rollout that waited goes on, its wait not held against its batch timeout", async () => {
     // Longer than the batch timeout (30 minutes at 600×: its 10-second real floor).
     const ttlMs = 15_000;
-    await withDeadLease(ttlMs, async ({ client, fleet, grantedAt }) => {
+    await withDeadLease(ttlMs, async ({ client, fleet, holdBudget }) => {
+      const grantedAt = await holdBudget();
       const rollout = plan('after-dead', { name: 'all', devices: 6 });
       await client.start({ plan: rollout, speedup: 600 });
       const report = await client.result(rollout.rolloutId);
@@ -83,7 +84,7 @@ describe('the fleet budget (dev server)', () => {
       const firstRollbackAfterMs = fleet.rollbackTimes[0]! - grantedAt;
       console.log(`      first rollback command ${firstRollbackAfterMs} ms after the dead lease was granted (time to live ${ttlMs} ms)`);
       assert.ok(firstRollbackAfterMs >= ttlMs - 500, `a rollback command went out ${firstRollbackAfterMs} ms after the dead lease, before it expired`);
-    }, { holdAtStart: false, devices: 12 });
+    }, 12);
   });
 
   it("grants no more than the worker's adaptive limit for the service, under the fleet limit", async () => {
@@ -115,14 +116,12 @@ describe('the fleet budget (dev server)', () => {
 interface DeadLeaseContext {
   client: RolloutClient;
   fleet: InFlightRecordingFleet;
-  /** When the dead lease was granted (held from the start, unless told otherwise). */
-  grantedAt: number;
   /** Grants a dead rollout the whole budget now: never renewed, never released. Returns when. */
   holdBudget(): Promise<number>;
 }
 
 /** A worker on a fleet budget that a rollout whose worker died can hold whole; every lease has come back by the end. */
-async function withDeadLease(ttlMs: number, body: (context: DeadLeaseContext) => Promise<void>, { holdAtStart = true, devices = 6 } = {}): Promise<void> {
+async function withDeadLease(ttlMs: number, body: (context: DeadLeaseContext) => Promise<void>, devices = 6): Promise<void> {
   const env = await localEnv();
   const fleet = new InFlightRecordingFleet({ devices: generateDevices({ count: devices }), phases: PHASES });
   const fleetName = `fleet-${randomUUID()}`;
@@ -138,8 +137,7 @@ async function withDeadLease(ttlMs: number, body: (context: DeadLeaseContext) =>
       assert.equal(dead.granted, true);
       return Date.now();
     };
-    const grantedAt = holdAtStart ? await holdBudget() : Number.NaN;
-    await body({ client: new RolloutClient(env.client, taskQueue), fleet, grantedAt, holdBudget });
+    await body({ client: new RolloutClient(env.client, taskQueue), fleet, holdBudget });
     const view = await budget.query(budgetQuery);
     await budget.terminate('test over');
     assert.deepEqual(view.rollouts, [], 'every lease came back');

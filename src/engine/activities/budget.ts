@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import type { LeaseRequest, Priority } from '../model/budget';
-import type { HeldLease } from '../ports/fleetBudget';
 import type { ActivityDependencies } from './dependencies';
 
 export interface AwaitLeaseInput {
@@ -24,9 +23,14 @@ export function activityLeaseId(rolloutId: string, part?: string): string {
   return [workflowExecution?.workflowId ?? rolloutId, activityId, ...(part === undefined ? [] : [part])].join('/');
 }
 
-/** Waits for a lease of `request` from the fleet budget and holds it; none without a budget. */
-export async function leaseFrom({ budget }: Pick<ActivityDependencies, 'budget'>, request: LeaseRequest): Promise<HeldLease | undefined> {
-  return budget?.lease(request, waitingInActivity);
+/** Runs `work` holding a lease of `request` from the fleet budget, waiting for it first; without a budget, at once. */
+export async function whileLeased<T>({ budget }: Pick<ActivityDependencies, 'budget'>, request: LeaseRequest, work: () => Promise<T>): Promise<T> {
+  const lease = await budget?.lease(request, waitingInActivity);
+  try {
+    return await work();
+  } finally {
+    await lease?.release();
+  }
 }
 
 export function createBudgetActivities({ budget }: ActivityDependencies) {

@@ -7,7 +7,7 @@ import { batchDevices, type BatchSlice } from './batchDevices';
 import type { ActivityDependencies } from './dependencies';
 import { chunks } from '../model/chunks';
 import { pollUntil } from './polling';
-import { activityLeaseId, leaseFrom } from './budget';
+import { activityLeaseId, whileLeased } from './budget';
 import type { Priority } from '../model/budget';
 
 export interface RollbackInput {
@@ -87,9 +87,8 @@ export function createRollbackActivities({ fleet, ledger, budget }: ActivityDepe
       const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
       result.failed += succeeded.length - updated.length;
       if (updated.length === 0) continue;
-      const lease = await leaseFrom({ budget }, { requestId: activityLeaseId(rolloutId, updated[0]), rolloutId, priority: ROLLBACK_PRIORITY, operations: updated.length });
-      let rollbacks: Operation[];
-      try {
+      const leased = { requestId: activityLeaseId(rolloutId, updated[0]), rolloutId, priority: ROLLBACK_PRIORITY, operations: updated.length };
+      const rollbacks = await whileLeased({ budget }, leased, async () => {
         await fleet.startRollbacks(
           updated.map((deviceId) => ({
             deviceId,
@@ -98,10 +97,8 @@ export function createRollbackActivities({ fleet, ledger, budget }: ActivityDepe
             targetVersion: targets.get(deviceId)?.fromVersion ?? '',
           })),
         );
-        rollbacks = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
-      } finally {
-        await lease?.release();
-      }
+        return untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
+      });
       const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
       for (const { deviceId } of rolledBack) {

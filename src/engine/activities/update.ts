@@ -12,8 +12,8 @@ import { pollUntil, whileHeartbeating } from './polling';
 import { AdmittedCommands } from './admittedCommands';
 import type { LimitTarget } from '../model/concurrencyLimit';
 import type { Priority } from '../model/budget';
-import type { HeldLease } from '../ports/fleetBudget';
-import { activityLeaseId, leaseFrom } from './budget';
+import type { LeaseRequest } from '../model/budget';
+import { activityLeaseId, whileLeased } from './budget';
 
 export interface PreflightBatchInput extends BatchSlice {
   rules: PreflightRules;
@@ -95,21 +95,7 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
    * sent, and reports a failure the workflow has not seen yet instead of starting over.
    */
   async function updateDevices(input: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
-    const lease = await leaseOperations(input);
-    try {
-      return await updateWithinLease(input);
-    } finally {
-      await lease?.release();
-    }
-  }
-
-  /**
-   * With a fleet budget, waits for a lease of one operation per device of the group, as many as it
-   * can have in flight (commands it sends, or operations a try before it left going): the one the
-   * batch waited for (`leaseId`), or one of the activity's own.
-   */
-  function leaseOperations({ rolloutId, devices, priority = 'normal', leaseId }: UpdateDevicesInput): Promise<HeldLease | undefined> {
-    return leaseFrom({ budget }, { requestId: leaseId ?? activityLeaseId(rolloutId), rolloutId, priority, operations: devices.length });
+    return whileLeased({ budget }, leaseOf(input), () => updateWithinLease(input));
   }
 
   async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
@@ -207,4 +193,13 @@ function failureTypeOf(operation: Operation): FailureType {
   if (operation.state === 'rolled_back') return FailureType.DeviceRolledBack;
   if (operation.errorCode && INTERVENTION_ERROR_CODES.includes(operation.errorCode)) return FailureType.DeviceNeedsIntervention;
   return FailureType.DeviceUpdateFailed;
+}
+
+/**
+ * With a fleet budget, an attempt leases one operation per device of its group, as many as it can
+ * have in flight (commands it sends, or operations a try before it left going): the lease the batch
+ * waited for (`leaseId`), or one of the activity's own.
+ */
+function leaseOf({ rolloutId, devices, priority = 'normal', leaseId }: UpdateDevicesInput): LeaseRequest {
+  return { requestId: leaseId ?? activityLeaseId(rolloutId), rolloutId, priority, operations: devices.length };
 }

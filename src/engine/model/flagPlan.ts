@@ -36,6 +36,3 @@ export const FlagPlan = z
   .superRefine(checkPlanBody, AFTER_FIELD_CHECKS);
 export type FlagPlan = z.infer<typeof FlagPlan>;
 export type FlagPlanInput = z.input<typeof FlagPlan>;
-
-/** What a flag plan rolls out, as status, reports and the CLI name it: `flag new_sensor_algorithm = true`. */
-export const describeFlag = ({ name, value }: FlagSetting): string => `flag ${name} = ${value}`;

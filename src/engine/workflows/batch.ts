@@ -71,9 +71,10 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
 /**
  * The gate is judged at the batch timeout on the counts of that moment, which only the batch knows
  * exactly. Devices waiting for their maintenance window or their turn at the fleet budget are not
- * late: the timeout does not pass while any wait, and counts again from the latest end of a wait. A device whose update
- * the fleet reports succeeded counts as succeeded however late its attempt reports: the batch asks
- * the fleet about the devices it has not heard end before it reports the timeout.
+ * late: the timeout does not pass while any wait, and counts again from the latest end of a wait. A
+ * device whose update the fleet reports succeeded counts as succeeded however late its attempt
+ * reports: the batch asks the fleet about the devices it has not heard end before it reports the
+ * timeout.
  */
 async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: ExcusedWaits): Promise<void> {
   const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);

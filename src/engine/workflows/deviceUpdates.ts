@@ -13,9 +13,9 @@ import type { BatchInput } from './batchInput';
 import { Lanes } from './concurrency';
 import { nowMs } from './workflowTime';
 import { BUDGET_WAIT } from './activityOptions';
+import type { LimitTarget } from '../model/concurrencyLimit';
 
 const { awaitLease } = proxyActivities<Activities>(BUDGET_WAIT);
-import type { LimitTarget } from '../model/concurrencyLimit';
 
 /** Update attempts pass the rollout's target load and ceiling to the service's adaptive limit. */
 const ADAPTIVE_CONCURRENCY_PATCH = 'adaptive-concurrency';
@@ -62,6 +62,7 @@ export async function updateInGroups(
 ): Promise<void> {
   const groupSize = updateGroupSize(input.stage);
   const lanes = new Lanes(Math.max(1, Math.floor(input.stage.maxConcurrent / groupSize)));
+  const waitsForBudget = fleetBudget && patched(BUDGET_TURN_PATCH);
   // Devices with a window go first: their time is limited, the others' is not.
   const groups: UpdateGroup[] = [
     ...readyInWindow.flatMap(({ window, deviceIds }) => chunks(deviceIds, groupSize).map((ids) => ({ deviceIds: ids, window: windowAt(input, window) }))),
@@ -70,7 +71,7 @@ export async function updateInGroups(
   await Promise.all(
     groups.map(async (group) => {
       await lanes.acquire();
-      const groupOutcomes = await updateGroup(input, group, lanes, waits, fleetBudget && patched(BUDGET_TURN_PATCH));
+      const groupOutcomes = await updateGroup(input, group, lanes, waits, waitsForBudget);
       // Not released when cancelled: the whole batch is going then.
       lanes.release();
       ended(groupOutcomes);
