@@ -103,6 +103,13 @@ const scenarios: Scenario[] = [
   { name: 'many-rollouts', env: localEnv, run: manyRollouts },
   { name: 'kill-switch', env: localEnv, run: killSwitch },
   { name: 'budget-turns', env: localEnv, run: budgetTurns },
+  {
+    name: 'timeout-after-preflight',
+    env: localEnv,
+    devices: 12,
+    plan: () => planFor('after-preflight', { stages: [{ name: 'canary', devices: 3, monitorWindow: '10 minutes' }, { name: 'wave', devices: 9, monitorWindow: '10 minutes' }], defaults: { batchSize: 3, batchGap: '10 minutes' } }),
+    speedup: 600,
+  },
 ];
 
 /** Runs the scenario's plan; returns its workflows, and what to call its rollout's workflow in file names. */

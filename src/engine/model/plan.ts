@@ -52,7 +52,7 @@ const stageSettingFields = {
   /** Pipelining: the next batch may start once this share of the current one reached `pipelineState`. */
   pipelineFraction: Fraction,
   pipelineState: OperationState.exclude(['queued', 'failed', 'rolled_back']),
-  /** The batch gate is judged when the batch ends or this long after it started, whichever comes first. */
+  /** The batch gate is judged when the batch ends or this long after its preflight, whichever comes first. */
   batchTimeout: PositiveDurationMs,
   /**
    * Batches one run of the stage workflow starts before it continues as new (Temporal may ask for

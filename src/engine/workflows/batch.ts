@@ -17,20 +17,38 @@ const { preflightBatch, recordOutcomes, countReachedMilestone, outcomesAtTimeout
 const OUTCOMES_AT_TIMEOUT_PATCH = 'batch-timeout-fresh-outcomes';
 
 /**
+ * A batch's timeout counts from the end of its preflight: no device of it can be late before the
+ * batch has sent it anything, and a preflight that waited for a restarting worker or ledger (a minute
+ * for a worker killed while it ran) would otherwise spend the devices' time.
+ */
+const TIMEOUT_AFTER_PREFLIGHT_PATCH = 'batch-timeout-after-preflight';
+
+/** The batch timeout's clock: the waits it does not count and the moment it reports the timeout. */
+interface BatchClock {
+  waits: ExcusedWaits;
+  timeout: Promise<void>;
+}
+
+/**
  * Updates one batch: preflight, then every ready device with per-device retries, then records
  * outcomes. Tells its stage how far it got as the batch passes the pipelining state and as devices end.
  */
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { rolloutId, stageIndex, offset, devices, stage, catchUpRound } = input;
   const progress = new BatchProgressReporter(input.batchIndex, devices);
-  const waits = new ExcusedWaits();
   let updatesEnded = false;
-  const timeout = reportTimeout(input, () => updatesEnded, progress, waits);
-  // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
-  timeout.catch(() => undefined);
+  const startTimeout = (): BatchClock => {
+    const waits = new ExcusedWaits();
+    const timeout = reportTimeout(input, () => updatesEnded, progress, waits);
+    // Awaited below; handled here too, as a cancelled batch never gets there (so is `milestone`).
+    timeout.catch(() => undefined);
+    return { waits, timeout };
+  };
+  const startedBeforePreflight = patched(TIMEOUT_AFTER_PREFLIGHT_PATCH) ? undefined : startTimeout();
 
   // A batch that started before maintenance windows existed has no `readyInWindow` in its history.
   const { ready, readyInWindow = [], deferred, withdrawn, fleetBudget } = await preflightBatch({ rolloutId, stageIndex, offset, devices, catchUpRound, rules: input.preflight });
+  const { waits, timeout } = startedBeforePreflight ?? startTimeout();
   const notUpdated = [
     ...deferred.map(({ deviceId, reason }) => ({ deviceId, stage: stage.name, state: 'deferred' as const, attempts: 0, reason })),
     ...withdrawn.map((deviceId) => withdrawnOutcome(deviceId, stage.name)),
