@@ -16,6 +16,7 @@ import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import type { Device } from '../../src/engine/ports/fleetProvider';
 import { CrashRateFleet } from '../helpers/clockFleet';
+import { RefusingFleet } from '../helpers/refusingFleet';
 import { serveTestArtifacts, stopTestArtifacts } from '../helpers/artifacts';
 import { planFor, temporaryLedger } from '../helpers/fixtures';
 import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
@@ -58,6 +59,9 @@ const regressionOnRevB = (env: TestWorkflowEnvironment, devices: Device[]): Memo
   fleet.serverClock = () => env.currentTimeMs();
   return fleet;
 };
+
+/** Refuses the canary's commands past its batch timeout (30 minutes at 600×: 10 real seconds), so the batch finds them not sent yet. */
+const refusingAtFirst = (_env: TestWorkflowEnvironment, devices: Device[]): MemoryFleet => new RefusingFleet({ devices }, 15_000);
 
 const pauseThenResume: Drive = async (client, rolloutId) => {
   await waitFor(async () => (await client.status(rolloutId)).stages[0]!.batchesDone >= 1, 'the first batch');
@@ -104,11 +108,12 @@ const scenarios: Scenario[] = [
   { name: 'kill-switch', env: localEnv, run: killSwitch },
   { name: 'budget-turns', env: localEnv, run: budgetTurns },
   {
-    name: 'timeout-after-preflight',
+    name: 'batch-timeouts',
     env: localEnv,
     devices: 12,
-    plan: () => planFor('after-preflight', { stages: [{ name: 'canary', devices: 3, monitorWindow: '10 minutes' }, { name: 'wave', devices: 9, monitorWindow: '10 minutes' }], defaults: { batchSize: 3, batchGap: '10 minutes' } }),
+    plan: () => planFor('batch-timeouts', { stages: [{ name: 'canary', devices: 3, monitorWindow: '10 minutes' }, { name: 'wave', devices: 9, monitorWindow: '10 minutes' }], defaults: { batchSize: 3, batchGap: '10 minutes' } }),
     speedup: 600,
+    fleet: refusingAtFirst,
   },
 ];
 

@@ -11,10 +11,18 @@ import { withdrawnOutcome } from '../model/deviceAttempts';
 import { nowMs } from './workflowTime';
 import { BATCH_BOOKKEEPING } from './activityOptions';
 
-const { preflightBatch, recordOutcomes, countReachedMilestone, outcomesAtTimeout } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
+const { preflightBatch, recordOutcomes, countReachedMilestone, outcomesAtTimeout, batchAtTimeout } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
 
 /** At its timeout a batch reads the fleet's current answer for the devices it has not heard end before the gate judges it. */
 const OUTCOMES_AT_TIMEOUT_PATCH = 'batch-timeout-fresh-outcomes';
+
+/**
+ * A device the batch has not sent its update by the timeout is not late: its worker was down, its
+ * fleet out of reach or its turn at the service's limit had not come. While any is, the gate is not
+ * judged and the timeout passes again, from then, and once more after the last device was found
+ * sent; the fresh successes are kept.
+ */
+const UNSENT_NOT_LATE_PATCH = 'batch-timeout-unsent-not-late';
 
 /**
  * A batch's timeout counts from the end of its preflight: no device of it can be late before the
@@ -92,17 +100,28 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
  * late: the timeout does not pass while any wait, and counts again from the latest end of a wait. A
  * device whose update the fleet reports succeeded counts as succeeded however late its attempt
  * reports: the batch asks the fleet about the devices it has not heard end before it reports the
- * timeout.
+ * timeout, and does not report it while any of them has not been sent its update.
  */
 async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, progress: BatchProgressReporter, waits: ExcusedWaits): Promise<void> {
   const timeoutMs = scaledTimeout(input.stage.batchTimeout, input.speedup);
+  let unsentAtLastCheck = false;
   for (;;) {
     await condition(() => updatesEnded() || waits.waiting === 0);
     if (updatesEnded()) return;
     const from = waits.lastEndedAt;
     const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastEndedAt !== from;
     if (await condition(interrupted, Math.max(1, from + timeoutMs - nowMs()))) continue;
-    if (patched(OUTCOMES_AT_TIMEOUT_PATCH)) progress.heard(await outcomesAtTimeout({ rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard() }));
+    const unheard = { rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard() };
+    if (patched(UNSENT_NOT_LATE_PATCH)) {
+      const { succeeded, notSent } = await batchAtTimeout(unheard);
+      progress.heard(succeeded);
+      // Devices sent since the last check may have been sent just now: a whole timeout passes for them first.
+      if (updatesEnded() || (notSent === 0 && !unsentAtLastCheck)) return progress.timedOut();
+      unsentAtLastCheck = notSent > 0;
+      waits.excusedUntilNow();
+      continue;
+    }
+    if (patched(OUTCOMES_AT_TIMEOUT_PATCH)) progress.heard(await outcomesAtTimeout(unheard));
     return progress.timedOut();
   }
 }

@@ -41,6 +41,11 @@ export class ExcusedWaits {
     this.waiting -= 1;
     this.lastEndedAt = nowMs();
   }
+
+  /** The time until now was not the batch's to answer for: the timeout counts again from now. */
+  excusedUntilNow(): void {
+    this.lastEndedAt = nowMs();
+  }
 }
 
 /** A batch whose worker leases from a fleet budget waits for each group's lease apart from its attempt. */
@@ -81,6 +86,15 @@ export async function updateInGroups(
 
 /** Update attempts bounded by `updateTimeouts` (request < heartbeat < attempt), not the 5 s heartbeat floor before it. */
 const UPDATE_TIMEOUTS_PATCH = 'update-timeouts-nested';
+
+/**
+ * Temporal retries an update activity for what is not its devices' doing (a worker that died, a fleet
+ * or ledger out of reach) with the plan's backoff and no bound on attempts: such retries cost time,
+ * which the batch timeout bounds, not the devices' attempts, which the group's own retries count.
+ * Before it, the plan's maximum attempts bounded both, so a worker killed five times during one
+ * attempt failed devices whose updates were going well.
+ */
+const UNBOUNDED_ACTIVITY_RETRIES_PATCH = 'update-activity-retries-unbounded';
 
 function windowAt({ maintenanceWindows }: BatchInput, index: number): MaintenanceWindow {
   const cohortWindow = maintenanceWindows[index];
@@ -141,8 +155,9 @@ async function budgetTurn({ rolloutId, priority }: BatchInput, devices: DeviceAt
 }
 
 /**
- * One attempt of a group. An activity that failed for good (Temporal's retries of it, for a dead
- * worker or an unreachable fleet, are spent) ends the attempt of all its devices as `rejected`.
+ * One attempt of a group. An activity that failed for good (a failure retrying cannot fix; before
+ * `update-activity-retries-unbounded`, also Temporal's retries of it spent) ends the attempt of all
+ * its devices as `rejected`.
  */
 async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBeforeMs: number | undefined, leaseId: string | undefined): Promise<DeviceAttemptResult[]> {
   const { stage, speedup, retry } = input;
@@ -151,7 +166,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
   const { updateDevices } = proxyActivities<Activities>({
     startToCloseTimeout: timeouts.startToCloseTimeoutMs,
     heartbeatTimeout: timeouts.heartbeatTimeoutMs,
-    retry: deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES),
+    retry: { ...deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES), ...(patched(UNBOUNDED_ACTIVITY_RETRIES_PATCH) ? { maximumAttempts: Number.POSITIVE_INFINITY } : {}) },
     // A rollback must not start while an attempt could still send its commands.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
