@@ -92,7 +92,7 @@ const UPDATE_TIMEOUTS_PATCH = 'update-timeouts-nested';
  * or ledger out of reach) with the plan's backoff and no bound on attempts: such retries cost time,
  * which the batch timeout bounds, not the devices' attempts, which the group's own retries count.
  * Before it, the plan's maximum attempts bounded both, so a worker killed five times during one
- * attempt failed devices whose updates were going well.
+ * attempt failed devices that had not yet been sent their update.
  */
 const UNBOUNDED_ACTIVITY_RETRIES_PATCH = 'update-activity-retries-unbounded';
 
@@ -163,10 +163,11 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
   const { stage, speedup, retry } = input;
   const timeouts = patched(UPDATE_TIMEOUTS_PATCH) ? updateTimeouts(stage, speedup) : legacyUpdateTimeouts(stage, speedup);
   const { maxPollIntervalMs, operationTimeoutMs } = timeouts;
+  const retryPolicy = deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES);
   const { updateDevices } = proxyActivities<Activities>({
     startToCloseTimeout: timeouts.startToCloseTimeoutMs,
     heartbeatTimeout: timeouts.heartbeatTimeoutMs,
-    retry: { ...deviceRetryPolicy(retry, speedup, NON_RETRYABLE_DEVICE_FAILURES), ...(patched(UNBOUNDED_ACTIVITY_RETRIES_PATCH) ? { maximumAttempts: Number.POSITIVE_INFINITY } : {}) },
+    retry: patched(UNBOUNDED_ACTIVITY_RETRIES_PATCH) ? { ...retryPolicy, maximumAttempts: Number.POSITIVE_INFINITY } : retryPolicy,
     // A rollback must not start while an attempt could still send its commands.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: `update ${devices.length} devices from ${devices[0]?.deviceId}`,
