@@ -6,7 +6,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { Plan } from '../src/engine/model/plan';
-import { loadPlanFile } from '../src/client/planFile';
+import { readFirmwarePlanFile } from '../src/client/planFile';
 import { loadDevConfig, startDevServer } from '../rig/devenv/devConfig';
 import { createLogger, PinoTemporalLogger } from '../src/logger';
 import { PROFILE_NAMES } from '../rig/simulator/profiles';
@@ -37,7 +37,7 @@ type BenchOptions = z.infer<typeof BenchOptions>;
 
 /** Bulk, naive and staged on the same simulator and seeds; prints Markdown tables for docs/BENCHMARKS.md. */
 async function main(options: BenchOptions): Promise<void> {
-  const plan = await loadPlanFile(options.plan);
+  const plan = await readFirmwarePlanFile(options.plan);
   const benchFirmware = await serveSignedFirmware(Plan.parse(plan).firmware.version, options.imageMb * MIB, 'bench');
   const settleMs = options.settleMinutes * MINUTE;
   const temporal = options.strategies.includes('staged') ? await startBenchTemporal() : undefined;

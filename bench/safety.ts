@@ -5,7 +5,7 @@ import { EvidencePolicy } from '../src/engine/model/health/cohortEvidence';
 import { Plan } from '../src/engine/model/plan';
 import { stageSizes } from '../src/engine/model/planMath';
 import { seededRandom } from '../src/engine/model/seededRandom';
-import { loadPlanFile } from '../src/client/planFile';
+import { readFirmwarePlanFile } from '../src/client/planFile';
 import { simulateRollout, type Fleet, type Halt, type SafetyCase } from './safetySimulation';
 
 const SafetyOptions = z.object({
@@ -35,7 +35,7 @@ const CASES: SafetyCase[] = [
 
 /** `npm run bench:safety`: the crash decisions, old and new, on the same simulated rollouts; a Markdown table for docs/BENCHMARKS.md. */
 async function main(options: SafetyOptions): Promise<void> {
-  const plan = Plan.parse(await loadPlanFile(options.plan));
+  const plan = Plan.parse(await readFirmwarePlanFile(options.plan));
   const fleet: Fleet = {
     plan,
     stageDevices: stageSizes(plan, options.devices).map((size) => size.devices),

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadPlanFile } from '../src/client/planFile';
+import { readFirmwarePlanFile } from '../src/client/planFile';
 import { forecastRegression, type RegressionForecast } from '../src/client/planSummary';
 import { RolloutClient } from '../src/client';
 import { signatureVerifier } from '../src/adapters/artifacts/verify';
@@ -56,7 +56,7 @@ interface RunReport {
  * the rollout ends.
  */
 async function main(options: Options): Promise<void> {
-  const planInput = await loadPlanFile(options.plan);
+  const planInput = await readFirmwarePlanFile(options.plan);
   const firmware = await serveSignedFirmware(Plan.parse(planInput).firmware.version, MIB, 'bench');
   const temporal = await startBenchTemporal();
   const reports: RunReport[] = [];
@@ -74,7 +74,7 @@ async function main(options: Options): Promise<void> {
   console.log(table(reports, options, forecast));
 }
 
-async function runOnce(options: Options, seed: number, planInput: Awaited<ReturnType<typeof loadPlanFile>>, trustedKeys: Parameters<typeof signatureVerifier>[0], temporal: BenchTemporal): Promise<RunReport> {
+async function runOnce(options: Options, seed: number, planInput: Awaited<ReturnType<typeof readFirmwarePlanFile>>, trustedKeys: Parameters<typeof signatureVerifier>[0], temporal: BenchTemporal): Promise<RunReport> {
   const started = Date.now();
   const clock = new RealtimeClock(options.speedup, 1000);
   const rest = (1 - options.badShare) / 2;

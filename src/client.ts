@@ -32,6 +32,7 @@ import { parseOrThrow } from './engine/model/validation';
 import type { rolloutWorkflow } from './engine/workflows/rollout';
 import { RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
 import { planMarkdown } from './client/planSummary';
+import { changeLabel, statusTarget } from './engine/model/deviceChange';
 import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './client/rolloutQuery';
 import { tracingFor, type Tracing } from './adapters/tracing/optionalTracing';
 
@@ -95,7 +96,8 @@ export class RolloutClient {
    */
   async start(input: Omit<RolloutInput, 'identity'>): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
     const resolved = resolveRollout({ ...input, ...this.stamp });
-    const { rolloutId, firmware } = resolved.plan;
+    const { rolloutId } = resolved.plan;
+    const target = statusTarget(resolved.plan);
     try {
       return await this.client.workflow.start<typeof rolloutWorkflow>(ROLLOUT_WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
@@ -105,10 +107,10 @@ export class RolloutClient {
         args: [resolved],
         typedSearchAttributes: [
           { key: RolloutIdKey, value: rolloutId },
-          { key: FirmwareVersionKey, value: firmware.version },
+          { key: FirmwareVersionKey, value: target.firmwareVersion },
           { key: RolloutStateKey, value: 'starting' },
         ],
-        staticSummary: `firmware ${firmware.version}`,
+        staticSummary: changeLabel(target),
         staticDetails: planMarkdown(input.plan),
       });
     } catch (error) {

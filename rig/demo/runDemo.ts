@@ -5,7 +5,7 @@ import { signatureVerifier } from '../../src/adapters/artifacts/verify';
 import { loadConfig, type Config } from '../../src/config';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
 import { isFinished } from '../../src/engine/model/status';
-import { loadPlanFile } from '../../src/client/planFile';
+import { readFirmwarePlanFile } from '../../src/client/planFile';
 import { RolloutClient } from '../../src/client';
 import { watchRollout } from '../../src/cli/watch';
 import { startDevServer, type RunningDevServer, type StartDevServerOptions } from '../devenv/devConfig';
@@ -49,7 +49,7 @@ export async function runDemo(options: DemoOptions, environment: DemoEnvironment
   const startedAt = performance.now();
   const runId = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(options.out, runId);
-  const plan = await loadPlanFile(options.plan);
+  const plan = await readFirmwarePlanFile(options.plan);
   const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer(environment.devServer);
   // Each demo drives a fleet of its own, so it gets a task queue of its own: an interrupted earlier
   // demo, still "running" in the dev server's database, is another fleet's rollout.

@@ -6,6 +6,7 @@ import { budgetHeadline, type BudgetView } from '../engine/model/budget';
 import type { KillSwitchStatus } from '../engine/model/killSwitch';
 import type { DeviceDetail, DevicePage } from '../adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../client';
+import { changeLabel } from '../engine/model/deviceChange';
 
 /** Plain-text views of the CLI's results; `--json` prints the same objects as JSON instead. */
 
@@ -37,7 +38,7 @@ export function formatStatus(status: RolloutStatus, budget?: BudgetView): string
   const where = position ? `  ${position}` : '';
   const pending = status.pendingDecision;
   return [
-    `${status.rolloutId}  firmware ${status.firmwareVersion}  ${status.state}${where}  success ${percent(status.successRate)}`,
+    `${status.rolloutId}  ${changeLabel(status)}  ${status.state}${where}  success ${percent(status.successRate)}`,
     ...(pending ? [`waiting for ${pending.options.join(' | ')} on stage ${pending.stage}: ${pending.reason}${pending.deadline ? ` (deadline ${pending.deadline})` : ''}`] : []),
     formatTable(stageRows(status)),
     ...claimedLines(status),
@@ -50,7 +51,7 @@ export function formatStatus(status: RolloutStatus, budget?: BudgetView): string
 export function formatReport({ execution, status, result }: RolloutReportView): string {
   const elapsed = result ? `  plan time ${Math.round(result.elapsedMs / 60_000)} min` : '';
   return [
-    `${status.rolloutId}  firmware ${status.firmwareVersion}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
+    `${status.rolloutId}  ${changeLabel(status)}  ${result?.state ?? status.state} (workflow ${execution.toLowerCase()})${elapsed}`,
     formatTable(stageRows(status)),
     ...claimedLines(status),
     ...(result?.missed ? missedLines(result.missed) : []),

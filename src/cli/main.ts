@@ -1,4 +1,4 @@
-import type { PlanInput } from '../engine/model/plan';
+import type { AnyPlanInput } from '../engine/model/planKind';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config';
@@ -7,7 +7,7 @@ import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 import { DeviceApiClient } from './deviceApiClient';
 import { DeviceState } from '../adapters/deviceApi/deviceDetail';
 import { formatAck, formatBudget, formatDevice, formatDevicePage, formatHandOver, formatKillSwitch, formatListing, formatReport, formatStatus, formatTable } from './format';
-import { loadPlanFile } from '../client/planFile';
+import { readPlanFile } from '../client/planFile';
 import { forecastRegression, SELECTED_AT_START, summarizePlan, type PlanSizing, type RegressionForecast, type StageSummary } from '../client/planSummary';
 import { WINDOW_GRID_HOURS } from '../engine/model/health/power';
 import { RolloutClient, type RolloutReportView } from '../client';
@@ -84,7 +84,7 @@ const BudgetLimit = z.coerce.number().int('a whole number of operations, e.g. 50
 const CrashRate = z.coerce.number().positive('crashes per device-hour above 0, e.g. 0.01');
 
 /** The question operators ask of a plan first: a 4× regression on a third of the fleet, caught by when? */
-function regressionLine(plan: PlanInput, sizing: PlanSizing, summary: StageSummary[]): string {
+function regressionLine(plan: AnyPlanInput, sizing: PlanSizing, summary: StageSummary[]): string {
   if (summary.some((stage) => stage.devices === SELECTED_AT_START)) return 'detection: give every stage a known size (count or percent with --fleet-size) to see what the crash test can detect by when';
   const fleetSize = sizing.fleetSize ?? summary.reduce((total, stage) => total + (stage.devices as number), 0);
   const { firstStage, medianExposure, sooner } = forecastRegression(plan, { ...sizing, fleetSize }, 4, 1 / 3);
@@ -126,7 +126,7 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
     .option('--baseline-rate <crashes>', "the fleet's crashes per device-hour, when known better than the plan's baseline")
     .addOption(jsonOption())
     .action(async (file: string, options: JsonOptions & { fleetSize?: string; cohorts: string; baselineRate?: string }) => {
-      const plan = await loadPlanFile(file);
+      const plan = await readPlanFile(file);
       const fleetSize = options.fleetSize === undefined ? undefined : parseOrThrow(FleetSize, options.fleetSize, '--fleet-size');
       if (fleetSize === undefined && plan.stages?.some((stage) => stage.percent !== undefined)) {
         throw new InvalidInputError('--fleet-size', [{ path: '--fleet-size', message: 'the plan has percent stages: pass the number of eligible devices, e.g. --fleet-size 250000' }]);
@@ -148,7 +148,7 @@ export function buildCli(setExitCode: (code: number) => void = () => undefined):
     .option('--wait', 'wait for the rollout to end and print its report')
     .addOption(jsonOption())
     .action(async (file: string, options: { speedup: number; by: string; wait?: boolean; json?: boolean }) => {
-      const plan = await loadPlanFile(file);
+      const plan = await readPlanFile(file);
       await withClient(async (client) => {
         const handle = await client.start({ plan, speedup: options.speedup, startedBy: options.by });
         if (!options.wait) return print({ rolloutId: plan.rolloutId, workflowId: handle.workflowId }, options.json, () => `started ${plan.rolloutId} (workflow ${handle.workflowId})`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import type { PlanInput } from '../engine/model/plan';
+import { parse as parseYaml } from 'yaml';
 import { planSchemaFor, type AnyPlanInput } from '../engine/model/planKind';
 import { InvalidInputError, parseOrThrow } from '../engine/model/validation';
 
@@ -19,16 +19,12 @@ export async function readPlanFile(file: string): Promise<AnyPlanInput> {
   return document as AnyPlanInput;
 }
 
-/**
- * Reads a plan file for what runs or forecasts a rollout. Only firmware plans do yet: the workflows
- * send firmware updates, so a flag plan is refused here, before any workflow starts.
- */
-export async function loadPlanFile(file: string): Promise<PlanInput> {
+
+/** Reads a plan file for a tool that ships firmware (the demo, the benches): a flag plan is refused at `kind`. */
+export async function readFirmwarePlanFile(file: string): Promise<PlanInput> {
   const plan = await readPlanFile(file);
   if (plan.kind === 'flag') {
-    throw new InvalidInputError(`plan file ${file}`, [
-      { path: 'kind', message: '"flag": this version checks flag plans but cannot run or forecast them yet; switch a flag off fleet-wide with `rollout kill-switch`' },
-    ]);
+    throw new InvalidInputError(`plan file ${file}`, [{ path: 'kind', message: '"flag": this tool rolls out firmware; give it a firmware plan, or start a flag plan with `rollout start`' }]);
   }
   return plan;
 }

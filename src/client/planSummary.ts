@@ -1,4 +1,6 @@
-import { Plan, resolveStage, type PlanInput, type Stage } from '../engine/model/plan';
+import { resolveStage, type Stage } from '../engine/model/plan';
+import { planSchemaFor, type AnyPlanInput } from '../engine/model/planKind';
+import type { AnyPlan } from '../engine/model/deviceChange';
 import { forecastPlan } from '../engine/model/planForecast';
 import { stageSizes } from '../engine/model/planMath';
 import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, windowForPower, type PowerSettings, type Regression } from '../engine/model/health/power';
@@ -43,13 +45,13 @@ const POWER_RUNS = 200;
 /** The timeline is simulated in this many steps, at most a quarter of an hour each. */
 const POWER_STEPS = 100;
 
-const powerStepHours = (plan: Plan, devices: readonly number[]): number => Math.max(0.25, (forecastPlan(plan, devices).at(-1)?.endsAtHours ?? 0) / POWER_STEPS);
+const powerStepHours = (plan: AnyPlan, devices: readonly number[]): number => Math.max(0.25, (forecastPlan(plan, devices).at(-1)?.endsAtHours ?? 0) / POWER_STEPS);
 
-const powerTimeline = (plan: Plan, devices: readonly number[]) => exposureTimeline(plan, devices, powerStepHours(plan, devices));
+const powerTimeline = (plan: AnyPlan, devices: readonly number[]) => exposureTimeline(plan, devices, powerStepHours(plan, devices));
 
 /** What a plan will do, before anything starts: stages, batches, waits, timeline and what the crash test can detect by when. */
-export function summarizePlan(input: PlanInput, sizing: PlanSizing = {}): StageSummary[] {
-  const plan = Plan.parse(input);
+export function summarizePlan(input: AnyPlanInput, sizing: PlanSizing = {}): StageSummary[] {
+  const plan: AnyPlan = planSchemaFor(input).parse(input);
   const { fleetSize } = sizing;
   const known = (stage: Stage): boolean => !stage.select && (stage.devices !== undefined || fleetSize !== undefined);
   const sizes = stageSizes(plan, fleetSize ?? Number.MAX_SAFE_INTEGER).map((size, index) => (known(plan.stages[index]!) ? size.devices : undefined));
@@ -78,7 +80,7 @@ export function summarizePlan(input: PlanInput, sizing: PlanSizing = {}): StageS
 
 const DEFAULT_COHORTS = 3;
 
-function powerSettings(plan: Plan, devices: readonly number[], sizing: PlanSizing): PowerSettings {
+function powerSettings(plan: AnyPlan, devices: readonly number[], sizing: PlanSizing): PowerSettings {
   return {
     eligible: devices.reduce((total, count) => total + count, 0),
     baselineRatePerDeviceHour: sizing.baselineRatePerDeviceHour ?? plan.health.baseline.crashRatePerDeviceHour,
@@ -89,7 +91,7 @@ function powerSettings(plan: Plan, devices: readonly number[], sizing: PlanSizin
   };
 }
 
-function detectable(plan: Plan, devices: readonly number[], sizing: PlanSizing) {
+function detectable(plan: AnyPlan, devices: readonly number[], sizing: PlanSizing) {
   const settings = powerSettings(plan, devices, sizing);
   const timeline = powerTimeline(plan, devices);
   const evenCohorts = Array.from({ length: settings.cohorts }, () => 1 / settings.cohorts);
@@ -111,8 +113,8 @@ export interface RegressionForecast {
 }
 
 /** When the plan's crash test would halt a regression of `ratio` on a cohort of `cohortShare` of the fleet. */
-export function forecastRegression(input: PlanInput, sizing: PlanSizing & { fleetSize: number }, ratio: number, cohortShare: number): RegressionForecast {
-  const plan = Plan.parse(input);
+export function forecastRegression(input: AnyPlanInput, sizing: PlanSizing & { fleetSize: number }, ratio: number, cohortShare: number): RegressionForecast {
+  const plan: AnyPlan = planSchemaFor(input).parse(input);
   const devices = stageSizes(plan, sizing.fleetSize).map((size) => size.devices);
   const settings = powerSettings(plan, devices, sizing);
   const timeline = powerTimeline(plan, devices);
@@ -129,7 +131,7 @@ export function forecastRegression(input: PlanInput, sizing: PlanSizing & { flee
   };
 }
 
-function soonerWindow(plan: Plan, devices: readonly number[], stage: number, regression: Regression, settings: PowerSettings): RegressionForecast['sooner'] {
+function soonerWindow(plan: AnyPlan, devices: readonly number[], stage: number, regression: Regression, settings: PowerSettings): RegressionForecast['sooner'] {
   const neededHours = windowForPower(plan, devices, stage, regression, settings, powerStepHours(plan, devices));
   return { stage: plan.stages[stage]!.name, plannedHours: resolveStage(plan, stage).monitorWindow / 3_600_000, ...(neededHours !== undefined && { neededHours }) };
 }
@@ -144,7 +146,7 @@ function takes({ devices, percent, select }: Stage): string {
 const round = (value: number): number => Math.round(value * 100) / 100;
 
 /** The plan as a markdown table: the rollout's static details in the Web UI. */
-export function planMarkdown(input: PlanInput): string {
+export function planMarkdown(input: AnyPlanInput): string {
   const rows = summarizePlan(input).map(
     (stage) =>
       `| ${stage.stage} | ${stage.takes} | ${stage.devices} | ${stage.batches} × ${stage.batchSize} | ${stage.gapsMinutes} min | ${stage.monitorMinutes} min | ${stage.advance} |`,

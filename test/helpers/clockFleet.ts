@@ -1,5 +1,5 @@
 import { MemoryFleet, type MemoryFleetOptions } from '../../rig/fleet/memoryFleet';
-import type { Device, Health, Operation, RollbackCommand, UpdateCommand } from '../../src/engine/ports/fleetProvider';
+import type { Device, FlagCommand, FlagState, Health, Operation, RollbackCommand, UpdateCommand } from '../../src/engine/ports/fleetProvider';
 
 /**
  * Notes the server's clock whenever an update command arrives. Under time skipping that is the
@@ -49,8 +49,7 @@ export type CrashRate = (device: Device, firmwareVersion: string) => number;
  * start 30 days into their image; an update or rollback command activates the new one.
  */
 export class CrashRateFleet extends CommandClockFleet {
-  private startedAt: number | undefined;
-  private readonly activatedAt = new Map<string, number>();
+  private readonly activations = new Activations();
 
   constructor(
     options: MemoryFleetOptions,
@@ -60,27 +59,64 @@ export class CrashRateFleet extends CommandClockFleet {
   }
 
   override async startUpdates(commands: UpdateCommand[]): Promise<Operation[]> {
-    await this.activate(commands.map((command) => command.deviceId));
+    this.activations.activate(commands, await this.serverClock());
     return super.startUpdates(commands);
   }
 
   override async startRollbacks(commands: RollbackCommand[]): Promise<Operation[]> {
-    await this.activate(commands.map((command) => command.deviceId));
+    this.activations.activate(commands, await this.serverClock());
     return super.startRollbacks(commands);
   }
 
   override async health(deviceIds: string[]): Promise<Health[]> {
     const now = await this.serverClock();
-    this.startedAt ??= now;
     return (await super.health(deviceIds)).map((report) => {
-      const since = this.activatedAt.get(report.deviceId) ?? this.startedAt! - 30 * 24 * HOUR_MS;
-      const hours = (now - since) / HOUR_MS;
+      const hours = this.activations.hoursOn(report.deviceId, now);
       return { ...report, crashCount: Math.floor(this.rate(this.device(report.deviceId), report.firmwareVersion) * hours), firmwareUptimeSeconds: hours * 3600 };
     });
   }
+}
 
-  private async activate(deviceIds: string[]): Promise<void> {
+/** Crashes per hour of a device with one flag on or off. */
+export type FlagCrashRate = (device: Device, on: boolean) => number;
+
+/** As `CrashRateFleet`, for one flag: the rate depends on the flag's value, counted from the device's last flag command. */
+export class FlagCrashRateFleet extends CommandClockFleet {
+  private readonly activations = new Activations();
+
+  constructor(
+    options: MemoryFleetOptions,
+    private readonly flag: string,
+    private readonly rate: FlagCrashRate,
+  ) {
+    super(options);
+  }
+
+  override async setFlags(commands: FlagCommand[]): Promise<Operation[]> {
+    this.activations.activate(commands, await this.serverClock());
+    return super.setFlags(commands);
+  }
+
+  override async flagStates(deviceIds: string[]): Promise<FlagState[]> {
     const now = await this.serverClock();
-    for (const deviceId of deviceIds) this.activatedAt.set(deviceId, now);
+    return (await super.flagStates(deviceIds)).map((state) => {
+      const hours = this.activations.hoursOn(state.deviceId, now);
+      return { ...state, crashCount: Math.floor(this.rate(this.device(state.deviceId), state.flags[this.flag] ?? false) * hours), flagsUptimeSeconds: hours * 3600 };
+    });
+  }
+}
+
+/** When each device last activated what it runs, by the server's clock; devices start 30 days into it. */
+class Activations {
+  private startedAt: number | undefined;
+  private readonly activatedAt = new Map<string, number>();
+
+  activate(commands: readonly { deviceId: string }[], now: number): void {
+    for (const { deviceId } of commands) this.activatedAt.set(deviceId, now);
+  }
+
+  hoursOn(deviceId: string, now: number): number {
+    this.startedAt ??= now;
+    return (now - (this.activatedAt.get(deviceId) ?? this.startedAt - 30 * 24 * HOUR_MS)) / HOUR_MS;
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadPlanFile, readPlanFile } from '../../src/client/planFile';
+import { readFirmwarePlanFile, readPlanFile } from '../../src/client/planFile';
 import { FlagPlan } from '../../src/engine/model/flagPlan';
 import { Plan } from '../../src/engine/model/plan';
 import { planSchemaFor } from '../../src/engine/model/planKind';
@@ -35,22 +35,33 @@ describe('flag plans', () => {
     assert.equal(resolveRollout({ plan: { ...planFor('firmware'), kind: 'firmware' } }).plan.kind, 'firmware');
   });
 
-  it('are read from plans/, and refused where a rollout would run or be forecast, at `kind`', async () => {
+  it('are read from plans/, resolved with their flag and no firmware fields, and refused at `kind` by tools that ship firmware', async () => {
     const file = path.join(repoRoot, 'plans', 'flag-new-sensor.yml');
     const plan = await readPlanFile(file);
     assert.equal(plan.kind, 'flag');
-    await assert.rejects(loadPlanFile(file), (error: unknown) => {
+    const resolved = resolveRollout({ plan }).plan;
+    assert.deepEqual(resolved.kind === 'flag' && resolved.flag, { name: 'new_sensor_algorithm', value: true });
+    assert.equal(resolved.defaults.targetLoadPercent, 45);
+    assert.equal('preflight' in resolved, false);
+    await assert.rejects(readFirmwarePlanFile(file), (error: unknown) => {
       assert.ok(error instanceof InvalidInputError);
       assert.deepEqual(error.issues.map((issue) => issue.path), ['kind']);
-      assert.match(error.issues[0]!.message, /cannot run or forecast them yet/);
+      assert.match(error.issues[0]!.message, /this tool rolls out firmware/);
       return true;
     });
   });
 
-  it('still let a firmware plan file through to what runs it', async () => {
+  it('refuse a bad flag value at rollout start, naming the field of the flag schema', () => {
+    assert.throws(
+      () => resolveRollout({ plan: { ...flagPlanFor('flag'), flag: { name: 'new_sensor_algorithm', value: 'yes' } } as never }),
+      (error: unknown) => error instanceof InvalidInputError && error.issues.some((issue) => issue.path === 'plan.flag.value' && /write true/.test(issue.message)),
+    );
+  });
+
+  it('let a firmware plan file through to the tools that ship firmware', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'flag-plan-')), 'firmware.json');
     const plan = planFor('firmware');
     writeFileSync(file, JSON.stringify(plan));
-    assert.deepEqual(await loadPlanFile(file), plan);
+    assert.deepEqual(await readFirmwarePlanFile(file), plan);
   });
 });

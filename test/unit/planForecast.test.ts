@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { runCli } from '../../src/cli/main';
 import { Plan } from '../../src/engine/model/plan';
 import { summarizePlan, type StageSummary } from '../../src/client/planSummary';
-import { loadPlanFile } from '../../src/client/planFile';
+import { readFirmwarePlanFile } from '../../src/client/planFile';
 import { forecastPlan } from '../../src/engine/model/planForecast';
 import { stageSizes } from '../../src/engine/model/planMath';
 import { planFor } from '../helpers/fixtures';
@@ -70,7 +70,7 @@ describe('plan forecast (`rollout plan`)', () => {
   });
 
   it('shows cohort stages as selected at start, and a percent stage after them by its cumulative share', async () => {
-    const plan = await loadPlanFile('plans/rings.yml');
+    const plan = await readFirmwarePlanFile('plans/rings.yml');
     assert.deepEqual(new Set(summarizePlan(plan, { fleetSize: 1000 }).map((stage) => stage.devices)), new Set(['selected at start']));
     const mixed = summarizePlan(planFor('mixed', { stages: [{ name: 'insiders', select: { ring: 'internal' } }, { name: 'rest', percent: 100 }] }), { fleetSize: 1000 });
     assert.deepEqual(mixed.map((stage) => [stage.devices, stage.cumulativeDevices]), [

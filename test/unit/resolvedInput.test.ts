@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
-import { ResolvedRolloutInput, resolveRollout } from '../../src/engine/model/rollout';
+import { resolvedRolloutSchemaFor, resolveRollout } from '../../src/engine/model/rollout';
 import { fieldPath } from '../../src/engine/model/validation';
-import { planFor } from '../helpers/fixtures';
+import { flagPlanFor, planFor } from '../helpers/fixtures';
 
 /** The input as it reaches the workflow: resolved by the client, then through a JSON payload. */
 const overTheWire = () =>
   JSON.parse(JSON.stringify(resolveRollout({ plan: planFor('resolved', { stages: [{ name: 'insiders', select: { ring: 'internal' } }, { name: 'ten', devices: 10, batchGap: '90s' }] }) })));
 
 const issuePaths = (input: unknown): string[] => {
-  const result = ResolvedRolloutInput.safeParse(input);
+  const result = resolvedRolloutSchemaFor(input).safeParse(input);
   return result.success ? [] : result.error.issues.map((issue) => fieldPath(issue.path));
 };
 
 describe('a resolved rollout input', () => {
   it('passes the strict schema unchanged', () => {
     const input = overTheWire();
-    assert.deepEqual(ResolvedRolloutInput.parse(input), input);
+    assert.deepEqual(resolvedRolloutSchemaFor(input).parse(input), input);
   });
 
   it('is refused when any defaulted field is missing, at any depth, naming each one', () => {
@@ -44,5 +44,13 @@ describe('a resolved rollout input', () => {
     delete input.plan.defaults.targetLoadPercent;
     assert.deepEqual(issuePaths(input), []);
     assert.throws(() => resolveRollout({ plan: planFor('bad-target', { defaults: { targetLoadPercent: 0 } }) }), /targetLoadPercent[\s\S]*above 0 %/);
+  });
+
+  it('of a flag plan is checked by the flag schema: passes unchanged, and a missing field is named, not a mismatch of plan kinds', () => {
+    const input = JSON.parse(JSON.stringify(resolveRollout({ plan: flagPlanFor('resolved-flag') })));
+    assert.deepEqual(resolvedRolloutSchemaFor(input).parse(input), input);
+    delete input.plan.flag.value;
+    delete input.plan.defaults.batchSize;
+    assert.deepEqual(issuePaths(input).sort(), ['plan.defaults.batchSize', 'plan.flag.value']);
   });
 });

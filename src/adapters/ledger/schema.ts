@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, unique, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, integer, pgTable, primaryKey, text, unique, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { DeviceOutcomeState } from '../../engine/model/status';
 
 /** One row per rollout whose targets were snapshotted: the row a second snapshot finds and yields to. */
@@ -30,6 +30,8 @@ export const targets = pgTable(
     position: integer('position').notNull(),
     deviceId: text('device_id').notNull(),
     fromVersion: text('from_version').notNull(),
+    /** A flag rollout's target: the flag's value before it, where a rollback returns it. */
+    fromFlag: boolean('from_flag'),
     window: integer('window'),
     cohort: text('cohort'),
     sampleFraction: doublePrecision('sample_fraction')
@@ -73,6 +75,8 @@ export const catchUpDevices = pgTable(
     position: integer('position').notNull(),
     deviceId: text('device_id').notNull(),
     fromVersion: text('from_version').notNull(),
+    /** A flag rollout's target: the flag's value before it, where a rollback returns it. */
+    fromFlag: boolean('from_flag'),
     window: integer('window'),
     cohort: text('cohort'),
     failedGeneration: integer('failed_generation').notNull(),

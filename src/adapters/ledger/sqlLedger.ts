@@ -352,13 +352,14 @@ function latestPerDevice<T extends { deviceId: string }>(rows: T[]): T[] {
 }
 
 function targetColumns(device: TargetDevice) {
-  return { deviceId: device.id, fromVersion: device.fromVersion, window: device.window ?? null, cohort: device.cohort ?? null };
+  return { deviceId: device.id, fromVersion: device.fromVersion, fromFlag: device.fromFlag ?? null, window: device.window ?? null, cohort: device.cohort ?? null };
 }
 
-function targetDevice(row: { deviceId: string; fromVersion: string; window: number | null; cohort: string | null }): TargetDevice {
+function targetDevice(row: { deviceId: string; fromVersion: string; fromFlag: boolean | null; window: number | null; cohort: string | null }): TargetDevice {
   return {
     id: row.deviceId,
     fromVersion: row.fromVersion,
+    ...(row.fromFlag !== null ? { fromFlag: row.fromFlag } : {}),
     ...(row.window !== null ? { window: row.window } : {}),
     ...(row.cohort !== null ? { cohort: row.cohort } : {}),
   };

@@ -1,23 +1,23 @@
 import { Context } from '@temporalio/activity';
 import type { LimitTarget } from '../model/concurrencyLimit';
 import { RolloutMetric } from '../model/metricNames';
-import type { Operation, UpdateCommand } from '../ports/fleetProvider';
+import type { Operation } from '../ports/fleetProvider';
 import { isTerminal } from '../ports/fleetProvider';
 import type { OperationAdmission } from '../ports/operationAdmission';
 
 /**
- * An attempt's update commands, sent as the service's adaptive limit admits them: each holds its
+ * An attempt's update (or flag) commands, sent as the service's adaptive limit admits them: each holds its
  * permit from its command until its operation ends (or the attempt does). Without a limit every
  * command goes at once.
  */
-export class AdmittedCommands {
-  private readonly unsent: UpdateCommand[];
+export class AdmittedCommands<Command extends { deviceId: string; idempotencyKey: string }> {
+  private readonly unsent: Command[];
   /** Idempotency key of each sent command still holding a permit, by device. */
   private readonly held = new Map<string, string>();
 
   constructor(
-    commands: UpdateCommand[],
-    private readonly send: (commands: UpdateCommand[]) => Promise<unknown>,
+    commands: Command[],
+    private readonly send: (commands: Command[]) => Promise<unknown>,
     private readonly limit: { admission: OperationAdmission; target: LimitTarget } | undefined,
   ) {
     this.unsent = [...commands];

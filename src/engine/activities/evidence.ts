@@ -6,12 +6,13 @@ import { WHOLE_FLEET } from '../model/health/cohortEvidence';
 import type { Health } from '../ports/fleetProvider';
 import type { HealthReading } from '../ports/ledger';
 import type { ActivityDependencies } from './dependencies';
+import { readHealth } from './deviceHealth';
+import type { HealthTarget } from '../model/deviceChange';
 
 const HEALTH_CHUNK = 100;
 
-export interface CrashEvidenceInput {
+export interface CrashEvidenceInput extends HealthTarget {
   rolloutId: string;
-  firmwareVersion: string;
   /** Devices read at every poll; a larger rollout is sampled by id down to this many. */
   observedDevices: number;
   /** Cohorts already rolled back and withdrawn: no longer judged. */
@@ -31,14 +32,14 @@ export function createEvidenceActivities({ fleet, ledger }: ActivityDependencies
    * not, and returns what they grew by since the last poll, per cohort and arm. A retried poll finds
    * the readings its failed attempt saved and adds less, never twice.
    */
-  async function observeCrashEvidence({ rolloutId, firmwareVersion, observedDevices, withdrawnCohorts }: CrashEvidenceInput): Promise<CrashEvidence> {
+  async function observeCrashEvidence({ rolloutId, firmwareVersion, flag, observedDevices, withdrawnCohorts }: CrashEvidenceInput): Promise<CrashEvidence> {
     const targetsByCohort = Object.fromEntries((await ledger.cohortSizes(rolloutId)).map(({ cohort = WHOLE_FLEET, devices }) => [cohort, devices]));
     const withdrawn = new Set(withdrawnCohorts);
     const observed = (await ledger.observedTargets(rolloutId, observedDevices)).filter((target) => !withdrawn.has(target.cohort ?? WHOLE_FLEET));
     const cohortOf = new Map(observed.map((target) => [target.id, target.cohort ?? WHOLE_FLEET]));
     const reports: Health[] = [];
     for (const ids of chunks([...cohortOf.keys()], HEALTH_CHUNK)) {
-      reports.push(...(await fleet.health(ids)));
+      reports.push(...(await readHealth(fleet, ids, flag)));
       Context.current().heartbeat(reports.length);
     }
     const answered = reports.filter((report) => report.online);

@@ -1,6 +1,6 @@
 import { generationOf } from '../model/ids';
 import type { DeviceOutcome } from '../model/status';
-import type { Operation } from '../ports/fleetProvider';
+import type { Operation, OperationKind } from '../ports/fleetProvider';
 import type { ActivityDependencies } from './dependencies';
 
 export interface OutcomesAtTimeoutInput {
@@ -8,6 +8,8 @@ export interface OutcomesAtTimeoutInput {
   stage: string;
   /** The batch's devices whose update it has not heard end. */
   deviceIds: string[];
+  /** A flag rollout's `flag`; absent: `update`. */
+  operationKind?: OperationKind;
 }
 
 /** What the fleet says of a batch's unheard devices at its timeout. */
@@ -26,9 +28,9 @@ export function createOutcomesAtTimeoutActivities({ fleet, ledger }: ActivityDep
    * sent an update at all. One bulk read and one upsert of each device's single outcome row: running
    * it again records the same.
    */
-  async function batchAtTimeout({ rolloutId, stage, deviceIds }: OutcomesAtTimeoutInput): Promise<BatchAtTimeout> {
+  async function batchAtTimeout({ rolloutId, stage, deviceIds, operationKind }: OutcomesAtTimeoutInput): Promise<BatchAtTimeout> {
     if (deviceIds.length === 0) return { succeeded: [], notSent: 0 };
-    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds });
+    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds, kind: operationKind });
     const succeeded = operations.filter((operation) => operation.state === 'succeeded').map((operation) => succeededOutcome(operation, stage));
     await ledger.recordOutcomes(rolloutId, succeeded);
     return { succeeded, notSent: deviceIds.length - operations.length };

@@ -9,20 +9,24 @@ import { chunks } from '../model/chunks';
 import { pollUntil } from './polling';
 import { activityLeaseId, whileLeased } from './budget';
 import type { Priority } from '../model/budget';
+import type { TargetDevice } from '../ports/ledger';
+import { operationKindOf } from '../model/deviceChange';
 
-export interface RollbackInput {
+/**
+ * A firmware rollout's devices go back to the version they ran, never below the version policy's
+ * anti-rollback minimum; a flag rollout's get the flag's value back.
+ */
+export type RollbackInput = RollbackSettings & ({ versionPolicy: VersionPolicy; flag?: undefined } | { flag: string; versionPolicy?: undefined });
+
+interface RollbackSettings {
   rolloutId: string;
   maxConcurrent: number;
   maxPollIntervalMs: number;
-  /** Its anti-rollback minimum: a device is never sent below it. */
-  versionPolicy: VersionPolicy;
 }
 
 export type RollbackBatchInput = RollbackInput & BatchSlice;
 
-export interface RollbackCohortInput extends RollbackInput {
-  cohort: CohortSelector;
-}
+export type RollbackCohortInput = RollbackInput & { cohort: CohortSelector };
 
 export interface RollbackResult {
   rolledBack: number;
@@ -38,6 +42,9 @@ const TARGET_PAGE = 5_000;
 const ROLLBACK_PRIORITY: Priority = 'high';
 
 const rollbackKey = (rolloutId: string, deviceId: string): string => `rollback/${rolloutId}/${deviceId}`;
+
+/** A flag's restores are flag operations too: their own correlation id keeps them apart from the rollout's own. */
+const restoreCorrelationId = (rolloutId: string): string => `rollback/${rolloutId}`;
 
 export function createRollbackActivities({ fleet, ledger, budget }: ActivityDependencies) {
   /** Returns every device this rollout updated to the version it ran before. */
@@ -78,27 +85,19 @@ export function createRollbackActivities({ fleet, ledger, budget }: ActivityDepe
    * time. An update still in flight is waited for first, so a device cannot end up on the new
    * version after its rollback. Rollback commands are keyed per device: a retry resends nothing new.
    */
-  async function rollbackDevices({ rolloutId, maxConcurrent, maxPollIntervalMs, versionPolicy }: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
+  async function rollbackDevices(input: RollbackInput, deviceIds: string[]): Promise<RollbackResult> {
+    const { rolloutId, maxConcurrent, maxPollIntervalMs } = input;
     const result: RollbackResult = { rolledBack: 0, failed: 0, rolledBackByStage: {} };
     for (const group of chunks(deviceIds, maxConcurrent)) {
       const targets = await ledger.targetsOf(rolloutId, group);
-      const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group }), maxPollIntervalMs);
+      const updates = await untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: group, kind: operationKindOf(input) }), maxPollIntervalMs);
       const succeeded = updates.filter((operation) => operation.state === 'succeeded').map((operation) => operation.deviceId);
-      const updated = succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok);
+      const { versionPolicy } = input;
+      const updated = versionPolicy ? succeeded.filter((deviceId) => checkRollbackTarget(targets.get(deviceId)?.fromVersion ?? '', versionPolicy).ok) : succeeded;
       result.failed += succeeded.length - updated.length;
       if (updated.length === 0) continue;
       const leased = { requestId: activityLeaseId(rolloutId, updated[0]), rolloutId, priority: ROLLBACK_PRIORITY, operations: updated.length };
-      const rollbacks = await whileLeased({ budget }, leased, async () => {
-        await fleet.startRollbacks(
-          updated.map((deviceId) => ({
-            deviceId,
-            idempotencyKey: rollbackKey(rolloutId, deviceId),
-            correlationId: rolloutId,
-            targetVersion: targets.get(deviceId)?.fromVersion ?? '',
-          })),
-        );
-        return untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds: updated, kind: 'rollback' }), maxPollIntervalMs);
-      });
+      const rollbacks = await whileLeased({ budget }, leased, () => restore(input, updated, targets));
       const rolledBack = rollbacks.filter((operation) => operation.state === 'succeeded');
       result.rolledBack += rolledBack.length;
       for (const { deviceId } of rolledBack) {
@@ -113,6 +112,18 @@ export function createRollbackActivities({ fleet, ledger, budget }: ActivityDepe
       Context.current().heartbeat(result);
     }
     return result;
+  }
+
+  /** Sends each device back to what it had (its firmware, or its flag's value) and waits until every one of those operations ended. */
+  async function restore({ rolloutId, maxPollIntervalMs, flag }: RollbackInput, deviceIds: string[], targets: Map<string, TargetDevice>): Promise<Operation[]> {
+    const keyed = (deviceId: string, correlationId: string) => ({ deviceId, idempotencyKey: rollbackKey(rolloutId, deviceId), correlationId });
+    if (flag !== undefined) {
+      const correlationId = restoreCorrelationId(rolloutId);
+      await fleet.setFlags(deviceIds.map((deviceId) => ({ ...keyed(deviceId, correlationId), flag, value: targets.get(deviceId)?.fromFlag ?? false })));
+      return untilEnded(() => fleet.latestOperations({ correlationId, deviceIds, kind: 'flag' }), maxPollIntervalMs);
+    }
+    await fleet.startRollbacks(deviceIds.map((deviceId) => ({ ...keyed(deviceId, rolloutId), targetVersion: targets.get(deviceId)?.fromVersion ?? '' })));
+    return untilEnded(() => fleet.latestOperations({ correlationId: rolloutId, deviceIds, kind: 'rollback' }), maxPollIntervalMs);
   }
 
   return { rollbackRollout, rollbackBatch, rollbackCohort };

@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../model/failures';
 import type { DeviceOutcome } from '../model/status';
-import { checkRolloutVersions, deviceEligibility, type VersionPolicy } from '../model/policy/versionPolicy';
+import { checkRolloutVersions, deviceEligibility, type DeviceEligibility, type VersionPolicy } from '../model/policy/versionPolicy';
+import type { FlagSetting } from '../model/flagPlan';
 import { windowIndexFor, type CohortWindow } from '../model/maintenanceWindow';
 import { inventoryPages } from './inventoryPages';
 import type { TargetDevice } from '../ports/ledger';
-import type { Device } from '../ports/fleetProvider';
+import { flagTarget, type Device } from '../ports/fleetProvider';
 import type { StageSize } from '../model/planMath';
 import { NO_STAGE_REASON, StageAllocator } from '../model/stageAllocation';
 import type { Plan } from '../model/plan';
@@ -14,11 +15,12 @@ import { cohortOf, type CohortAttribute } from '../model/health/cohortEvidence';
 import { claimedByReason, countByHolder, type ClaimedElsewhere } from '../model/deviceClaims';
 import { cohortQuarantines, type FirmwareQuarantine } from '../model/policy/quarantine';
 
-export interface SnapshotInput {
+/** A firmware rollout's targets are the devices its version policy admits; a flag rollout's, those whose flag has another value. */
+export type SnapshotInput = SnapshotSettings & ({ firmwareVersion: string; versionPolicy: VersionPolicy; flag?: undefined } | { flag: FlagSetting; firmwareVersion?: undefined; versionPolicy?: undefined });
+
+interface SnapshotSettings {
   rolloutId: string;
-  firmwareVersion: string;
   stages: Plan['stages'];
-  versionPolicy: VersionPolicy;
   maintenanceWindows: CohortWindow[];
   cohortBy: CohortAttribute;
 }
@@ -30,10 +32,9 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * rollout. Returns the actual stage sizes (the fleet may be smaller than the plan) and the devices
    * other rollouts hold, and reports the eligible devices no stage takes.
    */
-  async function snapshotClaimedTargets({ rolloutId, firmwareVersion, stages, versionPolicy, maintenanceWindows, cohortBy }: SnapshotInput): Promise<ClaimedSnapshot> {
-    assertPlanVersions(firmwareVersion, versionPolicy);
-    const quarantinedCohorts = cohortQuarantines(firmwareVersion, cohortBy, await ledger.quarantined());
-    const candidates: Candidates = { rolloutId, firmwareVersion, versionPolicy, windows: maintenanceWindows, cohortBy, quarantinedCohorts };
+  async function snapshotClaimedTargets(input: SnapshotInput): Promise<ClaimedSnapshot> {
+    const { rolloutId, stages, maintenanceWindows, cohortBy } = input;
+    const candidates: Candidates = { rolloutId, windows: maintenanceWindows, cohortBy, ...(await changeOf(input)) };
     const { allocation, exclusions, holders } = await readCandidates(candidates, new StageAllocator<TargetDevice>({ stages }));
     await ledger.recordOutcomes(rolloutId, [...exclusions, ...allocation.uncovered.map(uncovered)]);
     const saved = await ledger.saveTargets(
@@ -48,6 +49,25 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
     return (await snapshotClaimedTargets(input)).stages;
   }
 
+  /** Who the change is for and what a target's rollback returns it to; a firmware's versions and quarantines are checked first. */
+  async function changeOf(input: SnapshotInput): Promise<Pick<Candidates, 'eligibility' | 'quarantinedCohorts' | 'describe'>> {
+    if (input.flag) {
+      const { name, value } = input.flag;
+      return {
+        eligibility: (device) => ((device.flags[name] ?? false) === value ? { deviceId: device.id, eligible: false, reason: 'already_on_target', message: `already ${flagTarget(name, value)}` } : { deviceId: device.id, eligible: true }),
+        quarantinedCohorts: new Map(),
+        describe: (device) => ({ fromFlag: device.flags[name] ?? false }),
+      };
+    }
+    const { firmwareVersion, versionPolicy, cohortBy } = input;
+    assertPlanVersions(firmwareVersion, versionPolicy);
+    return {
+      eligibility: (device) => deviceEligibility(device, firmwareVersion, versionPolicy),
+      quarantinedCohorts: cohortQuarantines(firmwareVersion, cohortBy, await ledger.quarantined()),
+      describe: () => ({}),
+    };
+  }
+
   /** The compatibility matrix and anti-rollback rule, checked before anything starts. */
   function assertPlanVersions(targetVersion: string, versionPolicy: VersionPolicy): void {
     const check = checkRolloutVersions({ targetVersion, ...(fleetApiVersion ? { serverApiVersion: fleetApiVersion } : {}) }, versionPolicy);
@@ -60,23 +80,23 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
    * (count stages) or the fleet ends (percent and cohort stages); heartbeats every page, as a large
    * fleet takes many pages.
    */
-  async function readCandidates({ rolloutId, firmwareVersion, versionPolicy, windows, cohortBy, quarantinedCohorts }: Candidates, allocator: StageAllocator<TargetDevice>) {
+  async function readCandidates({ rolloutId, eligibility, describe, windows, cohortBy, quarantinedCohorts }: Candidates, allocator: StageAllocator<TargetDevice>) {
     const exclusions: DeviceOutcome[] = [];
     const holders: string[] = [];
     let candidates = 0;
     for await (const devices of inventoryPages(fleet)) {
       const claimed = await ledger.claimHolders(devices.map((device) => device.id));
       for (const device of devices) {
-        const verdict = deviceEligibility(device, firmwareVersion, versionPolicy);
+        const verdict = eligibility(device);
         const cohort = cohortOf(device.attributes, cohortBy);
         const quarantine = quarantinedCohorts.get(cohort);
         const holder = claimed.get(device.id);
-        if (verdict.eligible && quarantine) exclusions.push(excluded(device.id, `firmware ${firmwareVersion} is quarantined for ${cohortBy} ${cohort}: ${quarantine.reason}`));
+        if (verdict.eligible && quarantine) exclusions.push(excluded(device.id, `firmware ${quarantine.version} is quarantined for ${cohortBy} ${cohort}: ${quarantine.reason}`));
         else if (verdict.eligible && holder !== undefined && holder !== rolloutId) {
           exclusions.push(excluded(device.id, claimedByReason(holder)));
           holders.push(holder);
         } else if (verdict.eligible) {
-          allocator.add(device, { ...target(device, windows), cohort });
+          allocator.add(device, { ...target(device, windows), ...describe(device), cohort });
           candidates += 1;
         } else if (verdict.reason !== 'already_on_target') exclusions.push(excluded(verdict.deviceId, verdict.message));
       }
@@ -97,11 +117,13 @@ export interface ClaimedSnapshot {
 
 interface Candidates {
   rolloutId: string;
-  firmwareVersion: string;
-  versionPolicy: VersionPolicy;
+  /** Whether the change is for the device: a firmware's version policy, or a flag's other value. */
+  eligibility: (device: Device) => DeviceEligibility;
+  /** What a target records of itself beyond its firmware: a flag rollout, the flag's value before. */
+  describe: (device: Device) => Pick<TargetDevice, 'fromFlag'>;
   windows: CohortWindow[];
   cohortBy: CohortAttribute;
-  /** Cohorts this firmware is quarantined for, with the record. */
+  /** Cohorts this firmware is quarantined for, with the record (none for a flag). */
   quarantinedCohorts: Map<string, FirmwareQuarantine>;
 }
 

@@ -2,7 +2,9 @@ import { FailureType, INTERVENTION_ERROR_CODES } from '../model/failures';
 import { generationOf, updateIdempotencyKey } from '../model/ids';
 import type { PreflightRules } from '../model/preflight';
 import { preflightDeferral, updatesResumably } from '../model/preflight';
-import type { FirmwareRef, FleetCall, Operation, UpdateCommand } from '../ports/fleetProvider';
+import type { FirmwareRef, FlagCommand, FleetCall, Operation, OperationsQuery, UpdateCommand } from '../ports/fleetProvider';
+import type { FlagSetting } from '../model/flagPlan';
+import { operationKindOf } from '../model/deviceChange';
 import { isTerminal } from '../ports/fleetProvider';
 import type { DeviceOutcome } from '../model/status';
 import type { DeviceAttempt, DeviceAttemptResult } from '../model/deviceAttempts';
@@ -16,7 +18,8 @@ import type { LeaseRequest } from '../model/budget';
 import { activityLeaseId, whileLeased } from './budget';
 
 export interface PreflightBatchInput extends BatchSlice {
-  rules: PreflightRules;
+  /** Absent in a flag rollout: a flag change downloads nothing, so no device is deferred for its battery, disk or link. */
+  rules?: PreflightRules | undefined;
 }
 
 export interface PreflightBatchResult {
@@ -31,10 +34,12 @@ export interface PreflightBatchResult {
   fleetBudget?: boolean;
 }
 
-export interface UpdateDevicesInput {
+/** What an attempt sends: a firmware update, or in a flag rollout the flag's value. */
+export type UpdateDevicesInput = UpdateAttemptInput & ({ firmware: FirmwareRef; flag?: undefined } | { flag: FlagSetting; firmware?: undefined });
+
+interface UpdateAttemptInput {
   rolloutId: string;
   devices: DeviceAttempt[];
-  firmware: FirmwareRef;
   /** Longest wait between two status polls, in real milliseconds. */
   maxPollIntervalMs: number;
   /** An operation still going this long after the attempt began counts as timed out, in real milliseconds. */
@@ -71,8 +76,8 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     const deferred: PreflightBatchResult['deferred'] = [];
     for (const deviceVitals of vitals) {
       const { deviceId } = deviceVitals;
-      const found = preflightDeferral(deviceVitals, rules);
-      const reason = updatesResumably(found, rules, slice.catchUpRound) ? undefined : found;
+      const found = rules && preflightDeferral(deviceVitals, rules);
+      const reason = !rules || updatesResumably(found, rules, slice.catchUpRound) ? undefined : found;
       const window = windowOf.get(deviceId);
       if (reason) deferred.push({ deviceId, reason });
       else if (window === undefined) ready.push(deviceId);
@@ -98,11 +103,13 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     return whileLeased({ budget }, leaseOf(input), () => updateWithinLease(input));
   }
 
-  async function updateWithinLease({ rolloutId, devices, firmware, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs, limit }: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+  async function updateWithinLease(input: UpdateDevicesInput): Promise<DeviceAttemptResult[]> {
+    const { rolloutId, devices, maxPollIntervalMs, operationTimeoutMs, sendBeforeMs, catchUpRound, requestTimeoutMs } = input;
     const startedAt = Date.now();
     const deviceIds = devices.map((device) => device.deviceId);
     const call = requestTimeoutMs === undefined ? {} : { requestTimeoutMs };
-    const latestByDevice = (): Promise<Map<string, Operation>> => whileHeartbeating(() => operationsByDevice(rolloutId, deviceIds, call));
+    const kind = operationKindOf(input);
+    const latestByDevice = (): Promise<Map<string, Operation>> => whileHeartbeating(() => operationsByDevice({ correlationId: rolloutId, deviceIds, kind }, call));
     const latest = await latestByDevice();
     const seenBefore = await failuresSeenBefore(rolloutId, catchUpRound);
     const withdrawn = await ledger.withdrawn(rolloutId, deviceIds);
@@ -110,12 +117,10 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
       const operation = latest.get(deviceId);
       if (withdrawn.has(deviceId) || (operation && !retriesFailure(operation, Math.max(failedGeneration, seenBefore.get(deviceId) ?? 0)))) return [];
       const generation = operation ? generationOf(operation.idempotencyKey) + 1 : 1;
-      return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId, firmware }];
+      return [{ deviceId, idempotencyKey: updateIdempotencyKey(rolloutId, deviceId, generation), correlationId: rolloutId }];
     });
-    const commands = await resumableOnUnstableLinks(wanted, catchUpRound);
-    const unsent = commands.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? commands : [];
-    const send = (batch: UpdateCommand[]) => whileHeartbeating(() => fleet.startUpdates(batch, call));
-    const sending = new AdmittedCommands(unsent.length === 0 ? commands : [], send, admission && limit ? { admission, target: limit } : undefined);
+    const unsent = wanted.length > 0 && sendBeforeMs !== undefined && (await clock()) >= sendBeforeMs ? wanted : [];
+    const sending = await admitted(input, unsent.length === 0 ? wanted : [], call);
     let final: Map<string, Operation>;
     try {
       await sending.step(latest);
@@ -146,6 +151,25 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     });
   }
 
+  /** The attempt's commands, of its kind (the flag's value, or the firmware), sent as the service's adaptive limit admits them. */
+  async function admitted(input: UpdateDevicesInput, keyed: KeyedCommand[], call: FleetCall): Promise<AdmittedCommands<FlagCommand> | AdmittedCommands<UpdateCommand>> {
+    const limit = admission && input.limit ? { admission, target: input.limit } : undefined;
+    if (input.flag) {
+      const { name, value } = input.flag;
+      return new AdmittedCommands(
+        keyed.map((command) => ({ ...command, flag: name, value })),
+        (batch) => whileHeartbeating(() => fleet.setFlags(batch, call)),
+        limit,
+      );
+    }
+    const { firmware } = input;
+    return new AdmittedCommands(
+      await resumableOnUnstableLinks(keyed.map((command) => ({ ...command, firmware })), input.catchUpRound),
+      (batch) => whileHeartbeating(() => fleet.startUpdates(batch, call)),
+      limit,
+    );
+  }
+
   /**
    * Only a catch-up round lets a device on an unstable link through preflight (`updatesResumably`):
    * a device whose link is unstable when its command goes out downloads resumably.
@@ -162,8 +186,8 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     return new Map(devices.map((device) => [device.id, device.failedGeneration]));
   }
 
-  async function operationsByDevice(rolloutId: string, deviceIds: string[], call: FleetCall): Promise<Map<string, Operation>> {
-    const operations = await fleet.latestOperations({ correlationId: rolloutId, deviceIds }, call);
+  async function operationsByDevice(query: OperationsQuery, call: FleetCall): Promise<Map<string, Operation>> {
+    const operations = await fleet.latestOperations(query, call);
     return new Map(operations.map((operation) => [operation.deviceId, operation]));
   }
 
@@ -173,6 +197,9 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
 
   return { preflightBatch, updateDevices, recordOutcomes };
 }
+
+/** A command's key, before what it carries: firmware, or a flag's value. */
+type KeyedCommand = Pick<UpdateCommand, 'deviceId' | 'idempotencyKey' | 'correlationId'>;
 
 /** Whether `operation` is a failure the workflow has seen, so the device's next attempt sends a new command. */
 function retriesFailure(operation: Operation, failedGeneration: number): boolean {

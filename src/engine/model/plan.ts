@@ -297,4 +297,4 @@ export function resolveStage(plan: Pick<Plan, 'defaults' | 'stages'>, index: num
 }
 
 /** Failed updates after which a device is quarantined: the plan's own setting, else its retry budget. */
-export const quarantineAfterAttempts = (plan: Plan): number => plan.catchUp.quarantineAfterAttempts ?? plan.retry.maximumAttempts;
+export const quarantineAfterAttempts = (plan: Pick<Plan, 'catchUp' | 'retry'>): number => plan.catchUp.quarantineAfterAttempts ?? plan.retry.maximumAttempts;

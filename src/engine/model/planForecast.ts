@@ -1,4 +1,5 @@
-import { resolveStage, type Plan } from './plan';
+import { resolveStage } from './plan';
+import type { PlanTimeline } from './health/power';
 import { expectedCount } from './health/poisson';
 import { batchCount } from './planMath';
 
@@ -18,7 +19,7 @@ export interface StageForecast {
 }
 
 /** What a plan will do before anything starts: the seeds' timeline and the crashes each window expects. */
-export function forecastPlan(plan: Plan, stageDevices: readonly number[]): StageForecast[] {
+export function forecastPlan(plan: PlanTimeline, stageDevices: readonly number[]): StageForecast[] {
   let hours = 0;
   let cumulativeDevices = 0;
   return plan.stages.map((_, index) => {

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { MissReason } from './policy/quarantine';
 import { DEFAULT_TARGET_LOAD_PERCENT, Plan } from './plan';
+import { FlagPlan } from './flagPlan';
+import { planSchemaFor } from './planKind';
 import { DEFAULT_RESUMABLE_FROM_ROUND } from './preflight';
 import { withoutDefaults } from './resolved';
 import { parseOrThrow } from './validation';
 import { DeviceCounts, FinalState } from './status';
 import { ConnectionIdentity } from './connectionIdentity';
 
-/** What starts a rollout: the plan, who started it, and how fast to play plan time (1 = real time). */
+/** What starts a rollout: the plan (of either kind), who started it, and how fast to play plan time (1 = real time). */
 export const RolloutInput = z
   .object({
-    plan: Plan,
+    plan: z.union([Plan, FlagPlan]),
     speedup: z.number().min(1).max(1_000_000).default(1),
     startedBy: z.string().trim().min(1).default('unknown'),
     /** Who the starting client's connection authenticated as, stamped by `RolloutClient`. */
@@ -23,21 +25,22 @@ export type RolloutInput = z.input<typeof RolloutInput>;
  * What the rollout workflow takes: the input as the client resolved it, every default applied. The
  * workflow checks it without applying any, so a default changed later never reaches a running rollout.
  */
-export const ResolvedRolloutInput = withoutDefaults(RolloutInput);
 export type ResolvedRolloutInput = z.infer<typeof RolloutInput>;
+const resolvedSchemas = { firmware: withoutDefaults(RolloutInput.extend({ plan: Plan })), flag: withoutDefaults(RolloutInput.extend({ plan: FlagPlan })) };
+
+/** The schema that checks a resolved input: its plan's kind picks it, so a missing field is named, not a union's mismatch. */
+export const resolvedRolloutSchemaFor = (raw: unknown): z.ZodType<ResolvedRolloutInput, ResolvedRolloutInput> =>
+  planSchemaFor((raw as { plan?: unknown } | null)?.plan) === FlagPlan ? resolvedSchemas.flag : resolvedSchemas.firmware;
 
 /** Applies every default to what starts a rollout; throws InvalidInputError naming each bad field. */
 export function resolveRollout(input: RolloutInput): ResolvedRolloutInput {
-  const resolved = parseOrThrow(RolloutInput, input, 'rollout');
-  const { defaults, preflight } = resolved.plan;
-  return {
-    ...resolved,
-    plan: {
-      ...resolved.plan,
-      defaults: { ...defaults, targetLoadPercent: defaults.targetLoadPercent ?? DEFAULT_TARGET_LOAD_PERCENT },
-      preflight: { ...preflight, resumableDownloadFromRound: preflight.resumableDownloadFromRound ?? DEFAULT_RESUMABLE_FROM_ROUND },
-    },
-  };
+  // The plan's kind picks its schema, so errors speak of that kind's fields, not of a union's.
+  const resolved = parseOrThrow(RolloutInput.extend({ plan: planSchemaFor(input.plan) }), input, 'rollout');
+  const { plan } = resolved;
+  const defaults = { ...plan.defaults, targetLoadPercent: plan.defaults.targetLoadPercent ?? DEFAULT_TARGET_LOAD_PERCENT };
+  if (plan.kind === 'flag') return { ...resolved, plan: { ...plan, defaults } };
+  const preflight = { ...plan.preflight, resumableDownloadFromRound: plan.preflight.resumableDownloadFromRound ?? DEFAULT_RESUMABLE_FROM_ROUND };
+  return { ...resolved, plan: { ...plan, defaults, preflight } };
 }
 
 export const StageReport = z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CohortSelector } from './cohorts';
 import { ClaimedElsewhere } from './deviceClaims';
 import { ConnectionIdentity } from './connectionIdentity';
+import { FlagSetting } from './flagPlan';
 
 /** Where one device ended up in a batch; `quarantined`: it failed too many updates and goes to support. */
 export const DeviceOutcomeState = z.enum(['succeeded', 'failed', 'deferred', 'rolled_back', 'excluded', 'quarantined']);
@@ -127,7 +128,10 @@ export type PendingDecision = z.infer<typeof PendingDecision>;
 
 export const RolloutStatus = z.object({
   rolloutId: z.string(),
+  /** The firmware version the rollout installs; for a flag rollout the flag and its value, `flag=value`, as its operations report it. */
   firmwareVersion: z.string(),
+  /** A flag rollout's flag and the value it stages. */
+  flag: FlagSetting.optional(),
   state: RolloutState,
   currentStage: z.string().optional(),
   /** The batch of the current stage that runs or runs next, counted from 1. */

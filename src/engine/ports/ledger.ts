@@ -6,6 +6,8 @@ export interface TargetDevice {
   id: string;
   /** The version the device ran when the rollout started: where a rollback returns it to. */
   fromVersion: string;
+  /** In a flag rollout: the flag's value when the rollout started (absent from the device = off), where a rollback returns it. */
+  fromFlag?: boolean;
   /** The index of the plan's maintenance window the device takes; absent when it may be updated any time. */
   window?: number;
   /** The device's value of the plan's `health.cohortBy` attribute (e.g. its hardware revision): the unit health is judged and rolled back by. */

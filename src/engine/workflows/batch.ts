@@ -10,6 +10,7 @@ import { updateInGroups, ExcusedWaits } from './deviceUpdates';
 import { withdrawnOutcome } from '../model/deviceAttempts';
 import { nowMs } from './workflowTime';
 import { BATCH_BOOKKEEPING } from './activityOptions';
+import { operationKindInput } from '../model/deviceChange';
 
 const { preflightBatch, recordOutcomes, countReachedMilestone, outcomesAtTimeout, batchAtTimeout } = proxyActivities<Activities>(BATCH_BOOKKEEPING);
 
@@ -88,7 +89,7 @@ async function watchMilestone(input: BatchInput, deferred: number, updatesEnded:
   const timeoutAt = nowMs() + scaledTimeout(stage.batchTimeout, speedup);
   if (await condition(updatesEnded, scaled(stage.batchGap, speedup))) return;
   for (let poll = 0; poll < MILESTONE_POLLS_PER_BATCH && nowMs() < timeoutAt; poll++) {
-    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, catchUpRound, milestone: stage.pipelineState });
+    const reached = await countReachedMilestone({ rolloutId, stageIndex, offset, devices, catchUpRound, milestone: stage.pipelineState, ...operationKindInput(input) });
     if (reached >= needed) return progress.milestoneReached(reached + deferred);
     if (await condition(updatesEnded, Math.min(scaled(stage.healthCheckInterval, speedup), Math.max(1, timeoutAt - nowMs())))) return;
   }
@@ -111,7 +112,7 @@ async function reportTimeout(input: BatchInput, updatesEnded: () => boolean, pro
     const from = waits.lastEndedAt;
     const interrupted = () => updatesEnded() || waits.waiting > 0 || waits.lastEndedAt !== from;
     if (await condition(interrupted, Math.max(1, from + timeoutMs - nowMs()))) continue;
-    const unheard = { rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard() };
+    const unheard = { rolloutId: input.rolloutId, stage: input.stage.name, deviceIds: progress.ended.unheard(), ...operationKindInput(input) };
     if (patched(UNSENT_NOT_LATE_PATCH)) {
       const { succeeded, notSent } = await batchAtTimeout(unheard);
       progress.heard(succeeded);

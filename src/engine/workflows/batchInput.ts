@@ -1,20 +1,19 @@
 import type { CohortWindow } from '../model/maintenanceWindow';
 import type { RetrySettings, ResolvedStage } from '../model/plan';
-import type { PreflightRules } from '../model/preflight';
+import type { DeviceChange } from '../model/deviceChange';
 import type { DeviceCounts } from '../model/status';
-import type { FirmwareRef } from '../ports/fleetProvider';
 import type { Priority } from '../model/budget';
 
-export interface BatchInput {
+export type BatchInput = BatchSettingsInput & DeviceChange;
+
+interface BatchSettingsInput {
   rolloutId: string;
   stageIndex: number;
   batchIndex: number;
   stage: ResolvedStage;
   offset: number;
   devices: number;
-  firmware: FirmwareRef;
   retry: RetrySettings;
-  preflight: PreflightRules;
   maintenanceWindows: CohortWindow[];
   speedup: number;
   /** A batch of a catch-up round reads its devices from the round's list instead of its stage's targets. */

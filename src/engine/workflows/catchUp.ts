@@ -18,12 +18,13 @@ import { stagePausedSignal, stageProgressSignal, type StageProgress } from './me
 import { emptyCounts } from '../model/status';
 import { CATCH_UP_REPORTS_PER_ROLLOUT, CATCH_UP_ROUNDS_PER_RUN } from '../model/historyBudget';
 import { batchCount, scaled } from '../model/planMath';
-import { stageWorkflow, type StageInput } from './stage';
+import { stageWorkflow, type StageSettingsInput } from './stage';
+import { operationKindInput, type DeviceChange } from '../model/deviceChange';
 import { nowMs } from './workflowTime';
 import { FLEET_WIDE } from './activityOptions';
 
 /** What every round's stage shares: the plan's settings, under the stage name `catch-up`. */
-export type CatchUpRoundSettings = Omit<StageInput, 'rolloutWorkflowId' | 'devices' | 'paused' | 'untilBatch' | 'progress' | 'catchUpRound'>;
+export type CatchUpRoundSettings = Omit<StageSettingsInput, 'rolloutWorkflowId' | 'devices' | 'paused' | 'untilBatch' | 'progress' | 'catchUpRound'> & DeviceChange;
 
 export interface CatchUpInput {
   rollout: CatchUpRoundSettings;
@@ -66,7 +67,12 @@ export async function catchUpWorkflow(input: CatchUpInput): Promise<CatchUpResul
       await condition(allHandlersFinished);
       await continueAsNew<typeof catchUpWorkflow>({ ...input, paused: phase.paused, nextRound: round });
     }
-    const devices = await selectCatchUpRound({ rolloutId: input.rollout.rolloutId, round, quarantineAfterAttempts: input.quarantineAfterAttempts });
+    const devices = await selectCatchUpRound({
+      rolloutId: input.rollout.rolloutId,
+      round,
+      quarantineAfterAttempts: input.quarantineAfterAttempts,
+      ...operationKindInput(input.rollout),
+    });
     const recheckAt = nowMs() + scaled(input.recheckInterval, input.rollout.speedup);
     if (devices === 0 || recheckAt >= input.closesAt) return { rounds: round - 1 };
     if (round === firstRound || round % reportEvery === 0) await phase.report({ round, devices, nextRecheckAt: new Date(recheckAt).toISOString() });

@@ -61,8 +61,10 @@ export class CrashResponse {
     await this.control.resumeAfterDeadline(this.decision('continue', `the ${finding.response.deadline} deadline passed with the regressed cohorts rolled back: the rest of the fleet goes on`));
   }
 
+  /** A flag has no firmware to quarantine: rolling it back is the whole response. */
   private async quarantine(reason: string, cohort?: { attribute: string; value: string }): Promise<void> {
     const { plan } = this.input;
+    if (plan.kind === 'flag') return;
     await quarantineFirmware({ version: plan.firmware.version, reason: `rollout ${plan.rolloutId}: ${reason}`, ...(cohort ? { cohort } : {}) });
     this.control.firmwareQuarantined(cohort && `${cohort.attribute}=${cohort.value}`);
   }

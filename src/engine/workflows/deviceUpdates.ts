@@ -176,7 +176,7 @@ async function attemptGroup(input: BatchInput, devices: DeviceAttempt[], sendBef
     return await updateDevices({
       rolloutId: input.rolloutId,
       devices,
-      firmware: input.firmware,
+      ...(input.flag ? { flag: input.flag } : { firmware: input.firmware }),
       maxPollIntervalMs,
       operationTimeoutMs,
       catchUpRound: input.catchUpRound,

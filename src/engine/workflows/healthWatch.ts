@@ -12,6 +12,7 @@ import {
 import { crashResponse, mostUrgent, type SeverityPolicy } from '../model/health/severity';
 import { EVIDENCE_POLLS_PER_RUN } from '../model/historyBudget';
 import { scaled } from '../model/planMath';
+import type { HealthTarget } from '../model/deviceChange';
 import { crashFindingSignal, type CrashFinding } from './engineMessages';
 import { MIN_REAL_HEALTH_POLL_MS } from './monitoring';
 import { BATCH_ROLLBACK } from './activityOptions';
@@ -21,10 +22,9 @@ const { observeCrashEvidence } = proxyActivities<Activities>({
   summary: 'read the crash counters of the updated devices and the control',
 });
 
-export interface HealthWatchInput {
+export interface HealthWatchInput extends HealthTarget {
   rolloutId: string;
   rolloutWorkflowId: string;
-  firmwareVersion: string;
   evidence: EvidencePolicy;
   severity: SeverityPolicy;
   /** The fleet's crash rate before the rollout: the reference while a cohort's control is thin. */
@@ -52,6 +52,7 @@ export async function healthWatchWorkflow(input: HealthWatchInput): Promise<void
     const observed = await observeCrashEvidence({
       rolloutId: input.rolloutId,
       firmwareVersion: input.firmwareVersion,
+      flag: input.flag,
       observedDevices: input.evidence.observedDevices,
       withdrawnCohorts: state.regressed,
     });

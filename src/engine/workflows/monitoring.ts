@@ -1,6 +1,7 @@
 import { condition, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HealthSettings, ResolvedStage } from '../model/plan';
+import type { HealthTarget } from '../model/deviceChange';
 import type { Decision } from '../model/status';
 import { decideOnExpiredDeadline } from '../model/health/deadline';
 import { describeTriggers, stillUnresponsive, toObservation, type StageHealth } from '../model/health/observation';
@@ -18,10 +19,9 @@ const { checkStageHealth } = proxyActivities<Activities>(HEALTH_CHECK);
  */
 export const MIN_REAL_HEALTH_POLL_MS = 1_000;
 
-export interface MonitoredStage {
+export interface MonitoredStage extends HealthTarget {
   rolloutId: string;
   stage: ResolvedStage;
-  firmwareVersion: string;
   health: HealthSettings;
   speedup: number;
   /** Stages of the rollout with a monitoring window: their polls share the health policy's α. */
@@ -99,6 +99,7 @@ function observerOf(monitored: MonitoredStage, policy: HealthPolicy, silentAtSta
       rolloutId: monitored.rolloutId,
       stage: monitored.stage.name,
       firmwareVersion: monitored.firmwareVersion,
+      flag: monitored.flag,
       observedDevices: monitored.health.evidence.observedDevices,
     });
     const unresponsive = stillUnresponsive(silentBefore, health.unresponsive);

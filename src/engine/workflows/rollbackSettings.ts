@@ -2,6 +2,7 @@ import type { RollbackInput } from '../activities/rollback';
 import { resolveStage } from '../model/plan';
 import type { ResolvedRolloutInput } from '../model/rollout';
 import { scaled } from '../model/planMath';
+import { deviceChange, rollbackTarget } from '../model/deviceChange';
 
 /** How a rollout's rollbacks run, whatever their scope: at the first stage's concurrency and polling pace. */
 export function rollbackSettings({ plan, speedup }: ResolvedRolloutInput): RollbackInput {
@@ -10,6 +11,6 @@ export function rollbackSettings({ plan, speedup }: ResolvedRolloutInput): Rollb
     rolloutId: plan.rolloutId,
     maxConcurrent: first.maxConcurrent,
     maxPollIntervalMs: scaled(first.healthCheckInterval, speedup),
-    versionPolicy: plan.versionPolicy,
+    ...rollbackTarget(deviceChange(plan)),
   };
 }

@@ -14,11 +14,12 @@ import type { SnapshotInput } from '../activities/targets';
 import { FailureType } from '../model/failures';
 import { healthWatchWorkflowId, stageWorkflowId } from '../model/ids';
 import { resolveStage } from '../model/plan';
-import { ResolvedRolloutInput, type RolloutReport } from '../model/rollout';
+import { resolvedRolloutSchemaFor, type ResolvedRolloutInput, type RolloutReport } from '../model/rollout';
 import { issueLine } from '../model/validation';
 import { settleLateRollback } from '../model/gates';
 import { measuredBaseline } from '../model/health/observation';
 import { batchCount } from '../model/planMath';
+import { deviceChange, healthTarget } from '../model/deviceChange';
 import { catchUpMissed } from './rolloutCatchUp';
 import { CrashResponse } from './crashResponse';
 import { healthWatchWorkflow } from './healthWatch';
@@ -60,13 +61,13 @@ export async function rolloutWorkflow(rawInput: ResolvedRolloutInput): Promise<R
 
 async function runRollout(input: ResolvedRolloutInput, control: RolloutControl, claimsDevices: boolean): Promise<RolloutReport> {
   const { plan } = input;
-  await verifyFirmware(plan.firmware);
+  // A flag change downloads nothing: there is no image to verify.
+  if (plan.kind !== 'flag') await verifyFirmware(plan.firmware);
 
   const snapshot: SnapshotInput = {
     rolloutId: plan.rolloutId,
-    firmwareVersion: plan.firmware.version,
+    ...(plan.kind === 'flag' ? { flag: plan.flag } : { firmwareVersion: plan.firmware.version, versionPolicy: plan.versionPolicy }),
     stages: plan.stages,
-    versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
     cohortBy: plan.health.evidence.cohortBy,
   };
@@ -141,13 +142,14 @@ async function runStageInParts(
   return result;
 }
 
-/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware. */
+/** A critical health finding, or a deadline that passed on bad metrics: roll back all and quarantine the firmware (a flag has none). */
 async function rollBackForHealth(input: ResolvedRolloutInput, control: RolloutControl, result: StageResult): Promise<void> {
   if (result.monitoring.verdict !== 'roll_back') return;
   const { reason, quarantine } = result.monitoring;
   control.rollBackBecause({ at: nowIso(), stage: result.stage, gate: 'monitoring', action: 'roll_back', reason });
-  if (!quarantine) return;
-  await quarantineFirmware({ version: input.plan.firmware.version, reason: `rollout ${input.plan.rolloutId}, stage ${result.stage}: ${reason}` });
+  const { plan } = input;
+  if (!quarantine || plan.kind === 'flag') return;
+  await quarantineFirmware({ version: plan.firmware.version, reason: `rollout ${plan.rolloutId}, stage ${result.stage}: ${reason}` });
   control.firmwareQuarantined();
 }
 
@@ -176,11 +178,9 @@ async function runStage(
             stageIndex: index,
             stage,
             devices,
-            firmware: plan.firmware,
+            ...deviceChange(plan),
             retry: plan.retry,
-            preflight: plan.preflight,
             health: plan.health,
-            versionPolicy: plan.versionPolicy,
             maintenanceWindows: plan.maintenanceWindows,
             monitoredStages: plan.stages.length,
             speedup: input.speedup,
@@ -214,7 +214,7 @@ async function watchHealth({ plan, speedup }: ResolvedRolloutInput): Promise<voi
       {
         rolloutId: plan.rolloutId,
         rolloutWorkflowId: workflowInfo().workflowId,
-        firmwareVersion: plan.firmware.version,
+        ...healthTarget(deviceChange(plan)),
         evidence: plan.health.evidence,
         severity: plan.health.policy.severity,
         baselineRatePerDeviceHour: plan.health.baseline.crashRatePerDeviceHour,
@@ -234,7 +234,8 @@ function unlessCancelled(error: unknown): void {
 async function withFleetBaseline(input: ResolvedRolloutInput): Promise<ResolvedRolloutInput> {
   const { health } = input.plan;
   if (!health.measureBaseline) return input;
-  const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES });
+  const { flag } = healthTarget(deviceChange(input.plan));
+  const sample = await sampleFleetHealth({ rolloutId: input.plan.rolloutId, limit: BASELINE_SAMPLE_DEVICES, ...(flag ? { flag } : {}) });
   return { ...input, plan: { ...input.plan, health: { ...health, baseline: measuredBaseline(sample, health.baseline) } } };
 }
 
@@ -242,7 +243,7 @@ async function withFleetBaseline(input: ResolvedRolloutInput): Promise<ResolvedR
 const unresolved = (issue: { input?: unknown }) => (issue.input === undefined ? 'missing: start rollouts through RolloutClient.start, which resolves every default' : undefined);
 
 function parseInput(raw: ResolvedRolloutInput): ResolvedRolloutInput {
-  const result = ResolvedRolloutInput.safeParse(raw, { error: unresolved });
+  const result = resolvedRolloutSchemaFor(raw).safeParse(raw, { error: unresolved });
   if (result.success) return result.data;
   throw ApplicationFailure.nonRetryable(`rollout input is invalid: ${issueLine(result.error)}`, FailureType.InvalidPlan);
 }

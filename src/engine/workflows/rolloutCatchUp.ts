@@ -5,6 +5,7 @@ import { quarantineAfterAttempts } from '../model/plan';
 import type { MissedReport, ResolvedRolloutInput } from '../model/rollout';
 import { CATCH_UP } from '../model/status';
 import { scaled } from '../model/planMath';
+import { deviceChange, operationKindInput } from '../model/deviceChange';
 import { catchUpWorkflow, type CatchUpRoundSettings } from './catchUp';
 import type { RolloutControl } from './rolloutControl';
 import { FLEET_WIDE } from './activityOptions';
@@ -48,7 +49,12 @@ export async function catchUpMissed(input: ResolvedRolloutInput, control: Rollou
     if (isCancellation(error) && control.stopRequested) return undefined;
     throw error;
   }
-  const tally = await tallyMissed({ rolloutId: plan.rolloutId, quarantineAfterAttempts: quarantineAfterAttempts(plan), stages: plan.stages.map((stage) => stage.name) });
+  const tally = await tallyMissed({
+    rolloutId: plan.rolloutId,
+    quarantineAfterAttempts: quarantineAfterAttempts(plan),
+    stages: plan.stages.map((stage) => stage.name),
+    ...operationKindInput(deviceChange(plan)),
+  });
   control.catchUpEnded(tally.stageCounts);
   return tally.missed;
 }
@@ -63,11 +69,9 @@ function roundSettings({ plan, speedup }: ResolvedRolloutInput): CatchUpRoundSet
     rolloutId: plan.rolloutId,
     stageIndex: plan.stages.length,
     stage: { ...plan.defaults, name: CATCH_UP, devices: 0, monitorWindow: 0, advance: 'auto' },
-    firmware: plan.firmware,
+    ...deviceChange(plan),
     retry: { ...plan.retry, maximumAttempts: 1 },
-    preflight: plan.preflight,
     health: plan.health,
-    versionPolicy: plan.versionPolicy,
     maintenanceWindows: plan.maintenanceWindows,
     speedup,
     ...(plan.priority ? { priority: plan.priority } : {}),

@@ -4,6 +4,7 @@ import { catchUpProgressSignal, type CatchUpProgress } from './engineMessages';
 import { batchRollbackSignal, STAGE_PROGRESS_DESCRIPTION, stagePausedSignal, stageProgressSignal, STATUS_QUERY_DESCRIPTION, statusQuery, type OperatorActionName, type StageProgress } from './messages';
 import { resolveStage } from '../model/plan';
 import type { ResolvedRolloutInput } from '../model/rollout';
+import { statusTarget } from '../model/deviceChange';
 import { CATCH_UP, emptyCounts, recordDecision, type AuditEntry, type Decision, type DeviceCounts, type FinalState, type RollbackScope, type RolloutStatus, type StageStatus } from '../model/status';
 import { settleLateRollback } from '../model/gates';
 import type { CohortSelector } from '../model/cohorts';
@@ -43,7 +44,7 @@ export class RolloutControl {
     const { plan } = input;
     this.status = {
       rolloutId: plan.rolloutId,
-      firmwareVersion: plan.firmware.version,
+      ...statusTarget(plan),
       state: 'starting',
       devices: emptyCounts(),
       stages: plan.stages.map((stage) => ({ name: stage.name, devices: 0, batches: 0, batchesDone: 0, state: 'pending', counts: emptyCounts() })),
@@ -149,7 +150,7 @@ export class RolloutControl {
   /** A health finding quarantined the firmware, for a cohort (`attribute=value`) or for all. */
   firmwareQuarantined(cohort?: string): void {
     this.publisher.metrics.firmwareQuarantined(cohort ?? 'all');
-    this.alerts.raise({ kind: 'firmware_quarantined', firmwareVersion: this.input.plan.firmware.version, ...(cohort ? { cohort } : {}) });
+    this.alerts.raise({ kind: 'firmware_quarantined', firmwareVersion: this.status.firmwareVersion, ...(cohort ? { cohort } : {}) });
   }
 
   rollingBack(): void {

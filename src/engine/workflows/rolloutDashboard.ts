@@ -1,4 +1,5 @@
 import { actorOf, type AuditEntry, type CatchUpStatus, type Decision, type PendingDecision, type RolloutStatus, type StageStatus } from '../model/status';
+import { changeLabel } from '../model/deviceChange';
 
 /**
  * The markdown the Web UI shows as the rollout's "Current Details": what it waits for, the last
@@ -7,7 +8,7 @@ import { actorOf, type AuditEntry, type CatchUpStatus, type Decision, type Pendi
  */
 export function renderDashboard(status: RolloutStatus): string {
   return [
-    `**${status.rolloutId}** → firmware ${status.firmwareVersion}: **${status.state.replaceAll('_', ' ').toUpperCase()}**`,
+    `**${status.rolloutId}** → ${changeLabel(status)}: **${status.state.replaceAll('_', ' ').toUpperCase()}**`,
     status.pendingDecision && waitingLine(status.pendingDecision),
     lastOperatorLine(status.audit.at(-1), status.auditCount),
     lastDecisionLine(status.decisions.at(-1), status.decisionCount),

@@ -22,28 +22,25 @@ import { batchGate, settleBatch, settleLateRollback, settleRollback, type GateVe
 import { PROGRESS_REPORTS_PER_STAGE } from '../model/historyBudget';
 import { fitsConcurrency, pipelineReady, stillInFlight, type BatchInFlight } from '../model/pipelining';
 import type { CohortWindow } from '../model/maintenanceWindow';
-import type { PreflightRules } from '../model/preflight';
-import type { VersionPolicy } from '../model/policy/versionPolicy';
+import { healthTarget, rollbackTarget, type DeviceChange } from '../model/deviceChange';
 import { batchCount, batchRange, scaled } from '../model/planMath';
-import type { FirmwareRef } from '../ports/fleetProvider';
 import { batchWorkflow } from './batch';
 import { monitorStage, type MonitorOutcome, type MonitorProgress, type StagePauses } from './monitoring';
 import { nowIso } from './workflowTime';
 import { BATCH_ROLLBACK } from './activityOptions';
 import type { Priority } from '../model/budget';
 
-export interface StageInput {
+export type StageInput = StageSettingsInput & DeviceChange;
+
+export interface StageSettingsInput {
   rolloutId: string;
   /** Where the stage reports its progress: its rollout, or for a catch-up round the catch-up phase. */
   rolloutWorkflowId: string;
   stageIndex: number;
   stage: ResolvedStage;
   devices: number;
-  firmware: FirmwareRef;
   retry: RetrySettings;
-  preflight: PreflightRules;
   health: HealthSettings;
-  versionPolicy: VersionPolicy;
   maintenanceWindows: CohortWindow[];
   speedup: number;
   paused: boolean;
@@ -117,7 +114,7 @@ async function monitor(input: StageInput, run: StageRun): Promise<MonitorOutcome
     {
       rolloutId: input.rolloutId,
       stage: input.stage,
-      firmwareVersion: input.firmware.version,
+      ...healthTarget(input),
       health: input.health,
       speedup: input.speedup,
       monitoredStages: input.monitoredStages ?? 1,
@@ -278,7 +275,7 @@ class StageRun implements StagePauses {
       devices: range.devices,
       maxConcurrent: stage.maxConcurrent,
       maxPollIntervalMs: scaled(stage.healthCheckInterval, speedup),
-      versionPolicy: this.input.versionPolicy,
+      ...rollbackTarget(this.input),
     });
     return rolledBack;
   }

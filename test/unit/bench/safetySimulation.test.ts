@@ -4,12 +4,12 @@ import { EvidencePolicy } from '../../../src/engine/model/health/cohortEvidence'
 import { Plan } from '../../../src/engine/model/plan';
 import { stageSizes } from '../../../src/engine/model/planMath';
 import { seededRandom } from '../../../src/engine/model/seededRandom';
-import { loadPlanFile } from '../../../src/client/planFile';
+import { readFirmwarePlanFile } from '../../../src/client/planFile';
 
 /** The bench's own plan: the seed's stages as 1 → 5 → 25 → 100 % of the fleet. */
 let plan: Plan;
 before(async () => {
-  plan = Plan.parse(await loadPlanFile('plans/percent.yml'));
+  plan = Plan.parse(await readFirmwarePlanFile('plans/percent.yml'));
 });
 const fleet = (holdback = 0): Fleet => ({
   plan,

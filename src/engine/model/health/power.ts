@@ -1,4 +1,7 @@
 import { resolveStage, type Plan } from '../plan';
+
+/** What a plan's timeline is made of, of either plan kind. */
+export type PlanTimeline = Pick<Plan, 'stages' | 'defaults' | 'health'>;
 import { batchCount } from '../planMath';
 import { seededRandom } from '../seededRandom';
 import { haltingLogEValue } from './cohortEvidence';
@@ -19,7 +22,7 @@ export interface ExposureInterval {
  * monitoring window; every wait in full, as `forecastPlan` times it. A step's `updated` is its
  * hours-weighted mean, so device-hours add up exactly.
  */
-export function exposureTimeline(plan: Plan, stageDevices: readonly number[], stepHours: number): ExposureInterval[] {
+export function exposureTimeline(plan: PlanTimeline, stageDevices: readonly number[], stepHours: number): ExposureInterval[] {
   const timeline: ExposureInterval[] = [];
   let step: ExposureInterval | undefined;
   const add = (stage: number, hours: number, updated: number) => {
@@ -119,7 +122,7 @@ export function detectableRatios(timeline: readonly ExposureInterval[], cohortSh
 export const WINDOW_GRID_HOURS = [1, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72] as const;
 
 /** The plan with stage `stage` watched for `hours`. */
-const withWindow = (plan: Plan, stage: number, hours: number): Plan => ({
+const withWindow = (plan: PlanTimeline, stage: number, hours: number): PlanTimeline => ({
   ...plan,
   stages: plan.stages.map((candidate, index) => (index === stage ? { ...candidate, monitorWindow: hours * HOUR_MS } : candidate)),
 });
@@ -128,7 +131,7 @@ const withWindow = (plan: Plan, stage: number, hours: number): Plan => ({
  * The shortest monitoring window on `WINDOW_GRID_HOURS`, at least the plan's own, that halts the
  * regression by the end of `stage` in `TARGET_POWER` of rollouts; undefined when none on the grid does.
  */
-export function windowForPower(plan: Plan, stageDevices: readonly number[], stage: number, regression: Regression, settings: PowerSettings, stepHours: number): number | undefined {
+export function windowForPower(plan: PlanTimeline, stageDevices: readonly number[], stage: number, regression: Regression, settings: PowerSettings, stepHours: number): number | undefined {
   const planned = resolveStage(plan, stage).monitorWindow / HOUR_MS;
   return WINDOW_GRID_HOURS.filter((hours) => hours >= planned).find((hours) => {
     const timeline = exposureTimeline(withWindow(plan, stage, hours), stageDevices, stepHours);
