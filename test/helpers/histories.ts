@@ -22,7 +22,7 @@ export interface RunHistory {
  * Every workflow id a finished rollout used. The time-skipping test server cannot list workflows,
  * so the ids are derived the way the engine spells them.
  */
-export function rolloutWorkflowIds(plan: Plan, report: RolloutReport): string[] {
+export function rolloutWorkflowIds(plan: Pick<Plan, 'rolloutId' | 'defaults' | 'stages'>, report: RolloutReport): string[] {
   const stages = report.stages.flatMap(({ stage, devices }, index) => {
     if (devices === 0) return [];
     const batches = batchCount(devices, resolveStage(plan, index).batchSize);

@@ -8,17 +8,17 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { RolloutClient } from '../../src/client';
 import { rolloutWorkflowId } from '../../src/engine/model/ids';
-import { Plan, type PlanInput } from '../../src/engine/model/plan';
+import { planSchemaFor, type AnyPlanInput } from '../../src/engine/model/planKind';
 import { resolveRollout, type RolloutReport } from '../../src/engine/model/rollout';
 import { rolloutWorkflow } from '../../src/engine/workflows';
 import { operatorMessages } from '../../src/engine/workflows/messages';
 import { generateDevices } from '../../rig/fleet/generateDevices';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import type { Device } from '../../src/engine/ports/fleetProvider';
-import { CrashRateFleet } from '../helpers/clockFleet';
+import { CrashRateFleet, FlagCrashRateFleet } from '../helpers/clockFleet';
 import { RefusingFleet } from '../helpers/refusingFleet';
 import { serveTestArtifacts, stopTestArtifacts } from '../helpers/artifacts';
-import { planFor, temporaryLedger } from '../helpers/fixtures';
+import { flagPlanFor, planFor, temporaryLedger } from '../helpers/fixtures';
 import { fetchRuns, rolloutWorkflowIds } from '../helpers/histories';
 import { waitFor } from '../helpers/processes';
 import { historyToFile } from './historyFiles';
@@ -36,7 +36,7 @@ interface RolloutScenario {
   env: () => Promise<TestWorkflowEnvironment>;
   devices: number;
   /** A function: the firmware's URL is known once the artifact server runs. */
-  plan: () => PlanInput;
+  plan: () => AnyPlanInput;
   speedup: number;
   /** What operators do while it runs; the rollout then runs to its end. */
   drive?: Drive;
@@ -56,6 +56,13 @@ type Scenario = RolloutScenario | RunScenario;
 /** Firmware 2.0.0 crashes 10× as often on rev-b: the health watch rolls rev-b back and the rest goes on. */
 const regressionOnRevB = (env: TestWorkflowEnvironment, devices: Device[]): MemoryFleet => {
   const fleet = new CrashRateFleet({ devices }, (device, version) => (version === '2.0.0' && device.attributes.hardwareRevision === 'rev-b' ? 2 : 0.2));
+  fleet.serverClock = () => env.currentTimeMs();
+  return fleet;
+};
+
+/** Switched on, the flag crashes rev-b 10× as often: the health watch restores rev-b's flag and the rest goes on. */
+const flagRegressionOnRevB = (env: TestWorkflowEnvironment, devices: Device[]): MemoryFleet => {
+  const fleet = new FlagCrashRateFleet({ devices }, 'new_sensor_algorithm', (device, on) => (on && device.attributes.hardwareRevision === 'rev-b' ? 2 : 0.2));
   fleet.serverClock = () => env.currentTimeMs();
   return fleet;
 };
@@ -115,6 +122,18 @@ const scenarios: Scenario[] = [
     speedup: 600,
     fleet: refusingAtFirst,
   },
+  {
+    name: 'flag-regression',
+    env: timeSkippingEnv,
+    devices: 90,
+    plan: () =>
+      flagPlanFor('flag-regression', {
+        stages: [{ name: 'canary', devices: 6, monitorWindow: '1 hour' }, { name: 'pilot', devices: 24, monitorWindow: '2 hours' }, { name: 'rest', devices: 60, monitorWindow: '1 hour' }],
+        defaults: { batchSize: 6 },
+      }),
+    speedup: 1,
+    fleet: flagRegressionOnRevB,
+  },
 ];
 
 /** Runs the scenario's plan; returns its workflows, and what to call its rollout's workflow in file names. */
@@ -128,7 +147,7 @@ async function runRollout({ devices, plan: planOf, speedup, drive, fleet: fleetO
     await drive?.(new RolloutClient(env.client, taskQueue), plan.rolloutId);
     return handle.result();
   });
-  return { workflowIds: rolloutWorkflowIds(Plan.parse(plan), report), rename: [rolloutWorkflowId(plan.rolloutId), 'rollout'] };
+  return { workflowIds: rolloutWorkflowIds(planSchemaFor(plan).parse(plan), report), rename: [rolloutWorkflowId(plan.rolloutId), 'rollout'] };
 }
 
 async function record(scenario: Scenario): Promise<number> {
