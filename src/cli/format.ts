@@ -110,4 +110,11 @@ export const formatDevice = (device: DeviceDetail): string =>
     .map(([key, value]) => `${key.padEnd(12)} ${value}`)
     .join('\n');
 
-const deviceRow = ({ deviceId, stage, state, attempts, fromVersion, reason }: DeviceDetail) => ({ device: deviceId, stage, state, attempts, from: fromVersion, reason });
+const deviceRow = ({ deviceId, stage, state, attempts, fromVersion, fromFlag, reason }: DeviceDetail) => ({
+  device: deviceId,
+  stage,
+  state,
+  attempts,
+  from: fromFlag === undefined ? fromVersion : `flag ${fromFlag ? 'on' : 'off'}`,
+  reason,
+});

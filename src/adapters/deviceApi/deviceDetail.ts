@@ -11,6 +11,8 @@ export const DeviceDetail = z.object({
   stage: z.string(),
   /** The firmware it ran when the rollout started: where a rollback returns it to. */
   fromVersion: z.string(),
+  /** In a flag rollout: the flag's value when the rollout started, where a rollback returns it to. */
+  fromFlag: z.boolean().optional(),
   state: DeviceState,
   attempts: z.number().int().nonnegative(),
   reason: z.string().optional(),
@@ -58,6 +60,7 @@ function detail(target: TargetDevice & { stage: string }, outcome: DeviceOutcome
     deviceId: target.id,
     stage: target.stage,
     fromVersion: target.fromVersion,
+    ...(target.fromFlag === undefined ? {} : { fromFlag: target.fromFlag }),
     state: outcome?.state ?? 'pending',
     attempts: outcome?.attempts ?? 0,
     ...(outcome?.reason ? { reason: outcome.reason } : {}),
