@@ -228,6 +228,8 @@ for (const engine of engines) {
       await database.db.execute(sql`drop table target_counts`);
       await database.db.execute(sql`drop table device_claims`);
       await database.db.execute(sql`alter table targets drop column sample_fraction`);
+      await database.db.execute(sql`alter table targets drop column from_flag`);
+      await database.db.execute(sql`alter table catch_up_devices drop column from_flag`);
       await database.db.execute(sql`create index outcomes_by_stage_state on outcomes (rollout_id, stage, state, seq)`);
       await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at > (select min(created_at) from drizzle.__drizzle_migrations)`);
       await database.db.execute(sql`insert into rollouts values ('old')`);

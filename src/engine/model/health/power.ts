@@ -1,11 +1,11 @@
 import { resolveStage, type Plan } from '../plan';
-
-/** What a plan's timeline is made of, of either plan kind. */
-export type PlanTimeline = Pick<Plan, 'stages' | 'defaults' | 'health'>;
 import { batchCount } from '../planMath';
 import { seededRandom } from '../seededRandom';
 import { haltingLogEValue } from './cohortEvidence';
 import { accumulate, emptyEvidence, logEValue, type CohortEvidence } from './sequential';
+
+/** What a plan's timeline is made of, of either plan kind. */
+export type PlanTimeline = Pick<Plan, 'stages' | 'defaults' | 'health'>;
 
 const HOUR_MS = 3_600_000;
 
