@@ -33,6 +33,7 @@ import type { rolloutWorkflow } from './engine/workflows/rollout';
 import { RequestRejectedError, RolloutAlreadyExistsError } from './client/errors';
 import { planMarkdown } from './client/planSummary';
 import { changeLabel, statusTarget } from './engine/model/deviceChange';
+import { flagTarget } from './engine/ports/fleetProvider';
 import { ROLLOUT_WORKFLOW_TYPE, RolloutFilter, rolloutListQuery } from './client/rolloutQuery';
 import { tracingFor, type Tracing } from './adapters/tracing/optionalTracing';
 
@@ -171,6 +172,7 @@ export class RolloutClient {
    */
   async killSwitch(request: KillSwitchRequest): Promise<WorkflowHandle<typeof killSwitchWorkflow>> {
     const parsed = parseOrThrow(KillSwitchRequest, request, 'kill switch request');
+    await this.abortRolloutsSwitchingOn(parsed);
     return this.client.workflow.start<typeof killSwitchWorkflow>('killSwitchWorkflow' satisfies typeof killSwitchWorkflow.name, {
       taskQueue: this.taskQueue,
       workflowId: killSwitchWorkflowId(parsed.flag),
@@ -179,6 +181,22 @@ export class RolloutClient {
       args: [parsed],
       staticSummary: `kill switch: ${parsed.flag} off everywhere: ${parsed.reason} (${parsed.by})`,
     });
+  }
+
+  /**
+   * Aborts (rolling nothing back: the kill switch switches the flag off) this fleet's running flag
+   * rollouts that switch `flag` on, so that no later batch of theirs turns it on again behind the
+   * kill switch. Found through visibility, which lags by about a second: a rollout started within
+   * that second before the pull is not found.
+   */
+  private async abortRolloutsSwitchingOn({ flag, by, reason }: Pick<KillSwitchRequest, 'flag' | 'by' | 'reason'>): Promise<void> {
+    const running = await this.list({ firmwareVersion: flagTarget(flag, true), taskQueue: this.taskQueue, running: true });
+    for (const { rolloutId } of running) {
+      await this.abort(rolloutId, { by, reason: `kill switch of ${flag}: ${reason}` }).catch((error: unknown) => {
+        // It ended between the listing and the abort: nothing left to stop.
+        if (!(error instanceof RequestRejectedError)) throw error;
+      });
+    }
   }
 
   /** Where the kill switch of `flag` stands, running or ended. */

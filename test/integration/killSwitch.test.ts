@@ -7,7 +7,8 @@ import type { HttpFleet } from '../../src/adapters/fleet/httpFleet';
 import type { Device } from '../../src/engine/ports/fleetProvider';
 import type { SimulatorOptions } from '../../rig/simulator/simulatedFleet';
 import { startManualSimulator, type ManualSimulator } from '../helpers/manualSimulator';
-import { temporaryLedger } from '../helpers/fixtures';
+import { flagPlanFor, temporaryLedger } from '../helpers/fixtures';
+import { waitFor } from '../helpers/processes';
 import { localEnv, withWorker } from '../helpers/temporal';
 
 const MINUTE = 60_000;
@@ -99,5 +100,37 @@ describe('the kill switch (dev server, simulated fleet over HTTP)', function () 
     console.log(`      ${runs.length} runs, history lengths ${runs.join(', ')} events`);
     assert.ok(runs.length >= 5, `two passes of 10 pages at 4 pages a run take at least 5 runs, found ${runs.length}`);
     assert.ok(Math.max(...runs) <= 60, `a run of 4 pages holds at most 60 events, found ${Math.max(...runs)}`);
+  });
+
+  it('aborts a running flag rollout that switches the flag on before switching it off, so no later batch turns it on again', async () => {
+    sim = await startManualSimulator({ devices: 30, seed: 3, profile: 'clean' });
+    const flag = uniqueFlag();
+    const env = await localEnv();
+    const plan = flagPlanFor('killed-flag', {
+      flag: { name: flag, value: true },
+      stages: [
+        { name: 'canary', devices: 5, monitorWindow: '1 minute' },
+        { name: 'rest', percent: 100, monitorWindow: '1 minute', advance: 'manual' },
+      ],
+      defaults: { batchSize: 5, batchGap: '1 minute' },
+    });
+    const { rollout, status } = await withWorker(env, { fleet: sim.http, ledger: await temporaryLedger() }, async (taskQueue) => {
+      const client = new RolloutClient(env.client, taskQueue);
+      const ticking = setInterval(() => sim.clock.advance(10_000), 20);
+      try {
+        await client.start({ plan, speedup: 600, startedBy: 'test' });
+        await waitFor(async () => (await client.status(plan.rolloutId)).pendingDecision !== undefined, 'the rollout waiting for approval of its second stage');
+        assert.equal((await flagOn(sim.http, flag)).length, 5, 'the canary has the flag on');
+        const handle = await client.killSwitch({ flag, by: 'oncall@ops', reason: 'crashes on rev-b', recheckInterval: '200 ms' });
+        return { status: await handle.result(), rollout: await client.status(plan.rolloutId) };
+      } finally {
+        clearInterval(ticking);
+      }
+    });
+
+    assert.equal(rollout.state, 'aborted');
+    assert.match(rollout.audit.at(-1)?.reason ?? '', new RegExp(`kill switch of ${flag}: crashes on rev-b`));
+    assert.equal(status.state, 'off');
+    assert.deepEqual(await flagOn(sim.http, flag), []);
   });
 });
