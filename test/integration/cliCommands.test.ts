@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ExitCode } from '../../src/cli/main';
 import { loadConfig } from '../../src/config';
 import type { OperatorAck } from '../../src/engine/workflows/messages';
-import type { PlanInput } from '../../src/engine/model/plan';
+import type { AnyPlanInput } from '../../src/engine/model/planKind';
 import type { RolloutStatus } from '../../src/engine/model/status';
 import type { DeviceDetail, DevicePage } from '../../src/adapters/deviceApi/deviceDetail';
 import type { RolloutListing, RolloutReportView } from '../../src/client';
@@ -15,7 +15,7 @@ import { generateDevices } from '../../rig/fleet/generateDevices';
 import { serveFleet, type ServedFleet } from '../../rig/fleet/serveFleet';
 import { MemoryFleet } from '../../rig/fleet/memoryFleet';
 import { RolloutMetric } from '../../src/engine/model/metricNames';
-import { firmware, planFor } from '../helpers/fixtures';
+import { firmware, flagPlanFor, planFor } from '../helpers/fixtures';
 import { writeTestTrustedKeys } from '../helpers/artifacts';
 import { exitOf, freePort, runRolloutCli, spawnTs, waitFor, type CliRun } from '../helpers/processes';
 import { localEnv, uniqueTaskQueue } from '../helpers/temporal';
@@ -63,7 +63,7 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
     assert.equal(run.code, code, `exit ${run.code}, stderr: ${run.stderr}`);
     return JSON.parse(run.stdout) as T;
   };
-  const planFile = (plan: PlanInput): string => {
+  const planFile = (plan: AnyPlanInput): string => {
     const file = path.join(workdir, `${plan.rolloutId}.json`);
     writeFileSync(file, JSON.stringify(plan));
     return file;
@@ -150,5 +150,21 @@ describe('the rollout CLI against a running rollout (dev server, worker process)
     json(await rollout('abort', plan.rolloutId, '--reason', 'wrong build', '--json'));
     const report = json<RolloutReportView>(await rollout('report', plan.rolloutId, '--wait', '--json'), ExitCode.notCompleted);
     assert.equal(report.result?.state, 'aborted');
+  });
+
+  it('plans and runs a flag plan: `--wait` reports the flag, `devices` each target’s previous value', async () => {
+    const plan = flagPlanFor('cli-flag', { stages: [{ name: 'all', percent: 100, monitorWindow: '1 minute' }], defaults: { batchSize: 5, batchGap: '1 minute' } });
+    const file = planFile(plan);
+    assert.deepEqual(
+      json<{ stage: string }[]>(await rollout('plan', file, '--fleet-size', '15', '--json')).map((stage) => stage.stage),
+      ['all'],
+    );
+    const run = await rollout('start', file, '--speedup', '600', '--wait');
+    assert.equal(run.code, ExitCode.ok, run.stderr);
+    assert.match(run.stdout.split('\n')[0]!, new RegExp(`^${plan.rolloutId}  flag new_sensor_algorithm = true  completed`));
+    const devices = json<DevicePage>(await rollout('devices', plan.rolloutId, '--json')).devices;
+    assert.equal(devices.length, 15);
+    assert.ok(devices.every((device) => device.fromFlag === false && device.state === 'succeeded'));
+    assert.ok(fleet.acceptedCommands('flag').size === 15 && [...fleet.acceptedCommands('flag').values()].every((count) => count === 1));
   });
 });
