@@ -33,6 +33,11 @@ const heldStatus: RolloutStatus = {
 };
 
 describe('the rollout dashboard (Web UI current details)', () => {
+  it('names a flag rollout by its flag and value, where a firmware rollout names its version', () => {
+    const flagRollout: RolloutStatus = { ...heldStatus, rolloutId: 'flag-sensor', firmwareVersion: 'new_sensor_algorithm=true', flag: { name: 'new_sensor_algorithm', value: true } };
+    assert.match(renderDashboard(flagRollout), /^\*\*flag-sensor\*\* → flag new_sensor_algorithm = true: \*\*PAUSED\*\*/);
+  });
+
   it('shows the state, what it waits for, the last action and decision, progress and one row per stage, in that order', () => {
     const markdown = renderDashboard(heldStatus);
     assert.match(markdown, /^\*\*fw-2\.0\.0-seed\*\* → firmware 2\.0\.0: \*\*PAUSED\*\*/);
