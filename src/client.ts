@@ -186,8 +186,8 @@ export class RolloutClient {
   /**
    * Aborts (rolling nothing back: the kill switch switches the flag off) this fleet's running flag
    * rollouts that switch `flag` on, so that no later batch of theirs turns it on again behind the
-   * kill switch. Found through visibility, which lags by about a second: a rollout started within
-   * that second before the pull is not found.
+   * kill switch. Found through visibility, which is eventually consistent: a rollout started just
+   * before the pull may not be listed yet.
    */
   private async abortRolloutsSwitchingOn({ flag, by, reason }: Pick<KillSwitchRequest, 'flag' | 'by' | 'reason'>): Promise<void> {
     const running = await this.list({ firmwareVersion: flagTarget(flag, true), taskQueue: this.taskQueue, running: true });

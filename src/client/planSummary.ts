@@ -1,6 +1,5 @@
 import { resolveStage, type Stage } from '../engine/model/plan';
-import { planSchemaFor, type AnyPlanInput } from '../engine/model/planKind';
-import type { AnyPlan } from '../engine/model/deviceChange';
+import { planSchemaFor, type AnyPlan, type AnyPlanInput } from '../engine/model/planKind';
 import { forecastPlan } from '../engine/model/planForecast';
 import { stageSizes } from '../engine/model/planMath';
 import { detectableRatios, detectionIntervals, exposureTimeline, medianExposureAtHalt, powerByStage, TARGET_POWER, windowForPower, type PowerSettings, type Regression } from '../engine/model/health/power';

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readFirmwarePlanFile, readPlanFile } from '../../src/client/planFile';
+import { flagEligibility } from '../../src/engine/model/deviceChange';
 import { FlagPlan } from '../../src/engine/model/flagPlan';
 import { Plan } from '../../src/engine/model/plan';
 import { planSchemaFor } from '../../src/engine/model/planKind';
@@ -63,5 +64,14 @@ describe('flag plans', () => {
     const plan = planFor('firmware');
     writeFileSync(file, JSON.stringify(plan));
     assert.deepEqual(await readFirmwarePlanFile(file), plan);
+  });
+
+  it('target the devices whose flag has another value, an absent flag counting as off', () => {
+    const device = (flags: Record<string, boolean>) => ({ id: 'gw-1', flags });
+    const on = { name: 'new_sensor_algorithm', value: true };
+    assert.equal(flagEligibility(device({}), on).eligible, true);
+    assert.equal(flagEligibility(device({ new_sensor_algorithm: false }), on).eligible, true);
+    assert.deepEqual(flagEligibility(device({ new_sensor_algorithm: true }), on), { deviceId: 'gw-1', eligible: false, reason: 'already_on_target', message: 'already new_sensor_algorithm=true' });
+    assert.equal(flagEligibility(device({}), { ...on, value: false }).eligible, false);
   });
 });

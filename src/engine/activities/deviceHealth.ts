@@ -1,4 +1,4 @@
-import { flagTarget, type FlagState, type FleetProvider, type Health } from '../ports/fleetProvider';
+import { flagTarget, flagValue, type FlagState, type FleetProvider, type Health } from '../ports/fleetProvider';
 
 /**
  * The health of `deviceIds` as a rollout judges it. In a flag rollout (`flag` given) a device's flag
@@ -13,7 +13,7 @@ export async function readHealth(fleet: FleetProvider, deviceIds: string[], flag
 const flagHealth = ({ deviceId, online, flags, crashCount, flagsUptimeSeconds }: FlagState, flag: string): Health => ({
   deviceId,
   online,
-  firmwareVersion: flagTarget(flag, flags[flag] ?? false),
+  firmwareVersion: flagTarget(flag, flagValue(flags, flag)),
   crashCount,
   firmwareUptimeSeconds: flagsUptimeSeconds,
   batteryDrainPercentPerHour: null,

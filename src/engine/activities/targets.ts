@@ -6,7 +6,8 @@ import type { FlagSetting } from '../model/flagPlan';
 import { windowIndexFor, type CohortWindow } from '../model/maintenanceWindow';
 import { inventoryPages } from './inventoryPages';
 import type { TargetDevice } from '../ports/ledger';
-import { flagTarget, type Device } from '../ports/fleetProvider';
+import { flagValue, type Device } from '../ports/fleetProvider';
+import { flagEligibility } from '../model/deviceChange';
 import type { StageSize } from '../model/planMath';
 import { NO_STAGE_REASON, StageAllocator } from '../model/stageAllocation';
 import type { Plan } from '../model/plan';
@@ -51,12 +52,12 @@ export function createTargetActivities({ fleet, ledger, fleetApiVersion }: Activ
 
   /** Who the change is for and what a target's rollback returns it to; a firmware's versions and quarantines are checked first. */
   async function changeOf(input: SnapshotInput): Promise<Pick<Candidates, 'eligibility' | 'quarantinedCohorts' | 'describe'>> {
-    if (input.flag) {
-      const { name, value } = input.flag;
+    const { flag } = input;
+    if (flag) {
       return {
-        eligibility: (device) => ((device.flags[name] ?? false) === value ? { deviceId: device.id, eligible: false, reason: 'already_on_target', message: `already ${flagTarget(name, value)}` } : { deviceId: device.id, eligible: true }),
+        eligibility: (device) => flagEligibility(device, flag),
         quarantinedCohorts: new Map(),
-        describe: (device) => ({ fromFlag: device.flags[name] ?? false }),
+        describe: (device) => ({ fromFlag: flagValue(device.flags, flag.name) }),
       };
     }
     const { firmwareVersion, versionPolicy, cohortBy } = input;

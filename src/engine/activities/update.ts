@@ -18,7 +18,7 @@ import type { LeaseRequest } from '../model/budget';
 import { activityLeaseId, whileLeased } from './budget';
 
 export interface PreflightBatchInput extends BatchSlice {
-  /** Absent in a flag rollout: a flag change downloads nothing, so no device is deferred for its battery, disk or link. */
+  /** Absent in a flag rollout: a flag change downloads nothing, so no device is deferred for its battery, disk or link, and no vitals are read. */
   rules?: PreflightRules | undefined;
 }
 
@@ -70,14 +70,12 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
     const targets = await batchDevices(ledger, slice);
     const withdrawn = await ledger.withdrawn(slice.rolloutId, targets.map((target) => target.id));
     const windowOf = new Map(targets.map((target) => [target.id, target.window]));
-    const vitals = await fleet.vitals(targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id));
+    const candidates = targets.filter((target) => !withdrawn.has(target.id)).map((target) => target.id);
+    const checked = rules ? await checkVitals(candidates, rules, slice.catchUpRound) : candidates.map((deviceId) => ({ deviceId, reason: undefined }));
     const ready: string[] = [];
     const readyInWindow = new Map<number, string[]>();
     const deferred: PreflightBatchResult['deferred'] = [];
-    for (const deviceVitals of vitals) {
-      const { deviceId } = deviceVitals;
-      const found = rules && preflightDeferral(deviceVitals, rules);
-      const reason = !rules || updatesResumably(found, rules, slice.catchUpRound) ? undefined : found;
+    for (const { deviceId, reason } of checked) {
       const window = windowOf.get(deviceId);
       if (reason) deferred.push({ deviceId, reason });
       else if (window === undefined) ready.push(deviceId);
@@ -90,6 +88,14 @@ export function createUpdateActivities({ fleet, ledger, admission, budget, clock
       withdrawn: targets.filter((target) => withdrawn.has(target.id)).map((target) => target.id),
       fleetBudget: budget !== undefined,
     };
+  }
+
+  /** The devices the fleet knows, each with why preflight defers it (undefined: ready). */
+  async function checkVitals(deviceIds: string[], rules: PreflightRules, catchUpRound: number | undefined): Promise<{ deviceId: string; reason: string | undefined }[]> {
+    return (await fleet.vitals(deviceIds)).map((vitals) => {
+      const found = preflightDeferral(vitals, rules);
+      return { deviceId: vitals.deviceId, reason: updatesResumably(found, rules, catchUpRound) ? undefined : found };
+    });
   }
 
   /**

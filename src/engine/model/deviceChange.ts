@@ -1,11 +1,8 @@
-import { flagTarget, type FirmwareRef, type OperationKind } from '../ports/fleetProvider';
-import type { FlagPlan, FlagSetting } from './flagPlan';
-import type { Plan } from './plan';
+import { flagTarget, flagValue, type Device, type FirmwareRef, type OperationKind } from '../ports/fleetProvider';
+import type { FlagSetting } from './flagPlan';
+import type { AnyPlan } from './planKind';
 import type { PreflightRules } from './preflight';
-import type { VersionPolicy } from './policy/versionPolicy';
-
-/** A resolved plan of either kind: a firmware plan (`kind` absent or `firmware`) or a flag plan. */
-export type AnyPlan = Plan | FlagPlan;
+import type { DeviceEligibility, VersionPolicy } from './policy/versionPolicy';
 
 /**
  * What a rollout changes on each device, carried by its stages and batches: a firmware image, with
@@ -47,6 +44,12 @@ export const statusTarget = (plan: AnyPlan): { firmwareVersion: string; flag?: F
   firmwareVersion: healthTarget(deviceChange(plan)).firmwareVersion,
   ...(plan.kind === 'flag' ? { flag: plan.flag } : {}),
 });
+
+/** Whether a flag rollout is for the device: its flag has another value than the plan's. */
+export const flagEligibility = (device: Pick<Device, 'id' | 'flags'>, { name, value }: FlagSetting): DeviceEligibility =>
+  flagValue(device.flags, name) === value
+    ? { deviceId: device.id, eligible: false, reason: 'already_on_target', message: `already ${flagTarget(name, value)}` }
+    : { deviceId: device.id, eligible: true };
 
 /** How the CLI, the Web UI and the client name what a rollout changes: "firmware 2.4.0" or "flag new_sensor_algorithm = true". */
 export const changeLabel = ({ firmwareVersion, flag }: { firmwareVersion: string; flag?: FlagSetting | undefined }): string =>

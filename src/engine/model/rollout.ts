@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MissReason } from './policy/quarantine';
 import { DEFAULT_TARGET_LOAD_PERCENT, Plan } from './plan';
 import { FlagPlan } from './flagPlan';
-import { planSchemaFor } from './planKind';
+import { isFlagPlan, planSchemaFor } from './planKind';
 import { DEFAULT_RESUMABLE_FROM_ROUND } from './preflight';
 import { withoutDefaults } from './resolved';
 import { parseOrThrow } from './validation';
@@ -30,7 +30,7 @@ const resolvedSchemas = { firmware: withoutDefaults(RolloutInput.extend({ plan: 
 
 /** The schema that checks a resolved input: its plan's kind picks it, so a missing field is named, not a union's mismatch. */
 export const resolvedRolloutSchemaFor = (raw: unknown): z.ZodType<ResolvedRolloutInput, ResolvedRolloutInput> =>
-  planSchemaFor((raw as { plan?: unknown } | null)?.plan) === FlagPlan ? resolvedSchemas.flag : resolvedSchemas.firmware;
+  isFlagPlan((raw as { plan?: unknown } | null)?.plan) ? resolvedSchemas.flag : resolvedSchemas.firmware;
 
 /** Applies every default to what starts a rollout; throws InvalidInputError naming each bad field. */
 export function resolveRollout(input: RolloutInput): ResolvedRolloutInput {

@@ -26,6 +26,9 @@ export const FlagName = z
 export const DeviceFlags = z.record(FlagName, z.boolean());
 export type DeviceFlags = z.infer<typeof DeviceFlags>;
 
+/** A flag's value on a device: absent is off. */
+export const flagValue = (flags: DeviceFlags, flag: string): boolean => flags[flag] ?? false;
+
 export const Device = z.object({
   id: DeviceId,
   firmwareVersion: z.string(),
